@@ -1,0 +1,46 @@
+"""Kera Material Exchange: the application factory reads like a table of contents."""
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import PROJECT_ROOT, Config
+
+
+def create_app(config=None):
+    """Build the app: config, extensions, security, languages, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    config = config or Config()
+    config.check()
+    app.config.from_object(config)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("marketplace").setLevel(app.config["LOG_LEVEL"])
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    from . import auth, catalog_loader, database, errorhandlers, i18n, security  # noqa: F401
+    from .extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errorhandlers.init_app(app)
+
+    from . import notifications  # noqa: F401 - registers outbox handlers
+    from .services import reservations  # noqa: F401 - registers the worker's chores
+    from . import web, api
+    web.init_app(app)
+    api.init_app(app)
+
+    from . import cli
+    cli.init_app(app)
+    return app

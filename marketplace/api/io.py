@@ -1,0 +1,92 @@
+"""Reading request bodies and writing responses in the contract's shapes, plus route metadata
+that api/openapi.py turns into the OpenAPI document."""
+from flask import jsonify, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+
+from ..errors import DomainError, UnknownField, ValidationFailed
+
+
+class BadRequest(DomainError):
+    code = "bad_request"
+    status = 400
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+
+
+def doc(summary: str, *, body: type[BaseModel] | None = None, response=None, status: int = 200,
+        query: dict[str, str] | None = None, errors: tuple[int, ...] = (), multipart: bool = False):
+    """Attach OpenAPI metadata to a view (read by api/openapi.py)."""
+
+    def decorator(view):
+        view.openapi = {"summary": summary, "body": body, "response": response, "status": status,
+                        "query": query or {}, "errors": errors, "multipart": multipart,
+                        "doc": (view.__doc__ or "").strip()}
+        return view
+
+    return decorator
+
+
+def parse_body(model: type[BaseModel]):
+    """The JSON body validated against `model`: 415, 400 or 422 with field messages otherwise."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType(_("Send JSON with Content-Type: application/json."))
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest(_("The body is not valid JSON."))
+    if not isinstance(data, dict):
+        raise BadRequest(_("The body must be a JSON object."))
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise translate(exc) from None
+
+
+_MESSAGES = {
+    "missing": lambda: _("This field is required."),
+    "extra_forbidden": lambda: _("This field cannot be set."),
+    "int_parsing": lambda: _("Enter a whole number."),
+    "int_type": lambda: _("Enter a whole number."),
+    "int_from_float": lambda: _("Enter a whole number."),
+    "float_parsing": lambda: _("Enter a number."),
+    "float_type": lambda: _("Enter a number."),
+    "finite_number": lambda: _("Enter a finite number."),
+    "decimal_parsing": lambda: _("Enter a number with at most 3 decimals."),
+    "decimal_type": lambda: _("Enter a number with at most 3 decimals."),
+    "string_type": lambda: _("Enter text."),
+    "string_too_long": lambda: _("This text is too long."),
+    "bool_type": lambda: _("Enter true or false."),
+    "bool_parsing": lambda: _("Enter true or false."),
+    "date_from_datetime_parsing": lambda: _("Enter a date as YYYY-MM-DD."),
+    "date_parsing": lambda: _("Enter a date as YYYY-MM-DD."),
+    "date_type": lambda: _("Enter a date as YYYY-MM-DD."),
+    "literal_error": lambda: _("This value is not one of the allowed choices."),
+}
+
+
+def translate(exc: ValidationError) -> ValidationFailed:
+    """A pydantic error as the contract's 422: unknown_field wins over validation_failed."""
+    fields, unknown = {}, False
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "body"
+        message = _MESSAGES.get(error["type"], lambda: _("This value is not valid."))()
+        fields.setdefault(name, message)
+        unknown = unknown or error["type"] == "extra_forbidden"
+    if unknown:
+        return UnknownField(fields={k: v for k, v in fields.items()})
+    return ValidationFailed(fields=fields)
+
+
+def provided(model: BaseModel) -> dict:
+    """The fields the client actually sent (for PATCH)."""
+    return model.model_dump(exclude_unset=True)
+
+
+def respond(model: BaseModel | list, status: int = 200):
+    """Serialise a response model (or a list of them) as JSON."""
+    if isinstance(model, list):
+        return jsonify([m.model_dump(mode="json", by_alias=True) for m in model]), status
+    return jsonify(model.model_dump(mode="json", by_alias=True)), status

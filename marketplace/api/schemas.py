@@ -1,0 +1,257 @@
+"""API shapes: request bodies (unknown fields rejected) and responses, as pydantic models.
+
+These models are the single source of the OpenAPI document (api/openapi.py). They check shape
+only (types); the services check meaning (ranges, ownership, availability).
+"""
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+Number = Annotated[
+    Decimal,
+    PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d),
+                    return_type=int | float, when_used="json"),
+]
+Quantity = Annotated[Decimal, Field(description="Decimal with at most 3 decimal places (number or numeric string)")]
+Unit = Literal["pcs", "m", "m2", "m3", "kg", "t"]
+ConditionGrade = Literal["new", "like_new", "good", "fair", "for_parts"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class Request(BaseModel):
+    """A request body: unknown fields are refused (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class TokenCreate(Request):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1000)
+    name: str = Field("", max_length=100, description="A label for the token")
+
+
+class SiteCreate(Request):
+    name: str
+    address: str
+    lat: float = Field(description="WGS84 latitude, -90..90")
+    lng: float = Field(description="WGS84 longitude, -180..180")
+    pickup_instructions: str = ""
+    opening_hours: dict[Weekday, tuple[str, str]] | None = Field(
+        None, description='e.g. {"mon": ["07:00", "16:00"]}; a missing day is closed')
+
+
+class ListingCreate(Request):
+    title: str
+    description: str = ""
+    category: str = Field(description="Category slug from GET /api/v1/categories")
+    quantity: Quantity
+    unit: Unit
+    kg_per_unit: Quantity | None = Field(None, description="Omit to use the catalogue's typical mass")
+    condition: ConditionGrade
+    site_id: int
+    price_cents: int = Field(0, description="Price per unit in euro cents; 0 = free")
+    available_from: date | None = None
+    available_until: date | None = None
+    dimensions: str = ""
+    hazard_free: bool = Field(True, description=(
+        "The seller's declaration that the material is free of asbestos, PCB and other hazardous "
+        "substances. Posting through the API makes this declaration (the token page says so); false is refused."))
+
+
+class ListingUpdate(Request):
+    title: str | None = None
+    description: str | None = None
+    category: str | None = None
+    quantity: Quantity | None = None
+    unit: Unit | None = None
+    kg_per_unit: Quantity | None = None
+    condition: ConditionGrade | None = None
+    site_id: int | None = None
+    price_cents: int | None = None
+    available_from: date | None = None
+    available_until: date | None = None
+    dimensions: str | None = None
+
+
+class OrganizationOut(BaseModel):
+    id: int
+    name: str
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: Literal["builder", "resident", "city"]
+    organization: OrganizationOut | None
+
+
+class TokenOut(BaseModel):
+    token: str
+    user: UserOut
+
+
+class CategoryOut(BaseModel):
+    slug: str
+    name: dict[str, str]
+    ewc_code: str
+    default_unit: Unit
+    kg_per_unit: dict[str, float]
+    listable: bool
+
+
+class SiteOut(BaseModel):
+    id: int
+    name: str
+    address: str
+    lat: float
+    lng: float
+    pickup_instructions: str = ""
+    opening_hours: dict[str, list[str]] = {}
+    organization: OrganizationOut | None = None
+
+
+class SiteRef(BaseModel):
+    id: int
+    name: str
+    address: str
+    lat: float
+    lng: float
+
+
+class PhotoOut(BaseModel):
+    id: int
+    url: str
+    thumb_url: str
+    alt: str
+
+
+class ListingOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    category: str
+    category_name: str
+    ewc_code: str
+    quantity: Number
+    quantity_available: Number
+    quantity_reserved: Number
+    quantity_collected: Number
+    unit: Unit
+    kg_per_unit: Number | None
+    mass_source: Literal["declared", "estimated"]
+    total_kg: Number | None
+    condition: ConditionGrade
+    dimensions: str
+    price_cents: int
+    deposit_cents: int
+    currency: Literal["EUR"] = "EUR"
+    status: Literal["available", "reserved", "collected", "expired", "withdrawn"]
+    site: SiteRef
+    organization: OrganizationOut
+    photos: list[PhotoOut]
+    available_from: date
+    available_until: date
+    language: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class SearchHitOut(BaseModel):
+    id: int
+    title: str
+    category: str
+    category_name: str
+    quantity_available: Number
+    unit: Unit
+    condition: ConditionGrade
+    price_cents: int
+    site: dict
+    distance_km: float | None = None
+    thumb_url: str | None
+    highlight: dict[str, str] = {}
+
+
+class SearchOut(BaseModel):
+    hits: list[SearchHitOut]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]]
+    backend: str = Field("", description="Which search backend answered")
+    notice: str = ""
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class ReservationCreate(Request):
+    quantity: Quantity
+    pickup_at: datetime | None = Field(None, description="ISO 8601 with offset; one of the site's pickup slots")
+    message: str = ""
+
+
+class ReservationCancel(Request):
+    reason: str = ""
+
+
+class ReservationCollect(Request):
+    quantity: Quantity | None = Field(None, description="Defaults to the reserved quantity; the rest returns")
+    weighed_kg: Quantity | None = Field(None, description="A weighed mass: mass_source becomes measured")
+    code: str | None = Field(None, description="The taker's pickup code, checked when given")
+
+
+class HandoverOut(BaseModel):
+    id: int
+    kind: str
+    quantity: Number
+    unit: Unit
+    mass_kg: Number
+    mass_source: Literal["measured", "declared", "estimated"]
+    ewc_code: str
+    category: str
+    co2e_avoided_kg: Number
+    factor_kg_co2e_per_kg: Number | None
+    factor_source: str
+    created_at: datetime
+
+
+class ReservationOut(BaseModel):
+    id: int
+    listing_id: int
+    quantity: Number
+    unit: Unit
+    status: Literal["pending_payment", "confirmed", "collected", "cancelled", "expired", "no_show"]
+    pickup_at: datetime | None
+    created_at: datetime
+    expires_at: datetime
+    message: str
+    code: str | None = Field(None, description="Shown to the reserver and the listing's organisation")
+    cancel_reason: str = ""
+    handover: HandoverOut | None = None
+
+
+class ImpactGroup(BaseModel):
+    key: str
+    label: str
+    diverted_kg: Number
+    co2e_avoided_kg: Number
+    handovers: int
+
+
+class ImpactOut(BaseModel):
+    from_: date | None = Field(None, alias="from", serialization_alias="from")
+    to: date | None
+    diverted_kg: Number
+    co2e_avoided_kg: Number
+    handovers: int
+    groups: list[ImpactGroup]

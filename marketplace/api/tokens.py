@@ -1,0 +1,40 @@
+"""API: personal access tokens and the caller's identity."""
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from ..errors import Unauthenticated
+from ..extensions import limiter
+from ..services import accounts
+from . import bp, present, schemas
+from .auth import current, login_required
+from .io import doc, parse_body, respond
+
+
+def _account_key() -> str:
+    data = request.get_json(silent=True)
+    email = data.get("email") if isinstance(data, dict) else None
+    return f"token:{str(email or '').strip().lower()[:254]}"
+
+
+@bp.post("/tokens")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
+               deduct_when=lambda response: response.status_code == 401)
+@doc("Create a personal access token", body=schemas.TokenCreate, response=schemas.TokenOut, status=201,
+     errors=(401, 422, 429))
+def token_create():
+    """Exchange e-mail and password for a token. The token is shown once; only its hash is kept."""
+    body = parse_body(schemas.TokenCreate)
+    user = accounts.user_authenticate(email=body.email, password=body.password)
+    if user is None:
+        raise Unauthenticated(_("Wrong e-mail or password."))
+    _token, raw = accounts.token_create(user_id=user.id, name=body.name or "API")
+    return respond(schemas.TokenOut(token=raw, user=present.user(user)), 201)
+
+
+@bp.get("/me")
+@login_required()
+@doc("The calling user", response=schemas.UserOut, errors=(401,))
+def me():
+    """Who the token or session belongs to."""
+    return respond(present.user(current()))

@@ -1,0 +1,41 @@
+"""Who is asking: session users (Flask-Login) and role guards shared by pages and the API."""
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .extensions import db, login_manager
+from .models import Role, User
+
+
+def init_app(app):
+    """Configure Flask-Login: users are found by their rotating session token."""
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+
+
+def load_user(session_token: str) -> User | None:
+    """Flask-Login loader: a rotated token (logout everywhere, new password) finds nobody."""
+    return db.session.scalar(sa.select(User).where(User.session_token == session_token, User.active))
+
+
+def role_required(*roles: Role):
+    """Page guard: sign-in required (redirect), then one of `roles` (403)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,110 @@
+"""Flask commands: users, tokens, demo data, catalogue, worker."""
+import click
+from flask import Flask
+
+from .errors import ValidationFailed
+
+
+def init_app(app: Flask):
+    """Register the command groups."""
+    app.cli.add_command(users)
+    app.cli.add_command(seed)
+    app.cli.add_command(catalog)
+    app.cli.add_command(worker)
+
+
+def _fail(exc: ValidationFailed):
+    details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items()) or str(exc.message)
+    raise click.ClickException(details)
+
+
+@click.group()
+def users():
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["builder", "resident", "city"]), required=True)
+@click.option("--org", "org_name", default="", help="Organisation name (builders)")
+@click.option("--business-id", default="", help="Finnish business ID (builders), e.g. 1234567-1")
+@click.option("--password", default=None, help="Password; a random one is generated and printed if omitted")
+@click.option("--name", "display_name", default="", help="Display name")
+def users_create(email, role, org_name, business_id, password, display_name):
+    """Create an account. City staff accounts can only be created here."""
+    from .services import accounts
+
+    if role == "builder" and not business_id:
+        raise click.UsageError("builders need --business-id (and --org for a new organisation)")
+    try:
+        user, used = accounts.user_create(email=email, role=role, password=password, display_name=display_name,
+                                          organization_name=org_name, business_id=business_id)
+    except ValidationFailed as exc:
+        _fail(exc)
+    click.echo(f"created {user.role.value} {user.email} (id {user.id})")
+    if password is None:
+        click.echo(f"password: {used}")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", help="A label for the token")
+def users_token(email, name):
+    """Print a new API token for EMAIL."""
+    import sqlalchemy as sa
+
+    from .extensions import db
+    from .models import User
+    from .services import accounts
+
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    _token, raw = accounts.token_create(user_id=user.id, name=name)
+    click.echo(raw)
+
+
+@click.group()
+def seed():
+    """Load data."""
+
+
+@seed.command("demo")
+@click.option("--photos/--no-photos", default=True, help="Generate placeholder photos")
+def seed_demo(photos):
+    """Load the Kera demo data (idempotent: what exists is kept)."""
+    from . import demo
+
+    report = demo.load(with_photos=photos)
+    click.echo(f"demo data: {report['created']} created, {report['kept']} already there")
+    click.echo("demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    for email, role in report["logins"]:
+        click.echo(f"  {role:9} {email}")
+
+
+@click.group()
+def catalog():
+    """The materials catalogue."""
+
+
+@catalog.command("sync")
+def catalog_sync():
+    """Load marketplace/data/catalogue.toml into the database (also done by `flask db upgrade`)."""
+    from . import catalog_loader
+
+    report = catalog_loader.sync()
+    click.echo(f"{report['categories']} categories, {report['factors']} carbon factors"
+               + (" (new factor set loaded)" if report["factor_set_created"] else ""))
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the chores and deliver what is due, then exit")
+@click.option("--poll", default=2.0, help="Seconds to wait when there is nothing to do")
+def worker(once, poll):
+    """Deliver outbox messages and run the scheduled chores."""
+    from . import outbox
+
+    if once:
+        click.echo(f"delivered {outbox.run_once()} message(s)")
+    else:
+        outbox.run_forever(poll_seconds=poll)

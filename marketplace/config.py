@@ -1,0 +1,143 @@
+"""Configuration: every setting comes from an environment variable (documented in README.md).
+
+Integrations are off unless configured: no MEILI_URL means the embedded search engine, no
+STRIPE_SECRET_KEY means the offline payment mode, no MAIL_SERVER means in-app notifications only.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+
+
+def _bool(value, default=False):
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(value, default):
+    return int(value) if value not in (None, "") else default
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unsafe or incomplete for the chosen environment."""
+
+
+class Config:
+    """Settings read from the environment when the object is created."""
+
+    TESTING = False
+
+    def __init__(self, environ=None):
+        env = os.environ if environ is None else environ
+        self.APP_ENV = env.get("APP_ENV", "production")
+        production = self.APP_ENV == "production"
+        instance = Path(env.get("INSTANCE_DIR", DEFAULT_INSTANCE))
+        self.INSTANCE_DIR = str(instance)
+
+        self.SECRET_KEY = env.get("SECRET_KEY", DEV_SECRET_KEY)
+        fallbacks = env.get("SECRET_KEY_FALLBACKS", "")
+        self.SECRET_KEY_FALLBACKS = [k for k in fallbacks.split(",") if k]
+
+        self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
+            env.get("DATABASE_URL", f"sqlite:///{instance / 'marketplace.sqlite3'}")
+        )
+        self.SQLITE_BUSY_TIMEOUT_S = _int(env.get("SQLITE_BUSY_TIMEOUT_S"), 30)
+
+        # Sessions and cookies. Production uses the __Host- prefix, which requires Secure.
+        secure = _bool(env.get("SESSION_COOKIE_SECURE"), production)
+        self.SESSION_COOKIE_SECURE = secure
+        self.SESSION_COOKIE_NAME = "__Host-session" if secure else "session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=_int(env.get("SESSION_HOURS"), 12))
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=_int(env.get("REMEMBER_DAYS"), 30))
+        self.SESSION_PROTECTION = "strong"
+        self.PREFERRED_URL_SCHEME = "https" if secure else "http"
+        self.WTF_CSRF_SSL_STRICT = secure
+        trusted = env.get("TRUSTED_HOSTS", "")
+        self.TRUSTED_HOSTS = [h for h in trusted.split(",") if h] or None
+        self.PROXY_FIX_HOPS = _int(env.get("PROXY_FIX_HOPS"), 0)
+
+        # Request size: photos are checked individually in services/photos.py.
+        self.MAX_CONTENT_LENGTH = _int(env.get("MAX_UPLOAD_MB"), 40) * 1024 * 1024
+        self.UPLOAD_DIR = env.get("UPLOAD_DIR", str(instance / "uploads"))
+
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "20/minute;100/hour")
+        self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute;30/hour")
+        self.RESERVE_LIMIT = env.get("RESERVE_LIMIT", "10/minute;60/hour")
+
+        self.BABEL_DEFAULT_LOCALE = env.get("DEFAULT_LOCALE", "fi")
+        self.LANGUAGES = ("fi", "sv", "en")
+        self.BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
+
+        # Marketplace rules.
+        self.MAX_OPEN_RESERVATIONS = _int(env.get("MAX_OPEN_RESERVATIONS"), 5)
+        self.PICKUPS_PER_SLOT = _int(env.get("PICKUPS_PER_SLOT"), 2)
+        self.PICKUP_SLOT_MINUTES = _int(env.get("PICKUP_SLOT_MINUTES"), 30)
+        self.PICKUP_GRACE_MINUTES = _int(env.get("PICKUP_GRACE_MINUTES"), 120)
+        self.LISTINGS_PER_PAGE = 24
+
+        # Integrations: each is off unless configured.
+        self.MEILI_URL = env.get("MEILI_URL", "")
+        self.MEILI_API_KEY = env.get("MEILI_API_KEY", env.get("MEILI_MASTER_KEY", ""))
+        self.MEILI_SEARCH_KEY = env.get("MEILI_SEARCH_KEY", "")
+        self.MEILI_INDEX = env.get("MEILI_INDEX", "listings")
+        self.MEILI_TIMEOUT_S = float(env.get("MEILI_TIMEOUT_S", "3"))
+        self.SEARCH_DB_PATH = env.get("SEARCH_DB_PATH", str(instance / "search.sqlite3"))
+
+        self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY", "")
+        self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET", "")
+        self.STRIPE_API_BASE = env.get("STRIPE_API_BASE", "")
+        self.STRIPE_PLATFORM_FEE_PERCENT = float(env.get("STRIPE_PLATFORM_FEE_PERCENT", "0"))
+
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "")
+        self.MAIL_PORT = _int(env.get("MAIL_PORT"), 25)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "")
+        self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"))
+        self.MAIL_FROM = env.get("MAIL_FROM", "Kera Material Exchange <noreply@kera.example>")
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+
+    def check(self):
+        """Refuse settings that are unsafe in production."""
+        if self.APP_ENV == "production" and self.SECRET_KEY == DEV_SECRET_KEY:
+            raise ConfigError(
+                "SECRET_KEY is not set. Production refuses to start with the default key; "
+                "set SECRET_KEY to a long random value (or APP_ENV=development for local use)."
+            )
+        if self.APP_ENV == "production" and len(self.SECRET_KEY) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway database and no rate limits unless a test asks."""
+
+    TESTING = True
+
+    def __init__(self, environ=None, **overrides):
+        super().__init__({"APP_ENV": "test", **(environ or {})})
+        self.WTF_CSRF_ENABLED = False
+        self.RATELIMIT_ENABLED = False
+        self.SERVER_NAME = "localhost"
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+
+def _normalise_db_url(url):
+    """Use the psycopg 3 driver for plain postgres:// URLs (as hosting providers print them)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

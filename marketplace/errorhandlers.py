@@ -1,0 +1,88 @@
+"""One error handler for the whole app: the API's error body under /api/, a page elsewhere."""
+import logging
+import secrets
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from .errors import DomainError
+
+log = logging.getLogger(__name__)
+
+# HTTP status -> the API contract's error code.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+
+
+def init_app(app):
+    """Register the handlers for domain errors, HTTP errors and anything unexpected."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def wants_json() -> bool:
+    """API paths always answer JSON; so does the Stripe webhook."""
+    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+
+
+def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    """The API contract's error body."""
+    error = {"code": code, "message": str(message)}
+    if fields:
+        error["fields"] = {k: str(v) for k, v in fields.items()}
+    error.update(extra)
+    return {"error": error}
+
+
+def handle_domain_error(exc: DomainError):
+    if wants_json():
+        return jsonify(error_body(exc.code, exc.message, exc.fields, **exc.details)), exc.status
+    return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        400: _("The request was not understood. If you submitted a form, reload the page and try again."),
+        401: _("Sign in or send a valid API token."),
+        403: _("You are not allowed to see or do that."),
+        404: _("There is nothing here. The page may have been removed, or the address is wrong."),
+        405: _("That method is not allowed here."),
+        413: _("That is too large. Photos can be at most 10 MB each."),
+        415: _("Send JSON with Content-Type: application/json."),
+        429: _("Too many attempts. Wait a moment and try again."),
+    }
+    return messages.get(status, _("Something went wrong."))
+
+
+def handle_http_error(exc: HTTPException):
+    status = exc.code or 500
+    message = _http_message(status)
+    if wants_json():
+        response = jsonify(error_body(HTTP_CODES.get(status, "error"), message))
+    else:
+        response = render_template("errors/error.html", status=status, message=message)
+    # Keep the headers that tell a client what to do next (Allow on 405, Retry-After on 429).
+    kept = [(k, v) for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")]
+    return response, status, kept
+
+
+def handle_unexpected(exc: Exception):
+    reference = secrets.token_hex(4)
+    log.exception("unhandled error (reference %s) on %s %s", reference, request.method, request.path)
+    message = _("Something went wrong on our side (reference %(ref)s). Nothing you entered was saved twice; try again.",
+                ref=reference)
+    if wants_json():
+        return jsonify(error_body("internal_error", message)), 500
+    return render_template("errors/error.html", status=500, message=message), 500

@@ -1,0 +1,18 @@
+"""All models, one module per aggregate; importing this package registers every table."""
+from .accounts import ApiToken, Organization, Role, User
+from .catalog import MASS_UNITS, UNITS, CarbonFactor, Category, FactorSet
+from .listings import Condition, Listing, ListingEvent, ListingPhoto, ListingStatus, MassSource
+from .impact import Handover, HandoverKind, LedgerIsAppendOnly
+from .notifications import Notification
+from .outbox import OutboxMessage, OutboxStatus
+from .reservations import OPEN, TRANSITIONS, Reservation, ReservationStatus
+from .sites import WEEKDAYS, Site
+
+__all__ = [
+    "ApiToken", "Organization", "Role", "User",
+    "MASS_UNITS", "UNITS", "CarbonFactor", "Category", "FactorSet",
+    "Condition", "Listing", "ListingEvent", "ListingPhoto", "ListingStatus", "MassSource",
+    "Handover", "HandoverKind", "LedgerIsAppendOnly", "Notification",
+    "OutboxMessage", "OutboxStatus", "OPEN", "TRANSITIONS", "Reservation", "ReservationStatus",
+    "WEEKDAYS", "Site",
+]

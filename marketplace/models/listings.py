@@ -1,0 +1,158 @@
+"""Listings of surplus material, their photos and their append-only event log."""
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .. import clock
+from ..extensions import db
+from .accounts import Organization, User
+from .catalog import Category
+from .sites import Site
+from .types import Milli, UTCDateTime
+
+
+class ListingStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    RESERVED = "reserved"      # nothing left to reserve (open reservations hold the rest)
+    COLLECTED = "collected"    # everything handed over
+    EXPIRED = "expired"        # past available_until
+    WITHDRAWN = "withdrawn"    # taken down by its organisation
+
+
+class Condition(enum.StrEnum):
+    NEW = "new"
+    LIKE_NEW = "like_new"
+    GOOD = "good"
+    FAIR = "fair"
+    FOR_PARTS = "for_parts"
+
+
+class MassSource(enum.StrEnum):
+    MEASURED = "measured"      # weighed at handover
+    DECLARED = "declared"      # given by the seller
+    ESTIMATED = "estimated"    # from the catalogue's typical mass
+
+
+def _enum(cls, name):
+    return sa.Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                   create_constraint=True, name=name)
+
+
+class Listing(db.Model):
+    """A lot of material at a site. Counters are kept so availability is one SQL expression.
+
+    quantity_available = quantity - quantity_reserved - quantity_collected, never negative
+    (a CHECK constraint backs up the conditional UPDATEs in services/reservations.py).
+    """
+
+    __tablename__ = "listing"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("quantity_reserved >= 0 AND quantity_collected >= 0", name="counters_nonnegative"),
+        sa.CheckConstraint("quantity_reserved + quantity_collected <= quantity", name="never_overreserved"),
+        sa.CheckConstraint("price_cents >= 0 AND deposit_cents >= 0", name="money_nonnegative"),
+        sa.Index("ix_listing_browse", "status", "created_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organization.id"), index=True)
+    site_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("site.id"), index=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    category_slug: so.Mapped[str] = so.mapped_column(sa.ForeignKey("category.slug"), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(140))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    language: so.Mapped[str] = so.mapped_column(sa.String(5), default="fi")
+    quantity: so.Mapped[Decimal] = so.mapped_column(Milli())
+    quantity_reserved: so.Mapped[Decimal] = so.mapped_column(Milli(), default=Decimal(0))
+    quantity_collected: so.Mapped[Decimal] = so.mapped_column(Milli(), default=Decimal(0))
+    unit: so.Mapped[str] = so.mapped_column(sa.String(4))
+    kg_per_unit: so.Mapped[Decimal | None] = so.mapped_column(Milli())
+    mass_source: so.Mapped[MassSource] = so.mapped_column(_enum(MassSource, "mass_source"))
+    condition: so.Mapped[Condition] = so.mapped_column(_enum(Condition, "condition"))
+    dimensions: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    available_from: so.Mapped[date]
+    available_until: so.Mapped[date]
+    price_cents: so.Mapped[int] = so.mapped_column(default=0)
+    deposit_cents: so.Mapped[int] = so.mapped_column(default=0)
+    status: so.Mapped[ListingStatus] = so.mapped_column(_enum(ListingStatus, "listing_status"),
+                                                        default=ListingStatus.AVAILABLE)
+    hazard_free_declared_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    hidden_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")  # set by city moderation
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+
+    organization: so.Mapped[Organization] = so.relationship()
+    site: so.Mapped[Site] = so.relationship()
+    category: so.Mapped[Category] = so.relationship()
+    created_by: so.Mapped[User | None] = so.relationship()
+    photos: so.Mapped[list["ListingPhoto"]] = so.relationship(
+        back_populates="listing", order_by="ListingPhoto.position", cascade="all, delete-orphan")
+
+    @property
+    def quantity_available(self) -> Decimal:
+        return max(self.quantity - self.quantity_reserved - self.quantity_collected, Decimal(0))
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_cents == 0
+
+    @property
+    def total_kg(self) -> Decimal | None:
+        """Mass of the whole lot, when a kg-per-unit figure is known."""
+        return None if self.kg_per_unit is None else self.quantity * self.kg_per_unit
+
+    @property
+    def is_open(self) -> bool:
+        """Can still change: not withdrawn, expired or fully collected."""
+        return self.status in (ListingStatus.AVAILABLE, ListingStatus.RESERVED)
+
+    @property
+    def is_public(self) -> bool:
+        """Visible to everyone (hidden listings are seen only by their organisation and the city)."""
+        return not self.hidden_reason
+
+    def can_manage(self, user) -> bool:
+        """The listing's organisation may edit, withdraw and hand over."""
+        return getattr(user, "is_authenticated", False) and user.belongs_to(self.organization_id)
+
+    def can_view(self, user) -> bool:
+        """Public listings are seen by all; hidden ones by their organisation and city staff."""
+        if self.is_public:
+            return True
+        return self.can_manage(user) or bool(getattr(user, "is_city", False))
+
+
+class ListingPhoto(db.Model):
+    """A re-encoded photo of a listing, stored outside static/ under a random name."""
+
+    __tablename__ = "listing_photo"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    listing_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    file_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)   # <hex>.jpg
+    thumb_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    width: so.Mapped[int]
+    height: so.Mapped[int]
+    alt_text: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
+
+    listing: so.Mapped[Listing] = so.relationship(back_populates="photos")
+
+
+class ListingEvent(db.Model):
+    """Append-only log of everything that happened to a listing (who, what, when)."""
+
+    __tablename__ = "listing_event"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    listing_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), index=True)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))     # e.g. listing.created, reservation.collected
+    data: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
+
+    actor: so.Mapped[User | None] = so.relationship()

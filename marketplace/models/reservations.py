@@ -1,0 +1,81 @@
+"""Reservations of part or all of a listing, with their allowed status transitions."""
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .. import clock
+from ..extensions import db
+from .accounts import User
+from .listings import Listing
+from .types import Milli, UTCDateTime
+
+
+class ReservationStatus(enum.StrEnum):
+    PENDING_PAYMENT = "pending_payment"   # quantity held while Stripe Checkout runs
+    CONFIRMED = "confirmed"
+    COLLECTED = "collected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    NO_SHOW = "no_show"
+
+
+S = ReservationStatus
+OPEN = (S.PENDING_PAYMENT, S.CONFIRMED)
+# The lifecycle, in one place (the API contract's "allowed transitions only").
+TRANSITIONS = {
+    S.PENDING_PAYMENT: {S.CONFIRMED, S.CANCELLED, S.EXPIRED},
+    S.CONFIRMED: {S.COLLECTED, S.CANCELLED, S.EXPIRED, S.NO_SHOW},
+    S.COLLECTED: set(),
+    S.CANCELLED: set(),
+    S.EXPIRED: set(),
+    S.NO_SHOW: set(),
+}
+
+
+class Reservation(db.Model):
+    """A taker's hold on a quantity of a listing, with a pickup time and a pickup code."""
+
+    __tablename__ = "reservation"
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.Index("ix_reservation_user_status", "user_id", "status"),
+        sa.Index("ix_reservation_status_expires", "status", "expires_at"),
+        sa.Index("ix_reservation_pickup", "pickup_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    listing_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("listing.id"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    quantity: so.Mapped[Decimal] = so.mapped_column(Milli())
+    status: so.Mapped[ReservationStatus] = so.mapped_column(
+        sa.Enum(ReservationStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
+                create_constraint=True, name="reservation_status"))
+    pickup_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    message: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    code: so.Mapped[str] = so.mapped_column(sa.String(8))
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    cancel_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    cancelled_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
+    reminder_sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+    closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    listing: so.Mapped[Listing] = so.relationship()
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    def can_become(self, status: ReservationStatus) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    def visible_to(self, user) -> bool:
+        """The reserver, the listing's organisation and city staff may see it."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return user.id == self.user_id or user.belongs_to(self.listing.organization_id) or user.is_city

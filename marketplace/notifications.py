@@ -1,0 +1,111 @@
+"""Notifications: outbox handlers that write in-app messages and, with MAIL_SERVER set, e-mails
+in the recipient's language (plain text and HTML)."""
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from . import outbox
+from .database import write_transaction
+from .extensions import db
+from .models import Notification, Reservation, Role, User
+
+KINDS = {
+    "reservation.created": _l("New reservation"),
+    "reservation.confirmed": _l("Your reservation is confirmed"),
+    "reservation.cancelled": _l("Reservation cancelled"),
+    "reservation.expired": _l("Reservation expired"),
+    "reservation.no_show": _l("Marked as not collected"),
+    "reservation.collected": _l("Material handed over"),
+    "reservation.reminder": _l("Pickup tomorrow"),
+    "listing.hidden": _l("Your listing was hidden"),
+    "search.matched": _l("New listing matches your saved search"),
+}
+RESERVATION_TOPICS = ("reservation.created", "reservation.cancelled", "reservation.expired",
+                      "reservation.no_show", "reservation.collected", "reservation.reminder")
+
+
+def mail_enabled() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def _org_builders(session, organization_id: int) -> list[int]:
+    return list(session.scalars(sa.select(User.id).where(User.organization_id == organization_id,
+                                                         User.role == Role.BUILDER, User.active)))
+
+
+def _reservation_recipients(session, topic: str, reservation: Reservation) -> list[tuple[int, str]]:
+    """(user id, kind) pairs: who hears about what happened to a reservation."""
+    reserver, sellers = reservation.user_id, _org_builders(session, reservation.listing.organization_id)
+    if topic == "reservation.created":
+        return [(u, "reservation.created") for u in sellers] + [(reserver, "reservation.confirmed")]
+    if topic in ("reservation.cancelled", "reservation.expired"):
+        everyone = [reserver] + sellers
+        return [(u, topic) for u in everyone if u != reservation.cancelled_by_id]
+    return [(reserver, topic)]
+
+
+def _reservation_data(reservation: Reservation) -> dict:
+    listing = reservation.listing
+    return {"reservation_id": reservation.id, "listing_id": listing.id, "title": listing.title,
+            "quantity": format(reservation.quantity.normalize(), "f"), "unit": listing.unit,
+            "pickup_at": reservation.pickup_at.isoformat() if reservation.pickup_at else None,
+            "site": listing.site.name, "code": reservation.code, "reason": reservation.cancel_reason,
+            "taker": reservation.user.display_name}
+
+
+@outbox.handles(*RESERVATION_TOPICS)
+def notify_reservation(message: outbox.Message) -> None:
+    """In-app notifications for a reservation event (idempotent per message and user)."""
+    with write_transaction() as session:
+        reservation = session.get(Reservation, message.payload["reservation_id"])
+        if reservation is None:
+            return
+        data = _reservation_data(reservation)
+        for user_id, kind in _reservation_recipients(session, message.topic, reservation):
+            add(session, user_id=user_id, kind=kind, data=data, source_key=f"outbox:{message.id}")
+
+
+def add(session, *, user_id: int, kind: str, data: dict, source_key: str) -> Notification | None:
+    """Write one notification unless this source already produced it; queue its e-mail."""
+    exists = session.scalar(sa.select(Notification.id).where(Notification.source_key == source_key,
+                                                             Notification.user_id == user_id))
+    if exists:
+        return None
+    notification = Notification(user_id=user_id, kind=kind, data=data, source_key=source_key)
+    session.add(notification)
+    session.flush()
+    outbox.enqueue(session, "notification.created", {"notification_id": notification.id})
+    return notification
+
+
+@outbox.handles("notification.created", when=mail_enabled)
+def send_email(message: outbox.Message) -> None:
+    """E-mail a notification to its recipient, in the recipient's language."""
+    notification = db.session.get(Notification, message.payload["notification_id"])
+    if notification is None:
+        return
+    user = db.session.get(User, notification.user_id)
+    with force_locale(user.locale):
+        context = {"n": notification, "user": user, "subject": str(KINDS.get(notification.kind, notification.kind)),
+                   "base_url": current_app.config["PUBLIC_BASE_URL"].rstrip("/")}
+        text = render_template("email/notification.txt", **context)
+        html = render_template("email/notification.html", **context)
+    email = EmailMessage()
+    email["Subject"] = context["subject"]
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = user.email
+    email["Message-ID"] = make_msgid(idstring=f"n{notification.id}")
+    email.set_content(text)
+    email.add_alternative(html, subtype="html")
+    config = current_app.config
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)

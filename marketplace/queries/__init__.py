@@ -1,0 +1,1 @@
+"""Read-side selectors: what pages and the API show. No writes here."""

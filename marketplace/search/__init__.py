@@ -1,0 +1,1 @@
+"""Search: one query model (query.py), backends chosen by configuration."""

@@ -1,0 +1,1 @@
+"""Write-side use cases, one module per aggregate. Each public function is one transaction."""

@@ -1,0 +1,194 @@
+"""Listing use cases: create, edit, withdraw. Every change is logged and sent to the outbox."""
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from .. import clock, outbox
+from ..database import write_transaction
+from ..errors import Forbidden, HazardousMaterial, InvalidTransition, NotFound
+from ..models import (MASS_UNITS, UNITS, Category, Condition, Listing, ListingEvent, ListingStatus,
+                      MassSource, Site, User)
+from . import validation as v
+
+MAX_WINDOW_DAYS = 365
+DEFAULT_WINDOW_DAYS = 30
+FIELDS = ("title", "description", "category", "quantity", "unit", "kg_per_unit", "condition", "site_id",
+          "price_cents", "deposit_cents", "available_from", "available_until", "dimensions", "language")
+
+
+def _builder(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.is_builder or user.organization_id is None:
+        raise Forbidden(_l("Only builders can list material."))
+    return user
+
+
+def _owned_listing(session, user: User, listing_id: int) -> Listing:
+    listing = session.get(Listing, listing_id)
+    if listing is None or listing.organization_id != user.organization_id:
+        raise NotFound()
+    return listing
+
+
+def _validated(session, user: User, data: dict, current: Listing | None) -> dict:
+    """Check every given field's meaning; for an edit, missing fields keep their value."""
+    errors = v.Errors()
+    merged = {f: getattr(current, _attr(f)) for f in FIELDS} if current else {}
+    merged.update({k: val for k, val in data.items() if k in FIELDS})
+    values = {
+        "title": v.text(errors, "title", merged.get("title"), min_len=3, max_len=140),
+        "description": v.text(errors, "description", merged.get("description"), required=False, max_len=5000),
+        "dimensions": v.text(errors, "dimensions", merged.get("dimensions"), required=False, max_len=120),
+        "quantity": v.decimal(errors, "quantity", merged.get("quantity")),
+        "price_cents": v.integer(errors, "price_cents", merged.get("price_cents")),
+        "deposit_cents": v.integer(errors, "deposit_cents", merged.get("deposit_cents"), maximum=50_000),
+    }
+    language = merged.get("language") or user.locale
+    values["language"] = language if language in ("fi", "sv", "en") else "fi"
+
+    unit = merged.get("unit")
+    if unit not in UNITS:
+        errors["unit"] = _l("Choose one of: %(units)s.", units=", ".join(UNITS))
+    values["unit"] = unit
+
+    condition = merged.get("condition")
+    if condition not in {c.value for c in Condition}:
+        errors["condition"] = _l("Choose a condition grade.")
+    values["condition"] = Condition(condition) if condition in {c.value for c in Condition} else None
+
+    category = session.get(Category, str(merged.get("category") or ""))
+    if category is None:
+        errors["category"] = _l("Choose a material category.")
+    values["category_slug"] = category.slug if category else None
+
+    site_id = merged.get("site_id")
+    site = session.get(Site, site_id) if isinstance(site_id, int) and not isinstance(site_id, bool) else None
+    if site is None or site.organization_id != user.organization_id:
+        errors["site_id"] = _l("Choose one of your organisation's sites.")
+    values["site_id"] = site.id if site else None
+
+    _mass(errors, values, merged, category, unit, data, current)
+    _window(errors, values, merged, current)
+    if category is not None and not category.listable:
+        raise HazardousMaterial(fields={"category": _l(
+            "%(name)s cannot be listed: it is hazardous waste and must go to a licensed receiver.",
+            name=category.names.get("en"))})
+    errors.raise_if_any()
+    return values
+
+
+def _attr(field: str) -> str:
+    return {"category": "category_slug"}.get(field, field)
+
+
+def _mass(errors, values, merged, category, unit, data, current) -> None:
+    """kg per unit: the seller's figure (declared) or the catalogue's typical one (estimated)."""
+    given = data.get("kg_per_unit") if "kg_per_unit" in data else None
+    if unit in MASS_UNITS:
+        values["kg_per_unit"], values["mass_source"] = MASS_UNITS[unit], MassSource.DECLARED
+    elif given not in (None, ""):
+        values["kg_per_unit"] = v.decimal(errors, "kg_per_unit", given, maximum=v.MAX_KG_PER_UNIT)
+        values["mass_source"] = MassSource.DECLARED
+    elif current is not None and current.mass_source == MassSource.DECLARED and unit == current.unit:
+        values["kg_per_unit"], values["mass_source"] = current.kg_per_unit, MassSource.DECLARED
+    else:
+        typical = category.typical_kg(unit) if category and unit in UNITS else None
+        if category is not None and unit in UNITS and typical is None:
+            errors["kg_per_unit"] = _l("The catalogue has no typical mass for this unit: enter kg per unit.")
+        values["kg_per_unit"], values["mass_source"] = typical, MassSource.ESTIMATED
+
+
+def _window(errors, values, merged, current) -> None:
+    today = clock.today()
+    start = v.iso_date(errors, "available_from", merged.get("available_from"))
+    end = v.iso_date(errors, "available_until", merged.get("available_until"))
+    start = start or (current.available_from if current else today)
+    end = end or start + timedelta(days=DEFAULT_WINDOW_DAYS)
+    if end < start:
+        errors["available_until"] = _l("The end of availability must not be before its start.")
+    elif end < today:
+        errors["available_until"] = _l("The end of availability must not be in the past.")
+    elif (end - start).days > MAX_WINDOW_DAYS:
+        errors["available_until"] = _l("A listing can be open for at most a year.")
+    values["available_from"], values["available_until"] = start, end
+
+
+def listing_create(*, user_id: int, hazard_free: bool, **data) -> Listing:
+    """A builder lists material at one of the organisation's sites."""
+    with write_transaction() as session:
+        user = _builder(session, user_id)
+        values = _validated(session, user, data, None)
+        if hazard_free is not True:
+            v.Errors(hazard_free=_l(
+                "Confirm that the material is free of asbestos, PCB and other hazardous substances."
+            )).raise_if_any()
+        listing = Listing(organization_id=user.organization_id, created_by_id=user.id,
+                          hazard_free_declared_at=clock.now(), **values)
+        session.add(listing)
+        session.flush()
+        record_event(session, listing, user, "listing.created", {"quantity": str(listing.quantity)})
+    return listing
+
+
+def listing_update(*, user_id: int, listing_id: int, **data) -> Listing:
+    """Edit an open listing; the quantity cannot go below what is reserved or collected."""
+    with write_transaction() as session:
+        user = _builder(session, user_id)
+        listing = _owned_listing(session, user, listing_id)
+        if not listing.is_open:
+            raise InvalidTransition(_l("A %(status)s listing cannot be edited.", status=listing.status.value))
+        values = _validated(session, user, data, listing)
+        committed = listing.quantity_reserved + listing.quantity_collected
+        if values["quantity"] < committed:
+            raise InvalidTransition(
+                _l("%(n)s %(unit)s is already reserved or collected; the quantity cannot be lower.",
+                   n=_plain(committed), unit=listing.unit),
+                fields={"quantity": _l("At least %(n)s.", n=_plain(committed))})
+        changed = {k: str(val) for k, val in values.items() if getattr(listing, k) != val}
+        for key, value in values.items():
+            setattr(listing, key, value)
+        refresh_status(listing)
+        if changed:
+            record_event(session, listing, user, "listing.updated", {"changed": sorted(changed)})
+    return listing
+
+
+def listing_withdraw(*, user_id: int, listing_id: int, reason: str = "") -> Listing:
+    """Take an open listing down; open reservations are cancelled and their holders notified."""
+    from . import reservations  # the reservation rules own cancelling
+
+    with write_transaction() as session:
+        user = _builder(session, user_id)
+        listing = _owned_listing(session, user, listing_id)
+        if listing.status == ListingStatus.WITHDRAWN:
+            return listing
+        if not listing.is_open:
+            raise InvalidTransition(_l("A %(status)s listing cannot be withdrawn.", status=listing.status.value))
+        reservations.cancel_open_for_listing(session, listing, by=user, reason=reason or "listing withdrawn")
+        listing.status = ListingStatus.WITHDRAWN
+        record_event(session, listing, user, "listing.withdrawn", {"reason": reason[:500]})
+    return listing
+
+
+def refresh_status(listing: Listing) -> None:
+    """Derive available / reserved / collected from the counters (terminal states stay)."""
+    if listing.status in (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED):
+        return
+    if listing.quantity_collected >= listing.quantity:
+        listing.status = ListingStatus.COLLECTED
+    elif listing.quantity_available <= 0:
+        listing.status = ListingStatus.RESERVED
+    else:
+        listing.status = ListingStatus.AVAILABLE
+
+
+def record_event(session, listing: Listing, actor: User | None, kind: str, data: dict) -> None:
+    """Append to the listing's event log and tell the outbox (search index, alerts)."""
+    session.add(ListingEvent(listing_id=listing.id, actor_id=actor.id if actor else None, kind=kind, data=data))
+    outbox.enqueue(session, "listing.changed", {"listing_id": listing.id, "kind": kind})
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+

@@ -1,0 +1,26 @@
+"""HTML pages: one blueprint per area, forms in web/forms/."""
+from flask import flash
+
+from ..errors import DomainError
+
+
+def init_app(app):
+    """Register the page blueprints."""
+    from . import accounts, helpers, impact, listings, main, media, notifications, reservations, sites
+
+    helpers.init_app(app)
+    for module in (main, accounts, sites, listings, media, reservations, notifications, impact):
+        app.register_blueprint(module.bp)
+
+
+def show_errors(form, exc: DomainError) -> None:
+    """Put a service's field errors next to the matching form fields; anything else is flashed."""
+    unplaced = []
+    for name, message in exc.fields.items():
+        field = form._fields.get(name.split(".")[0])
+        if field is not None:
+            field.errors = list(field.errors) + [str(message)]
+        else:
+            unplaced.append(str(message))
+    if unplaced or not exc.fields:
+        flash(" ".join(unplaced) if unplaced else str(exc.message), "error")

@@ -1,0 +1,34 @@
+"""Forms for reserving, cancelling and handing over."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class ReserveForm(FlaskForm):
+    quantity = StringField(_l("Quantity"), validators=[DataRequired(), Length(max=20)],
+                           render_kw={"inputmode": "decimal"})
+    pickup_at = SelectField(_l("Pickup time"), validators=[DataRequired()])
+    message = TextAreaField(_l("Message to the seller (optional)"), validators=[Optional(), Length(max=1000)],
+                            render_kw={"rows": 2})
+
+
+class CancelForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=[
+        ("plans_changed", _l("Plans changed")), ("found_elsewhere", _l("Found elsewhere")),
+        ("cannot_collect", _l("Cannot collect in time")), ("not_as_described", _l("Not as described")),
+        ("other", _l("Other"))])
+    details = StringField(_l("Details (optional)"), validators=[Optional(), Length(max=400)])
+
+    def reason_text(self) -> str:
+        label = dict(self.reason.choices).get(self.reason.data, "")
+        return f"{label}: {self.details.data}" if self.details.data else str(label)
+
+
+class CollectForm(FlaskForm):
+    code = StringField(_l("Pickup code shown by the taker"), validators=[DataRequired(), Length(max=8)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+    quantity = StringField(_l("Quantity handed over"), validators=[Optional(), Length(max=20)],
+                           render_kw={"inputmode": "decimal"})
+    weighed_kg = StringField(_l("Weighed mass in kg (optional)"), validators=[Optional(), Length(max=20)],
+                             render_kw={"inputmode": "decimal"})

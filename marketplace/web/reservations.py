@@ -1,0 +1,148 @@
+"""Pages: reserving, my reservations, reservations on my listings, the pickup list, handover."""
+from datetime import date, datetime
+
+import segno
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from .. import clock
+from ..auth import role_required
+from ..errors import DomainError
+from ..extensions import limiter
+from ..models import Role
+from ..queries import listings as listing_queries
+from ..queries import reservations as reservation_queries
+from ..queries import sites as site_queries
+from ..security import safe_next
+from ..services import pickups
+from ..services import reservations as reservation_services
+from . import show_errors
+from .forms import ButtonForm
+from .forms.reservations import CancelForm, CollectForm, ReserveForm
+
+bp = Blueprint("reservations", __name__)
+
+
+def reserve_form_for(listing) -> ReserveForm:
+    """The reserve form with the listing's free pickup times as choices."""
+    form = ReserveForm()
+    form.pickup_at.choices = [(s.start.isoformat(), s.local) for s in pickups.free_slots(listing)]
+    return form
+
+
+def _user_key() -> str:
+    return f"reserve:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+
+
+@bp.post("/listings/<int:listing_id>/reserve")
+@login_required
+@limiter.limit(lambda: current_app.config["RESERVE_LIMIT"], key_func=_user_key)
+def reserve(listing_id):
+    """Reserve part or all of a listing for a pickup time."""
+    listing = listing_queries.listing_for(current_user, listing_id)
+    form = reserve_form_for(listing)
+    if form.validate_on_submit():
+        try:
+            reservation = reservation_services.reservation_create(
+                user_id=current_user.id, listing_id=listing.id, quantity=form.quantity.data,
+                pickup_at=datetime.fromisoformat(form.pickup_at.data), message=form.message.data or "")
+        except DomainError as exc:
+            show_errors(form, exc)
+        else:
+            flash(_("Reserved. Show the pickup code %(code)s at the site.", code=reservation.code), "success")
+            return redirect(url_for("reservations.detail", reservation_id=reservation.id))
+    listing = listing_queries.listing_for(current_user, listing_id)
+    return render_template("listings/detail.html", listing=listing, button=ButtonForm(), reserve_form=form,
+                           can_manage=False), 422
+
+
+@bp.get("/reservations")
+@login_required
+def mine():
+    """The reservations I made."""
+    return render_template("reservations/mine.html", reservations=reservation_queries.of_user(current_user.id))
+
+
+@bp.get("/reservations/selling")
+@role_required(Role.BUILDER)
+def selling():
+    """Reservations on my organisation's listings."""
+    return render_template("reservations/selling.html",
+                           reservations=reservation_queries.of_organization(current_user.organization_id))
+
+
+@bp.get("/pickups")
+@role_required(Role.BUILDER)
+def pickup_list():
+    """Today's (or a chosen day's) pickups at one of my organisation's sites."""
+    sites = site_queries.sites_for(current_user)
+    if not sites:
+        flash(_("Add a site first."), "info")
+        return redirect(url_for("sites.new"))
+    try:
+        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else clock.today()
+    except ValueError:
+        day = clock.today()
+    site_id = request.args.get("site_id", type=int) or sites[0].id
+    site = site_queries.site_for(current_user, site_id)
+    return render_template("reservations/pickups.html", sites=sites, site=site, day=day,
+                           reservations=reservation_queries.pickup_list(site, day), collect_form=CollectForm())
+
+
+@bp.get("/reservations/<int:reservation_id>")
+@login_required
+def detail(reservation_id):
+    """Code, QR code, status, pickup time and the actions open to me."""
+    reservation = reservation_queries.reservation_for(current_user, reservation_id)
+    qr = Markup(segno.make(reservation.code, micro=False).svg_inline(scale=6, title=reservation.code))
+    seller = current_user.belongs_to(reservation.listing.organization_id)
+    return render_template("reservations/detail.html", r=reservation, qr=qr, seller=seller,
+                           cancel_form=CancelForm(), collect_form=CollectForm(), button=ButtonForm())
+
+
+@bp.post("/reservations/<int:reservation_id>/cancel")
+@login_required
+def cancel(reservation_id):
+    """Cancel (the taker or the seller); the quantity returns to the listing."""
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            reservation_services.reservation_cancel(user_id=current_user.id, reservation_id=reservation_id,
+                                                    reason=form.reason_text())
+            flash(_("The reservation was cancelled."), "info")
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("reservations.detail", reservation_id=reservation_id))
+
+
+@bp.post("/reservations/<int:reservation_id>/collect")
+@role_required(Role.BUILDER)
+def collect(reservation_id):
+    """Hand over: check the code, record the quantity (and a weighing) in the ledger."""
+    form = CollectForm()
+    if form.validate_on_submit():
+        try:
+            _r, handover = reservation_services.reservation_collect(
+                user_id=current_user.id, reservation_id=reservation_id, quantity=form.quantity.data or None,
+                weighed_kg=form.weighed_kg.data or None, code=form.code.data)
+            flash(_("Handed over: %(kg)s kg recorded.", kg=format(handover.mass_kg.normalize(), "f")), "success")
+        except DomainError as exc:
+            flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")
+    else:
+        flash(_("Enter the pickup code shown by the taker."), "error")
+    return redirect(safe_next(request.form.get("back"), url_for("reservations.detail", reservation_id=reservation_id)))
+
+
+@bp.post("/reservations/<int:reservation_id>/no-show")
+@role_required(Role.BUILDER)
+def no_show(reservation_id):
+    """Mark that the taker did not come; the quantity returns to the listing."""
+    if ButtonForm().validate_on_submit():
+        try:
+            reservation_services.reservation_no_show(user_id=current_user.id, reservation_id=reservation_id)
+            flash(_("Marked as not collected."), "info")
+        except DomainError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("reservations.detail", reservation_id=reservation_id))

@@ -1,0 +1,39 @@
+/* Maps as progressive enhancement: pages carry the address and coordinates as text; this file
+   only adds Leaflet maps where an element asks for one. OpenStreetMap tiles may fail to load:
+   the page stays usable. */
+(function () {
+  "use strict";
+  if (!window.L) { return; }
+  var TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+  var ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>';
+  L.Icon.Default.imagePath = document.querySelector('link[href*="leaflet.css"]').href.replace(/leaflet\.css.*$/, "images/");
+
+  function baseMap(el, lat, lng, zoom) {
+    var map = L.map(el, { scrollWheelZoom: false }).setView([lat, lng], zoom);
+    L.tileLayer(TILES, { maxZoom: 19, attribution: ATTRIBUTION }).addTo(map);
+    return map;
+  }
+
+  /* A single site on a listing page. */
+  var site = document.getElementById("site-map");
+  if (site) {
+    var lat = parseFloat(site.dataset.lat), lng = parseFloat(site.dataset.lng);
+    var m = baseMap(site, lat, lng, 16);
+    L.marker([lat, lng], { title: site.dataset.label, alt: site.dataset.label }).addTo(m);
+  }
+
+  /* Picking a site's coordinates: clicking the map fills the latitude and longitude fields. */
+  var pick = document.getElementById("pick-map");
+  if (pick) {
+    var latInput = document.getElementById(pick.dataset.latInput);
+    var lngInput = document.getElementById(pick.dataset.lngInput);
+    var start = [parseFloat(latInput.value) || 60.2161, parseFloat(lngInput.value) || 24.7539];
+    var pm = baseMap(pick, start[0], start[1], 15);
+    var marker = latInput.value ? L.marker(start).addTo(pm) : null;
+    pm.on("click", function (e) {
+      latInput.value = e.latlng.lat.toFixed(6);
+      lngInput.value = e.latlng.lng.toFixed(6);
+      if (marker) { marker.setLatLng(e.latlng); } else { marker = L.marker(e.latlng).addTo(pm); }
+    });
+  }
+})();
