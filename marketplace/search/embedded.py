@@ -1,0 +1,174 @@
+"""The embedded search engine: SQLite FTS5 in a database file of its own, behaving like
+Meilisearch (typos, prefix, ranking buckets, facets, geo) plus Finnish/Swedish compound parts
+and fi/sv/en category synonyms. The default backend, and the fallback when Meilisearch is down.
+
+Modules: embedded_schema (tables, keys, what a document becomes), embedded_store (files,
+connections, writes), embedded_terms (query words, typo candidates, synonyms, highlighting),
+embedded_sql (filters and statements), embedded_rank (relevance), embedded_geo (distances,
+radius), embedded_browse (facets, explicit sorts, searching without text).
+
+A text search is one read transaction:
+1. Total and facets: one pass over the documents matching the first query word (any of its
+   derivations) and the filters; facet values come from the keys' low bits.
+2. The page. Relevance: "words" buckets in order (all query words, then dropping words from
+   the end, Meilisearch's "last" strategy); in each bucket the newest RANK_WINDOW documents are
+   ranked by typo → proximity → attribute → exactness → newest, and any older ones follow
+   newest first. Explicit sorts: strictly by their key (see _sorted_page).
+3. Titles and positions of the page's hits, for highlights and distances.
+
+The cap: ranking reads the indexed text of each ranked document, so it is bounded by
+RANK_WINDOW per bucket. Totals, facets, filters and the words buckets are always exact; only
+the order *inside* a bucket larger than the window is approximate beyond its newest
+RANK_WINDOW documents. Page boundaries stay stable (the window does not depend on the page).
+"""
+import html
+from collections import Counter
+from typing import Iterable
+
+from .. import clock
+from .documents import day_number
+from .embedded_browse import browse, facets, one_pass, result
+from .embedded_geo import haversine
+from .embedded_rank import Matcher, rank
+from .embedded_schema import Codes
+from .embedded_sql import Filters, filters, limit, matching, words_bucket
+from .embedded_store import Store
+from .embedded_terms import Highlighter, Lexicon, QueryWord, split_query
+from .query import SearchHit, SearchQuery, SearchResult
+
+RANK_WINDOW = 200
+CELL_SHARE = 0.1
+
+
+class EmbeddedBackend:
+    """SearchBackend on SQLite FTS5 (see the module docstring)."""
+
+    name = "embedded"
+
+    def __init__(self, path: str):
+        self.store = Store(path)
+        self.lexicon = Lexicon()
+
+    def apply_settings(self) -> None:
+        """Create the index file and tables when missing (idempotent)."""
+        self.store.ensure()
+
+    def upsert(self, documents: list[dict]) -> None:
+        """Add or fully replace documents by id."""
+        self.store.upsert(list(documents))
+
+    def delete(self, ids: list[int]) -> None:
+        """Remove documents by id (unknown ids are fine)."""
+        self.store.delete(list(ids))
+
+    def rebuild(self, documents: Iterable[dict]) -> None:
+        """Build a fresh index file from `documents` and swap it in atomically."""
+        self.store.rebuild(documents)
+
+    def count(self) -> int:
+        """Documents in the index (stale ones too, until the nightly chore removes them)."""
+        return self.store.connection()[0].execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Ids in rank order, exact total, facets over the filtered set, highlights, distances."""
+        conn, generation = self.store.connection()
+        words, last_is_prefix = split_query(query.text)
+        conn.execute("BEGIN")
+        try:
+            codes, today = Codes.load(conn), clock.today()
+            stale_days = [row[0] for row in conn.execute(
+                "SELECT DISTINCT until_day FROM docs WHERE until_day < ?", (day_number(today),))]
+            f = filters(query, today, codes, stale_days)
+            if f.cells and not _cells_pay_off(conn, f.cells):
+                f.cells = []
+            if f.nothing:
+                return result([], Counter())
+            if not words:       # nothing to match (empty, or only separators): browse
+                counts, keys = browse(conn, query, f, codes)
+                return result(hits(conn, query, keys, html.escape), counts)
+            with self.lexicon.lock:
+                self.lexicon.refresh(conn, generation)
+                query_words = [self.lexicon.derive(w, last_is_prefix and i == len(words) - 1)
+                               for i, w in enumerate(words)]
+                matcher = Matcher(query_words, self.lexicon) if _sort(query) == "relevance" else None
+            if matcher is not None:
+                counts = facets(conn, words_bucket(query_words, 1, exclusive=False), f, codes)
+                keys = self._relevance_page(conn, query, query_words, f, matcher)
+            else:
+                counts, keys = self._sorted_page(conn, query, query_words, f, codes)
+            return result(hits(conn, query, keys, Highlighter(query_words)), counts)
+        finally:
+            conn.execute("ROLLBACK")        # a read-only transaction
+
+    def _relevance_page(self, conn, query: SearchQuery, query_words: list[QueryWord], f: Filters,
+                        matcher: Matcher) -> list[int]:
+        need, ranked = query.offset + query.per_page, []
+        for k in range(len(query_words), 0, -1):
+            expression = words_bucket(query_words, k, exclusive=True)
+            window = [row[0] for row in conn.execute(
+                *matching(expression, f, "fts.rowid", f"ORDER BY fts.rowid DESC {limit(f, RANK_WINDOW)}"))]
+            if not window:
+                continue
+            rows = conn.execute(f"SELECT key, title, title_x, descr, descr_x, cat FROM ftsdata "
+                                f"WHERE key IN ({', '.join('?' * len(window))})", window).fetchall()
+            ranked += rank(matcher, rows, k)
+            if len(window) == RANK_WINDOW and len(ranked) < need:     # the bucket's older rest
+                tail = f"ORDER BY fts.rowid DESC {limit(f, need - len(ranked), RANK_WINDOW)}"
+                ranked += [row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))]
+            if len(ranked) >= need:
+                break
+        return ranked[query.offset:need]
+
+    def _sorted_page(self, conn, query, query_words, f: Filters, codes: Codes) -> tuple[Counter, list[int]]:
+        # An explicit sort orders strictly by its key, not as a tie-break after relevance as in
+        # Meilisearch: the text only filters, to the documents matching the longest run of
+        # leading query words that has any hit ("last" strategy: drop words from the end until
+        # something matches). Total and facets count that set.
+        sort = _sort(query)
+        for k in range(len(query_words), 0, -1):
+            expression = words_bucket(query_words, k, exclusive=False)
+            if sort == "newest":
+                counts = facets(conn, expression, f, codes)
+                if counts:
+                    tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
+                    return counts, [row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))]
+            else:
+                counts, keys = one_pass(conn, query, expression, f, codes, sort)
+                if counts:
+                    return counts, keys
+        return Counter(), []
+
+
+def hits(conn, query: SearchQuery, keys: list[int], mark) -> list[SearchHit]:
+    """The page's hits: ids, highlighted titles (`mark`), distances from the query point."""
+    if not keys:
+        return []
+    rows = {row[0]: row for row in conn.execute(
+        f"SELECT docs.key, docs.id, content.title, docs.lat, docs.lng FROM docs JOIN content USING (key) "
+        f"WHERE docs.key IN ({', '.join('?' * len(keys))})", keys)}
+    found = []
+    for key in keys:
+        _, doc_id, title, lat, lng = rows[key]
+        distance = None
+        if query.has_point and lat is not None and lng is not None:
+            distance = round(haversine(float(query.lat), float(query.lng), lat, lng), 3)
+        found.append(SearchHit(id=doc_id, distance_km=distance, highlight={"title": mark(title)}))
+    return found
+
+
+def _cells_pay_off(conn, cells: list[str]) -> bool:
+    """Narrowing by grid cells first pays off when they hold a small share of the index (FTS5
+    merges every cell's postings, while the exact test costs a lookup per text match)."""
+    placeholders = ", ".join("?" * len(cells))
+    inside, everything = conn.execute(
+        f"SELECT (SELECT coalesce(sum(n), 0) FROM cells WHERE token IN ({placeholders})), "
+        "(SELECT coalesce(max(n), 0) FROM cells WHERE token = '§all')", cells).fetchone()
+    return inside <= CELL_SHARE * everything
+
+
+def _sort(query: SearchQuery) -> str:
+    """The effective sort; distance needs a point (else newest)."""
+    sort = query.effective_sort
+    if sort == "distance" and not query.has_point:
+        return "newest"
+    return sort if sort in ("relevance", "newest", "price", "distance") else "newest"

@@ -1,0 +1,125 @@
+"""Counting facets, explicit sorts that need each match's row, and searching without text
+(browsing) for the embedded engine."""
+import heapq
+import math
+from collections import Counter
+
+from .embedded_geo import flat_error, nearest
+from .embedded_schema import Codes, key_facets
+from .embedded_sql import Filters, browsing, limit, matching
+from .query import SearchHit, SearchQuery, SearchResult
+
+BROWSE_ORDER = {"newest": "docs.key DESC", "price": "docs.price_cents ASC, docs.key DESC"}
+
+
+def facets(conn, expression: str | None, f: Filters, codes: Codes) -> Counter:
+    """(category, condition) → documents, over everything the expression (None: the filters'
+    tags alone) matches and the filters pass."""
+    if codes.overflowed:
+        sql, params = matching(expression, f, "docs.category, docs.condition, count(*)", "GROUP BY 1, 2", join=True)
+        return Counter({(a, b): n for a, b, n in conn.execute(sql, params)})
+    return code_counts(conn.execute(*matching(expression, f, "group_concat(fts.rowid & 255)")).fetchone()[0], codes)
+
+
+def code_counts(found: str | Counter | None, codes: Codes) -> Counter:
+    """(category, condition) → count, from facet codes: counted, or comma-separated."""
+    if not isinstance(found, Counter):
+        found = Counter((found or "").split(","))
+        found.pop("", None)
+    categories, conditions = codes.values("category"), codes.values("condition")
+    counts = Counter()
+    for code, n in found.items():
+        category, condition = key_facets(int(code))
+        counts[(categories[category], conditions[condition])] += n
+    return counts
+
+
+def one_pass(conn, query: SearchQuery, expression: str | None, f: Filters, codes: Codes, sort: str, *,
+             text: bool = True) -> tuple[Counter, list[int]]:
+    """Facets and the page of a price or distance sort from one pass over the matches (both
+    need each match's docs row anyway): the FTS5 matches of `expression`, or (text=False) the
+    docs rows passing the filters."""
+    if sort == "distance":
+        value = f"{f.point.flat2_sql}, docs.lat, docs.lng"
+    else:
+        value = "docs.price_cents"
+    extra = ", docs.category, docs.condition" if codes.overflowed else ""
+    if text:
+        statement = matching(expression, f, f"fts.rowid, {value}{extra}", join=True)
+    else:
+        statement = browsing(f, f"docs.key, {value}{extra}")
+    rows = conn.execute(*statement).fetchall()
+    if codes.overflowed:
+        counts = Counter((row[-2], row[-1]) for row in rows)
+    else:
+        counts = code_counts(Counter(row[0] & 255 for row in rows), codes)
+    if sort == "distance":
+        return counts, nearest(rows, f.point, query.offset, query.per_page)
+    best = heapq.nsmallest(query.offset + query.per_page, rows, key=lambda r: (r[1], -r[0]))
+    return counts, [row[0] for row in best[query.offset:]]
+
+
+def browse(conn, query: SearchQuery, f: Filters, codes: Codes) -> tuple[Counter, list[int]]:
+    """Facets and the page of a search without text."""
+    sort = query.effective_sort
+    if sort == "relevance" or sort == "distance" and f.point is None:
+        sort = "newest"
+    if f.cells:         # a radius or a map box that FTS5 can narrow to a few grid cells
+        if sort == "newest":
+            tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
+            return facets(conn, None, f, codes), [r[0] for r in conn.execute(*matching(None, f, "fts.rowid", tail))]
+        return one_pass(conn, query, None, f, codes, sort)
+    counts = _browse_facets(conn, f, codes)
+    if sort == "distance":
+        return counts, _nearest_rows(conn, query, f)
+    tail = f"ORDER BY {BROWSE_ORDER[sort]} {limit(f, query.per_page, query.offset)}"
+    return counts, [row[0] for row in conn.execute(*browsing(f, "docs.key", tail))]
+
+
+def _browse_facets(conn, f: Filters, codes: Codes) -> Counter:
+    if codes.overflowed:
+        return Counter({(a, b): n for a, b, n in conn.execute(*browsing(f, "category, condition, count(*)",
+                                                                         "GROUP BY 1, 2"))})
+    if not f.on_doc and not f.tags_all:
+        # Only category/condition (key bits) and "not stale": kept counts minus the stale ones.
+        kept = Counter(dict(conn.execute("SELECT code, n FROM facet_counts WHERE n > 0")))
+        if f.tags_none:
+            kept.subtract(dict(conn.execute(
+                f"SELECT key & 255, count(*) FROM docs WHERE until_day < {f.today} GROUP BY 1", f.params.values)))
+        return code_counts(Counter({c: n for c, n in kept.items() if n > 0 and f.code_allowed(c)}), codes)
+    if f.tags_all and not f.on_doc:     # free / site: FTS5 tag postings are the cheapest list
+        return facets(conn, None, f, codes)
+    return code_counts(conn.execute(*browsing(f, "group_concat(docs.key & 255)")).fetchone()[0], codes)
+
+
+def _nearest_rows(conn, query: SearchQuery, f: Filters) -> list[int]:
+    """The page nearest first. SQLite orders by flat distance and returns a few more rows than
+    the page needs; that is enough when the last of them is beyond the reach of the need-th
+    (see geo.nearest), else the rows up to that reach are read too."""
+    need = query.offset + query.per_page
+    flat = f.point.flat2_sql
+    select = f"docs.key, {flat}, docs.lat, docs.lng"
+    first = f"AND docs.lat IS NOT NULL ORDER BY 2, 1 DESC {limit(f, 4 * need + 16)}"
+    rows = conn.execute(*browsing(f, select, first)).fetchall()
+    if len(rows) == 4 * need + 16:
+        cut = rows[need - 1][1]
+        error = flat_error(f.point.lat, 2 * math.sqrt(cut) + 1e-3)
+        reach = cut * ((1 + error) / (1 - error)) ** 2 + 1e-9 if error < 1 and not f.point.wraps(
+            2 * math.sqrt(cut) + 1) else math.inf
+        if rows[-1][1] <= reach:        # ties or a wide band: read every row within reach
+            bound = "" if reach == math.inf else f"AND {flat} <= {f.params.add(reach)}"
+            rows = conn.execute(*browsing(f, select, f"AND docs.lat IS NOT NULL {bound}")).fetchall()
+    rows += conn.execute(*browsing(f, "docs.key, NULL, NULL, NULL", "AND docs.lat IS NULL")).fetchall()
+    return nearest(rows, f.point, query.offset, query.per_page)
+
+
+def result(found: list[SearchHit], counts: Counter) -> SearchResult:
+    """The result, with facets summed from (category, condition) counts."""
+    categories, conditions = Counter(), Counter()
+    for (category, condition), n in counts.items():
+        categories[category] += n
+        conditions[condition] += n
+    return SearchResult(hits=found, total=sum(categories.values()),
+                        facets={"category": dict(sorted(categories.items())),
+                                "condition": dict(sorted(conditions.items()))},
+                        backend="embedded")

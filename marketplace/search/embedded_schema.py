@@ -1,0 +1,192 @@
+"""The embedded search index's schema and what a document becomes in it.
+
+Keys. A document's row id everywhere (docs, content, the FTS index) is its *key*:
+created_ts (31 bits, seconds since 2020) · id (24 bits) · category code (5) · condition code (3).
+Key order is therefore "newest first" order (created_ts, then id), which lets FTS5 stream
+candidates newest first and stop early; and the facet values ride along in the low 8 bits, so
+counting facets and filtering by category or condition need no table lookups.
+
+FTS columns: title and descr hold the folded words; title_x and descr_x their compound parts
+(text.derived_terms); cat one token for the category (§c<code>); tags tokens that let FTS5 do
+common filters without a table lookup: §free, §s<site id>, §u<until day>, and the document's
+cell in grids of four sizes (§g<level>_<row>_<column>) so that a radius or a map box is first
+narrowed to a few cells by FTS5, and only their documents get the exact test. "§" is a token
+character there but never part of a query word, so no query can produce these tokens. The
+category's names and synonyms go to the small `category_terms` table instead of every
+document's text: a query word is matched against them in Python (embedded_terms) and becomes
+the category's token, which keeps the postings FTS5 has to merge short.
+"""
+import json
+import sqlite3
+
+from .text import compound_parts_of, derived_terms, words
+
+SCHEMA_VERSION = "3"          # change it with the tables: an index of another version is replaced
+EPOCH = 1_577_836_800             # 2020-01-01T00:00:00Z
+MAX_ID = (1 << 24) - 1
+CATEGORY_OVERFLOW, CONDITION_OVERFLOW = 31, 7   # codes shared by every value beyond the 31st / 7th
+COLUMNS = ("title", "title_x", "descr", "descr_x", "cat", "tags")
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS codes (kind TEXT NOT NULL, value TEXT NOT NULL, code INTEGER NOT NULL,
+                                  PRIMARY KEY (kind, value));
+CREATE TABLE IF NOT EXISTS docs (
+    key INTEGER PRIMARY KEY, id INTEGER NOT NULL UNIQUE,
+    category TEXT NOT NULL, condition TEXT NOT NULL, site_id INTEGER,
+    price_cents INTEGER NOT NULL, free INTEGER NOT NULL,
+    from_day INTEGER NOT NULL, until_day INTEGER NOT NULL, created_ts INTEGER NOT NULL,
+    lat REAL, lng REAL);
+CREATE TABLE IF NOT EXISTS content (key INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ftsdata (key INTEGER PRIMARY KEY, title, title_x, descr, descr_x, cat, tags);
+CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+-- How many documents each facet code (key & 255) has: facets of plain browsing without a scan.
+CREATE TABLE IF NOT EXISTS facet_counts (code INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+-- How many documents each grid cell holds ("§all": the whole index), to judge whether narrowing
+-- a radius to its cells pays off.
+CREATE TABLE IF NOT EXISTS cells (token TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS category_terms (id INTEGER PRIMARY KEY, code INTEGER NOT NULL, entry TEXT NOT NULL,
+                                           UNIQUE (code, entry));
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    title, title_x, descr, descr_x, cat, tags,
+    content = 'ftsdata', content_rowid = 'key',
+    tokenize = "unicode61 remove_diacritics 0 tokenchars '_§'", prefix = '2 3 4');
+"""
+# Created after a bulk load (faster), at once for a new empty index.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS docs_until ON docs (until_day);
+CREATE INDEX IF NOT EXISTS docs_site ON docs (site_id);
+CREATE INDEX IF NOT EXISTS docs_price ON docs (price_cents, key DESC);
+CREATE INDEX IF NOT EXISTS docs_geo ON docs (lat, lng, until_day, free, site_id);
+"""
+INSERTS = (
+    "INSERT INTO docs (key, id, category, condition, site_id, price_cents, free, from_day, until_day, created_ts, "
+    "lat, lng) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO content (key, title, body) VALUES (?,?,?)",
+    f"INSERT INTO ftsdata (key, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
+    f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
+)
+
+
+def make_key(created_ts: int, doc_id: int, category_code: int, condition_code: int) -> int:
+    """The document key (see the module docstring)."""
+    if not 0 <= doc_id <= MAX_ID:
+        raise ValueError(f"the embedded search index takes ids from 0 to {MAX_ID}, not {doc_id}")
+    created = min(max(int(created_ts) - EPOCH, 0), (1 << 31) - 1)
+    return (created << 32 | doc_id << 8 | min(category_code, CATEGORY_OVERFLOW) << 3
+            | min(condition_code, CONDITION_OVERFLOW))
+
+
+GRID_DEGREES = (0.005, 0.05, 0.5, 5.0)
+
+
+def grid_token(level: int, row: int, column: int) -> str:
+    """The FTS token of a grid cell (rows and columns count from 90° S and 180° W)."""
+    return f"§g{level}_{row}_{column}"
+
+
+def grid_cell(level: int, lat: float, lng: float) -> tuple[int, int]:
+    """(row, column) of the cell holding a point."""
+    size = GRID_DEGREES[level]
+    return int((lat + 90) // size), int((lng + 180) // size)
+
+
+def category_token(code: int) -> str:
+    """The FTS token standing for a category in the `cat` column."""
+    return f"§c{code}"
+
+
+def key_facets(key: int) -> tuple[int, int]:
+    """(category code, condition code) of a key."""
+    return (key >> 3) & 31, key & 7
+
+
+class Codes:
+    """Small integer codes of category and condition values, stored per generation. Keys have
+    room for 31 categories and 7 conditions; later values share the last code there (and facet
+    counting then reads the docs table instead), but keep their own code everywhere else."""
+
+    def __init__(self, rows=()):
+        self.by_value = {(kind, value): code for kind, value, code in rows}
+
+    @classmethod
+    def load(cls, conn) -> "Codes":
+        return cls(conn.execute("SELECT kind, value, code FROM codes"))
+
+    def code(self, kind: str, value: str, conn=None) -> int:
+        """The value's code, assigning the next free one (and storing it when `conn` is given)."""
+        found = self.by_value.get((kind, value))
+        if found is None:
+            found = sum(1 for k, _ in self.by_value if k == kind)
+            self.by_value[(kind, value)] = found
+            if conn is not None:
+                conn.execute("INSERT INTO codes (kind, value, code) VALUES (?, ?, ?)", (kind, value, found))
+        return found
+
+    def values(self, kind: str) -> dict[int, str]:
+        """code → value, for codes that stand for one value (not the shared overflow code)."""
+        limit = CATEGORY_OVERFLOW if kind == "category" else CONDITION_OVERFLOW
+        return {c: v for (k, v), c in self.by_value.items() if k == kind and c < limit}
+
+    @property
+    def overflowed(self) -> bool:
+        return any(c >= (CATEGORY_OVERFLOW if k == "category" else CONDITION_OVERFLOW)
+                   for (k, _), c in self.by_value.items())
+
+
+def category_entries(doc: dict) -> set[str]:
+    """The category's names and synonyms, folded (a multi-word one as 'clay brick'), and the
+    compound parts of its names."""
+    names = [n for n in doc.get("category_names", []) if n]
+    entries = {" ".join(words(t)) for t in [*names, *doc.get("category_synonyms", [])]}
+    return (entries | set(derived_terms(" ".join(names)))) - {""}
+
+
+def doc_rows(doc: dict, codes: Codes, conn=None) -> tuple[tuple, tuple, tuple, set[str]]:
+    """(docs row, content row, fts row, terms) of a document; fts row = (key, *COLUMNS)."""
+    geo = doc.get("_geo") or {}
+    lat, lng = geo.get("lat"), geo.get("lng")
+    title, description = doc["title"], doc.get("description", "")
+    title_words, description_words = words(title), words(description)
+    text = (title_words, compound_parts_of(title_words), description_words, compound_parts_of(description_words))
+    category, condition = str(doc["category"]), str(doc["condition"])
+    category_code = codes.code("category", category, conn)
+    key = make_key(doc["created_ts"], int(doc["id"]), category_code, codes.code("condition", condition, conn))
+    price = int(doc.get("price_cents") or 0)
+    row = (key, int(doc["id"]), category, condition, doc.get("site_id"), price, 1 if price == 0 else 0,
+           int(doc["available_from_day"]), int(doc["available_until_day"]), int(doc["created_ts"]),
+           None if lat is None else float(lat), None if lng is None else float(lng))
+    tags = [f"§u{row[8]}"] + ([f"§s{int(row[4])}"] if row[4] is not None else []) + (["§free"] if price == 0 else [])
+    if row[10] is not None and row[11] is not None:
+        tags += [grid_token(level, *grid_cell(level, row[10], row[11])) for level in range(len(GRID_DEGREES))]
+    content = (key, title, json.dumps(doc, ensure_ascii=False, default=str))
+    fts = (key, *(" ".join(c) for c in text), category_token(category_code), " ".join(tags))
+    return row, content, fts, {t for c in text for t in c}
+
+
+def create_schema(conn: sqlite3.Connection, *, indexes: bool = True) -> None:
+    """Tables (and, unless bulk loading, indexes) of an index generation; idempotent."""
+    conn.executescript(TABLES + (INDEXES if indexes else ""))
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+
+
+def category_rows(documents, codes: Codes) -> set[tuple[int, str]]:
+    """(category code, entry) for the categories of `documents` (each category read once)."""
+    rows, done = set(), set()
+    for doc in documents:
+        category = str(doc["category"])
+        if category not in done:
+            done.add(category)
+            code = codes.code("category", category)
+            rows |= {(code, entry) for entry in category_entries(doc)}
+    return rows
+
+
+def cell_counts(all_tags: list[str]) -> dict[str, int]:
+    """Documents per grid cell token ("§all": all of them), from the documents' tags."""
+    counts: dict[str, int] = {"§all": len(all_tags)}
+    for tags in all_tags:
+        for token in tags.split():
+            if token.startswith("§g"):
+                counts[token] = counts.get(token, 0) + 1
+    return counts

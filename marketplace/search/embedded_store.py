@@ -1,0 +1,284 @@
+"""Files, connections and writes of the embedded search engine (SQLite FTS5).
+
+Files. The configured path (SEARCH_DB_PATH) is a symbolic link to the live *generation* file
+(`<path>.g<hex>`). A rebuild writes a new generation beside it and swaps the link with
+os.replace, so a search sees the old or the new index, never an empty one. Each generation has
+its own -wal/-shm files; that is why we swap a link and not the database file: SQLite pairs
+those side files with a database by name, and an old connection still writing to a replaced
+file would hand its WAL to the new one. Every call stats the link; a connection whose
+generation is no longer live is reopened. Connections are per thread; writers hold a thread
+lock plus an flock on `<path>.lock` (so no write lands in a generation after it was swapped
+out) and keep transactions short (WAL, busy timeout) for Flask threads and the worker.
+"""
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+
+from .embedded_schema import (
+    COLUMNS,
+    INDEXES,
+    INSERTS,
+    SCHEMA_VERSION,
+    Codes,
+    category_rows,
+    cell_counts,
+    create_schema,
+    doc_rows,
+)
+
+BUSY_TIMEOUT_MS = 10_000
+log = logging.getLogger(__name__)
+
+
+def _created(name: str, base: str) -> int | None:
+    """When a generation file (or its -wal/-shm) was created, from its name <base><hex ns>-<pid>."""
+    if not name.startswith(base):
+        return None
+    try:
+        return int(name[len(base):].split("-")[0], 16)
+    except ValueError:
+        return None
+
+
+def _schema_version(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.OperationalError:       # not an index of ours at all
+        return None
+    return row[0] if row else None
+
+
+def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.isolation_level = None        # we issue BEGIN / COMMIT ourselves
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA cache_size = -32000")
+    conn.execute("PRAGMA mmap_size = 268435456")
+    return conn
+
+
+class Store:
+    """The index's files: the live generation behind `path`, per-thread connections, writes."""
+
+    def __init__(self, path: str):
+        self.path = os.path.abspath(path)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+
+    def _live(self) -> tuple[str, tuple[int, int]] | None:
+        """(generation file, (device, inode)) of the live index, or None when there is none yet."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return os.path.realpath(self.path), (st.st_dev, st.st_ino)
+
+    def connection(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+        """This thread's connection to the live generation (reopened after a swap), and the
+        generation's identity."""
+        live = self._live()
+        if live is None:
+            self.ensure()
+            live = self._live()
+        conn, identity = getattr(self._local, "conn", None), getattr(self._local, "identity", None)
+        if conn is None or identity != live[1]:
+            if conn is not None:
+                conn.close()
+            conn = _configure(sqlite3.connect(live[0]))
+            if _schema_version(conn) != SCHEMA_VERSION:
+                conn.close()
+                self._replace_outdated(live[1])
+                return self.connection()
+            self._local.conn, self._local.identity = conn, live[1]
+        return conn, live[1]
+
+    def _replace_outdated(self, identity) -> None:
+        """An index written by another version of this engine cannot be read: swap in an empty
+        one (the outbox refills it as listings change; `flask search reindex` at once)."""
+        with self._locked():
+            live = self._live()
+            if live is not None and live[1] == identity:
+                log.error("search index %s has another schema version; starting an empty one: "
+                          "run `flask search reindex`", live[0])
+                self._swap_in(self._new_generation(empty=True))
+
+    def ensure(self) -> None:
+        """Create an empty live generation when none exists, else add what the schema lacks."""
+        with self._locked():
+            if self._live() is None:
+                self._swap_in(self._new_generation(empty=True))
+        create_schema(self.connection()[0])
+
+    @contextmanager
+    def _locked(self):
+        """Exclusive among threads (a lock) and among processes (flock on <path>.lock)."""
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        with self._write_lock, open(self.path + ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _new_generation(self, *, empty: bool) -> str:
+        name = f"{self.path}.g{time.time_ns():x}-{os.getpid():x}"
+        conn = sqlite3.connect(name)
+        conn.isolation_level = None         # autocommit: the schema must be there when we close
+        try:
+            if empty:
+                create_schema(conn)
+                conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+        return name
+
+    def _swap_in(self, generation: str) -> None:
+        """Point `path` at `generation` atomically (call with the lock held)."""
+        link = f"{self.path}.link{os.getpid()}"
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(os.path.basename(generation), link)
+        os.replace(link, self.path)
+
+    def _remove_old_generations(self, live: str, previous: str | None) -> None:
+        """Delete generations created before `previous` (the one just replaced, which a slow
+        reader elsewhere may still be finishing a search on). Later ones are left alone: one may
+        be a rebuild that another process is still writing."""
+        folder, base = os.path.dirname(self.path), os.path.basename(self.path) + ".g"
+        cutoff = _created(os.path.basename(previous), base) if previous else None
+        if cutoff is None:
+            return
+        for name in os.listdir(folder):
+            created = _created(name, base)
+            stem = os.path.join(folder, name).removesuffix("-wal").removesuffix("-shm")
+            if created is not None and created < cutoff and stem not in (live, previous):
+                try:
+                    os.remove(os.path.join(folder, name))
+                except FileNotFoundError:
+                    pass
+
+    @contextmanager
+    def write(self):
+        """A short write transaction on the live generation (BEGIN IMMEDIATE, under the lock)."""
+        if self._live() is None:        # the first write ever creates the index (not under the lock)
+            self.ensure()
+        with self._locked():
+            conn = self.connection()[0]
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def upsert(self, documents: list[dict]) -> None:
+        """Replace the documents by id (all in one transaction)."""
+        if not documents:
+            return
+        with self.write() as conn:
+            codes = Codes.load(conn)
+            latest = {int(d["id"]): d for d in documents}
+            _remove(conn, list(latest))
+            prepared = [doc_rows(d, codes, conn) for d in latest.values()]
+            for sql, index in zip(INSERTS, (0, 1, 2, 2)):
+                conn.executemany(sql, [p[index] for p in prepared])
+            _count_cells(conn, [p[2][6] for p in prepared], +1)
+            _count_facets(conn, [p[0][0] for p in prepared], +1)
+            terms = sorted(set().union(*(p[3] for p in prepared)))
+            conn.executemany("INSERT OR IGNORE INTO vocab (term) VALUES (?)", [(t,) for t in terms])
+            conn.executemany("INSERT OR IGNORE INTO category_terms (code, entry) VALUES (?, ?)",
+                             sorted(category_rows(latest.values(), codes)))
+
+    def delete(self, ids: list[int]) -> None:
+        """Remove documents by id; unknown ids are fine."""
+        if ids:
+            with self.write() as conn:
+                _remove(conn, [int(i) for i in ids])
+
+    def rebuild(self, documents, batch: int = 2000) -> int:
+        """Load `documents` into a fresh generation, then swap it in. Returns the document count."""
+        name = self._new_generation(empty=False)
+        try:
+            count = _bulk_load(name, documents, batch)
+        except BaseException:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(name + suffix):
+                    os.remove(name + suffix)
+            raise
+        with self._locked():
+            previous = self._live()
+            self._swap_in(name)
+            self._remove_old_generations(name, previous[0] if previous else None)
+        return count
+
+
+def _remove(conn, ids: list[int]) -> None:
+    """Delete documents by id from every table (the FTS 'delete' gets the indexed text back)."""
+    found = conn.execute(f"SELECT key, tags FROM ftsdata WHERE key IN (SELECT key FROM docs WHERE id IN "
+                         f"({','.join('?' * len(ids))}))", ids).fetchall()
+    _count_cells(conn, [tags for _, tags in found], -1)
+    _count_facets(conn, [k for k, _ in found], -1)
+    keys = [(k,) for k, _ in found]
+    conn.executemany(f"INSERT INTO fts (fts, rowid, {', '.join(COLUMNS)}) SELECT 'delete', key, "
+                     f"{', '.join(COLUMNS)} FROM ftsdata WHERE key = ?", keys)
+    for table in ("ftsdata", "content", "docs"):
+        conn.executemany(f"DELETE FROM {table} WHERE key = ?", keys)
+
+
+def _count_cells(conn, all_tags: list[str], sign: int) -> None:
+    """Add (sign +1) or remove (-1) documents, given their tags, to the cell counts."""
+    conn.executemany("INSERT INTO cells (token, n) VALUES (?, ?) ON CONFLICT (token) DO UPDATE SET n = n + excluded.n",
+                     [(token, sign * n) for token, n in cell_counts(all_tags).items()])
+
+
+def _count_facets(conn, keys: list[int], sign: int) -> None:
+    """Add (+1) or remove (-1) documents, given their keys, to the facet code counts."""
+    counts = Counter(key & 255 for key in keys)
+    conn.executemany("INSERT INTO facet_counts (code, n) VALUES (?, ?) "
+                     "ON CONFLICT (code) DO UPDATE SET n = n + excluded.n", [(c, sign * n) for c, n in counts.items()])
+
+
+def _bulk_load(name: str, documents, batch: int) -> int:
+    """Fill a new generation quickly: no journal while loading, indexes and the FTS merge at the
+    end, then WAL for its life as the live index. A later copy of an id replaces an earlier one."""
+    conn = sqlite3.connect(name)
+    conn.isolation_level = None
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -262144")
+        create_schema(conn, indexes=False)
+        conn.execute("BEGIN")
+        codes, by_id, vocabulary, categories = Codes(), {}, set(), {}
+        for doc in documents:       # documents may be a generator: each is read once, then dropped
+            rows = doc_rows(doc, codes)
+            by_id[rows[0][1]] = rows
+            vocabulary |= rows[3]
+            categories.setdefault(str(doc["category"]), doc)
+        # Insert in key order: sequential b-tree appends and FTS segments.
+        rows = sorted(by_id.values(), key=lambda r: r[0][0])
+        for start in range(0, len(rows), batch):
+            pending = rows[start:start + batch]
+            for sql, index in zip(INSERTS, (0, 1, 2, 2)):
+                conn.executemany(sql, [p[index] for p in pending])
+        conn.executemany("INSERT INTO codes (kind, value, code) VALUES (?, ?, ?)",
+                         [(k, v, c) for (k, v), c in codes.by_value.items()])
+        conn.executemany("INSERT INTO cells (token, n) VALUES (?, ?)", cell_counts([r[2][6] for r in rows]).items())
+        _count_facets(conn, [r[0][0] for r in rows], +1)
+        conn.executemany("INSERT INTO vocab (term) VALUES (?)", [(t,) for t in sorted(vocabulary)])
+        conn.executemany("INSERT INTO category_terms (code, entry) VALUES (?, ?)",
+                         sorted(category_rows(categories.values(), codes)))
+        conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+        conn.execute("COMMIT")
+        conn.executescript(INDEXES)
+        conn.execute("ANALYZE")
+        conn.execute("PRAGMA journal_mode = WAL")
+        return len(by_id)
+    finally:
+        conn.close()
