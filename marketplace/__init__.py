@@ -34,9 +34,12 @@ def create_app(config=None):
     i18n.init_app(app)
     security.init_app(app)
     errorhandlers.init_app(app)
+    from .services import passwords
+    passwords.configure(app)
 
     from . import notifications  # noqa: F401 - registers outbox handlers
-    from .services import reservations  # noqa: F401 - registers the worker's chores
+    from .search import sync  # noqa: F401 - registers the index handlers
+    from .services import reservations, settlement  # noqa: F401 - the worker's chores and money handlers
     from . import web, api
     web.init_app(app)
     api.init_app(app)

@@ -11,6 +11,7 @@ def init_app(app: Flask):
     app.cli.add_command(seed)
     app.cli.add_command(catalog)
     app.cli.add_command(worker)
+    app.cli.add_command(search)
 
 
 def _fail(exc: ValidationFailed):
@@ -108,3 +109,39 @@ def worker(once, poll):
         click.echo(f"delivered {outbox.run_once()} message(s)")
     else:
         outbox.run_forever(poll_seconds=poll)
+
+
+@click.group()
+def search():
+    """The search indexes."""
+
+
+@search.command("reindex")
+def search_reindex():
+    """Rebuild every index from the database (Meilisearch: a fresh index, then a swap)."""
+    from .search import service, sync
+
+    for backend in service.backends():
+        click.echo(f"{backend.name}: {sync.reindex(backend)} documents")
+
+
+@search.command("status")
+def search_status():
+    """Compare the number of searchable listings with each index."""
+    from .search import sync
+
+    report = sync.status()
+    for name, count in report.items():
+        click.echo(f"{name:12} {count}")
+    if len(set(report.values())) > 1:
+        raise click.ClickException("the indexes are out of step; run `flask search reindex`")
+
+
+@search.command("settings")
+def search_settings():
+    """Create the indexes and apply their settings (idempotent)."""
+    from .search import service
+
+    for backend in service.backends():
+        backend.apply_settings()
+        click.echo(f"{backend.name}: settings applied")

@@ -82,6 +82,7 @@ class Config:
 
         # Marketplace rules.
         self.MAX_OPEN_RESERVATIONS = _int(env.get("MAX_OPEN_RESERVATIONS"), 5)
+        self.ARGON2_FAST = False  # tests only: cheaper argon2id parameters (services/passwords.py)
         self.PICKUPS_PER_SLOT = _int(env.get("PICKUPS_PER_SLOT"), 2)
         self.PICKUP_SLOT_MINUTES = _int(env.get("PICKUP_SLOT_MINUTES"), 30)
         self.PICKUP_GRACE_MINUTES = _int(env.get("PICKUP_GRACE_MINUTES"), 120)
@@ -97,7 +98,10 @@ class Config:
 
         self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY", "")
         self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET", "")
-        self.STRIPE_API_BASE = env.get("STRIPE_API_BASE", "")
+        self.STRIPE_API_BASE = env.get("STRIPE_API_BASE", "")          # tests point this at a local server
+        self.STRIPE_TIMEOUT_S = float(env.get("STRIPE_TIMEOUT_S", "10"))
+        self.CHECKOUT_HOLD_MINUTES = max(31, _int(env.get("CHECKOUT_HOLD_MINUTES"), 35))  # Stripe needs ≥ 30
+        self.DEPOSIT_MAX_DAYS = _int(env.get("DEPOSIT_MAX_DAYS"), 6)   # card holds last about 7 days
         self.STRIPE_PLATFORM_FEE_PERCENT = float(env.get("STRIPE_PLATFORM_FEE_PERCENT", "0"))
 
         self.MAIL_SERVER = env.get("MAIL_SERVER", "")

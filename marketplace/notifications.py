@@ -90,9 +90,9 @@ def send_email(message: outbox.Message) -> None:
     if notification is None:
         return
     user = db.session.get(User, notification.user_id)
-    with force_locale(user.locale):
-        context = {"n": notification, "user": user, "subject": str(KINDS.get(notification.kind, notification.kind)),
-                   "base_url": current_app.config["PUBLIC_BASE_URL"].rstrip("/")}
+    # The worker has no request: links are built against the public address of the site.
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]), force_locale(user.locale):
+        context = {"n": notification, "user": user, "subject": str(KINDS.get(notification.kind, notification.kind))}
         text = render_template("email/notification.txt", **context)
         html = render_template("email/notification.html", **context)
     email = EmailMessage()

@@ -163,3 +163,22 @@ def run_forever(poll_seconds: float = 2.0) -> None:
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def retry(message_id: int) -> bool:
+    """Put a dead-lettered message back in the queue (city staff, after fixing the cause)."""
+    with write_transaction() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is None or row.status != OutboxStatus.DEAD:
+            return False
+        row.status, row.attempts, row.available_at, row.locked_until = OutboxStatus.PENDING, 0, clock.now(), None
+    return True
+
+
+def troubled(limit: int = 200) -> list[OutboxMessage]:
+    """Dead letters and messages that are failing, newest first (for city staff)."""
+    return list(db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(sa.or_(OutboxMessage.status == OutboxStatus.DEAD,
+                      sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts > 0)))
+        .order_by(OutboxMessage.id.desc()).limit(limit)))

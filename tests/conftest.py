@@ -32,6 +32,7 @@ class IsolatedClient(FlaskClient):
 
 def make_app(tmp_path, database_url: str | None = None, **overrides):
     """A fully initialised app with an empty schema and the catalogue loaded."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     config = TestConfig(INSTANCE_DIR=str(tmp_path), SQLALCHEMY_DATABASE_URI=url,
                         UPLOAD_DIR=str(tmp_path / "uploads"), SEARCH_DB_PATH=str(tmp_path / "search.sqlite3"),

@@ -20,13 +20,14 @@ def business_id(seed: int | None = None) -> str:
         n += 1
 
 
-def user(role="resident", *, email=None, password=PASSWORD, org=None, org_name=None, **kwargs):
+def user(role="resident", *, email=None, password=PASSWORD, org=None, org_name=None, locale="en", **kwargs):
+    """An account through the CLI's service; English unless a test asks for another language."""
     n = next(_numbers)
     email = email or f"{role}{n}@example.com"
     if role == "builder":
         bid = org.business_id if org is not None else business_id(n)
         kwargs.update(organization_name=org_name or f"Builder {n} Oy", business_id=bid)
-    created, _password = accounts.user_create(email=email, role=role, password=password,
+    created, _password = accounts.user_create(email=email, role=role, password=password, locale=locale,
                                               display_name=kwargs.pop("display_name", f"{role.title()} {n}"), **kwargs)
     return created
 

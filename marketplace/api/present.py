@@ -62,13 +62,20 @@ def handover(h) -> s.HandoverOut:
                          factor_source=h.factor_source, created_at=h.created_at)
 
 
-def reservation(r, viewer, recorded=None) -> s.ReservationOut:
+def payment(p) -> s.PaymentOut:
+    return s.PaymentOut(id=p.id, kind=p.kind.value, status=p.status.value, amount_cents=p.amount_cents,
+                        refunded_cents=p.refunded_cents, captured_cents=p.captured_cents, receipt_url=p.receipt_url)
+
+
+def reservation(r, viewer, recorded=None, checkout_url=None) -> s.ReservationOut:
     """The pickup code is shown to the reserver and the listing's organisation only."""
     from ..queries.impact import handover_of_reservation
+    from ..queries.payments import of_reservation
 
     sees_code = viewer.id == r.user_id or viewer.belongs_to(r.listing.organization_id)
     h = recorded or (handover_of_reservation(r.id) if r.status.value == "collected" else None)
     return s.ReservationOut(id=r.id, listing_id=r.listing_id, quantity=r.quantity, unit=r.listing.unit,
                             status=r.status.value, pickup_at=r.pickup_at, created_at=r.created_at,
                             expires_at=r.expires_at, message=r.message, code=r.code if sees_code else None,
-                            cancel_reason=r.cancel_reason, handover=handover(h) if h else None)
+                            cancel_reason=r.cancel_reason, handover=handover(h) if h else None,
+                            payments=[payment(p) for p in of_reservation(r.id)], checkout_url=checkout_url)

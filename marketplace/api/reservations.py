@@ -3,7 +3,9 @@ from flask import current_app, request
 
 from ..extensions import limiter
 from ..queries import reservations as reservation_queries
+from ..services import payments as payment_services
 from ..services import reservations as reservation_services
+from ..web.payments import checkout_urls
 from . import bp, present, schemas
 from .auth import current, login_required
 from .io import BadRequest, doc, parse_body, respond
@@ -20,15 +22,18 @@ def _caller_key() -> str:
 @doc("Reserve part or all of a listing", body=schemas.ReservationCreate, response=schemas.ReservationOut,
      status=201, errors=(401, 403, 404, 409, 415, 422, 429))
 def reservations_create(listing_id):
-    """409 insufficient_quantity says how much is left; 409 listing_not_available when it is gone."""
+    """409 insufficient_quantity says how much is left; 409 listing_not_available when it is gone.
+    A lot paid online (or with a no-show deposit) answers status pending_payment and a
+    `checkout_url`; the reservation is confirmed when Stripe reports the payment."""
     body = parse_body(schemas.ReservationCreate)
     if body.pickup_at is not None and body.pickup_at.tzinfo is None:
         raise BadRequest("pickup_at needs a UTC offset, e.g. 2026-12-01T09:00:00+02:00",
                          fields={"pickup_at": "Give the time with its UTC offset."})
-    reservation = reservation_services.reservation_create(user_id=current().id, listing_id=listing_id,
-                                                          quantity=body.quantity, pickup_at=body.pickup_at,
-                                                          message=body.message)
-    return respond(present.reservation(reservation, current()), 201)
+    success, cancel = checkout_urls()
+    reservation, checkout_url = reservation_services.reservation_book(
+        user_id=current().id, listing_id=listing_id, quantity=body.quantity, pickup_at=body.pickup_at,
+        message=body.message, success_url=success, cancel_url=cancel)
+    return respond(present.reservation(reservation, current(), checkout_url=checkout_url), 201)
 
 
 @bp.get("/reservations")
@@ -87,3 +92,14 @@ def reservations_no_show(reservation_id):
     """The listing's organisation marks that nobody came (after the pickup time)."""
     reservation = reservation_services.reservation_no_show(user_id=current().id, reservation_id=reservation_id)
     return respond(present.reservation(reservation, current()))
+
+
+@bp.post("/reservations/<int:reservation_id>/checkout")
+@login_required()
+@doc("Pay a reservation that awaits payment", response=schemas.CheckoutOut, errors=(401, 404, 409, 502))
+def reservations_checkout(reservation_id):
+    """The Stripe Checkout URL for a reservation in pending_payment (the same session while it is open)."""
+    success, cancel = checkout_urls()
+    url = payment_services.checkout_start(reservation_id=reservation_id, user_id=current().id,
+                                          success_url=success, cancel_url=cancel)
+    return respond(schemas.CheckoutOut(checkout_url=url))

@@ -225,6 +225,21 @@ class HandoverOut(BaseModel):
     created_at: datetime
 
 
+class PaymentOut(BaseModel):
+    id: int
+    kind: Literal["charge", "deposit"]
+    status: str
+    amount_cents: int
+    currency: Literal["EUR"] = "EUR"
+    refunded_cents: int
+    captured_cents: int
+    receipt_url: str
+
+
+class CheckoutOut(BaseModel):
+    checkout_url: str
+
+
 class ReservationOut(BaseModel):
     id: int
     listing_id: int
@@ -238,6 +253,8 @@ class ReservationOut(BaseModel):
     code: str | None = Field(None, description="Shown to the reserver and the listing's organisation")
     cancel_reason: str = ""
     handover: HandoverOut | None = None
+    payments: list[PaymentOut] = []
+    checkout_url: str | None = Field(None, description="Where to pay, for a reservation awaiting payment")
 
 
 class ImpactGroup(BaseModel):
@@ -255,3 +272,99 @@ class ImpactOut(BaseModel):
     co2e_avoided_kg: Number
     handovers: int
     groups: list[ImpactGroup]
+
+
+class LedgerRowOut(BaseModel):
+    """One handover-ledger row, as in handovers.csv (same names, same order)."""
+
+    id: int
+    kind: Literal["handover", "reversal", "correction"]
+    corrects_id: int | None
+    created_at: datetime
+    listing_id: int
+    reservation_id: int | None
+    site_id: int
+    organization_id: int
+    category: str
+    ewc_code: str
+    quantity: Number
+    unit: Unit
+    mass_kg: Number
+    mass_source: Literal["measured", "declared", "estimated"]
+    factor_set: str | None
+    factor_kg_co2e_per_kg: Number | None
+    factor_source: str
+    co2e_avoided_kg: Number
+
+
+class LedgerOut(BaseModel):
+    from_: date | None = Field(None, alias="from", serialization_alias="from")
+    to: date | None
+    count: int
+    handovers: list[LedgerRowOut]
+
+
+class WasteClassOut(BaseModel):
+    ewc_code: str = Field(description="List of Waste code (Commission Decision 2000/532/EC)")
+    title: str = Field(description="The code's title in the List of Waste (English)")
+    chapter: str
+    chapter_title: str
+    hazardous: bool
+    categories: list[str] = Field(description="The exchange's material categories booked under the code")
+    handovers: int
+    mass_kg: Number
+    mass_t: Number
+
+
+class WasteReportOut(BaseModel):
+    """Net mass handed over for reuse per waste class, for the 751/2023 demolition-waste report."""
+
+    from_: date | None = Field(None, alias="from", serialization_alias="from")
+    to: date | None
+    organization_id: int | None
+    site_id: int | None
+    total_kg: Number
+    total_t: Number
+    classes: list[WasteClassOut]
+
+
+class OpenDataRowOut(BaseModel):
+    month: str = Field(description="YYYY-MM, Helsinki time")
+    category: str
+    category_name_en: str
+    ewc_code: str
+    handovers: int
+    diverted_kg: Number
+    diverted_kg_measured: Number
+    diverted_kg_declared: Number
+    diverted_kg_estimated: Number
+    co2e_avoided_kg: Number
+
+
+class OpenDataFactorSet(BaseModel):
+    id: str | None
+    name: str
+    rows: int
+
+
+class OpenDataTotals(BaseModel):
+    diverted_kg: Number
+    co2e_avoided_kg: Number
+    handovers: int
+
+
+class OpenDataOut(BaseModel):
+    """Aggregates only: no person, account, reservation or site appears."""
+
+    dataset: str
+    title: str
+    licence: Literal["CC BY 4.0"]
+    licence_url: str
+    attribution: str
+    generated_at: datetime
+    from_: date | None = Field(None, alias="from", serialization_alias="from")
+    to: date | None
+    columns: dict[str, str]
+    factor_sets: list[OpenDataFactorSet]
+    totals: OpenDataTotals
+    rows: list[OpenDataRowOut]

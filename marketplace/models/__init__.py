@@ -3,8 +3,10 @@ from .accounts import ApiToken, Organization, Role, User
 from .catalog import MASS_UNITS, UNITS, CarbonFactor, Category, FactorSet
 from .listings import Condition, Listing, ListingEvent, ListingPhoto, ListingStatus, MassSource
 from .impact import Handover, HandoverKind, LedgerIsAppendOnly
+from .city import FactorIsImmutable, StaffAction, YearlyTarget
 from .notifications import Notification
 from .outbox import OutboxMessage, OutboxStatus
+from .payments import Payment, PaymentEvent, PaymentKind, PaymentStatus, StripeEvent
 from .reservations import OPEN, TRANSITIONS, Reservation, ReservationStatus
 from .sites import WEEKDAYS, Site
 
@@ -13,6 +15,7 @@ __all__ = [
     "MASS_UNITS", "UNITS", "CarbonFactor", "Category", "FactorSet",
     "Condition", "Listing", "ListingEvent", "ListingPhoto", "ListingStatus", "MassSource",
     "Handover", "HandoverKind", "LedgerIsAppendOnly", "Notification",
-    "OutboxMessage", "OutboxStatus", "OPEN", "TRANSITIONS", "Reservation", "ReservationStatus",
-    "WEEKDAYS", "Site",
+    "OutboxMessage", "OutboxStatus", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus", "StripeEvent",
+    "OPEN", "TRANSITIONS", "Reservation", "ReservationStatus",
+    "WEEKDAYS", "Site", "FactorIsImmutable", "StaffAction", "YearlyTarget",
 ]

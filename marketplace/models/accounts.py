@@ -31,6 +31,11 @@ class Organization(db.Model):
     business_id: so.Mapped[str] = so.mapped_column(sa.String(9), unique=True)
     website: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     verified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Stripe Connect (Express): payouts go to this account; prices are charged online only
+    # when charges are enabled on it, otherwise the buyer pays at pickup.
+    stripe_account_id: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    charges_enabled: so.Mapped[bool] = so.mapped_column(default=False)
+    payouts_enabled: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
 
     members: so.Mapped[list["User"]] = so.relationship(back_populates="organization")

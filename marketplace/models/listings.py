@@ -76,7 +76,8 @@ class Listing(db.Model):
     available_from: so.Mapped[date]
     available_until: so.Mapped[date]
     price_cents: so.Mapped[int] = so.mapped_column(default=0)
-    deposit_cents: so.Mapped[int] = so.mapped_column(default=0)
+    deposit_cents: so.Mapped[int] = so.mapped_column(default=0)            # no-show deposit (free lots)
+    late_cancel_fee_percent: so.Mapped[int] = so.mapped_column(default=0)  # kept if cancelled < 24 h before pickup
     status: so.Mapped[ListingStatus] = so.mapped_column(_enum(ListingStatus, "listing_status"),
                                                         default=ListingStatus.AVAILABLE)
     hazard_free_declared_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())

@@ -97,11 +97,13 @@ def user_signup(*, email: str, password: str, display_name: str, locale: str = "
 
 
 def user_create(*, email: str, role: str, password: str | None = None, display_name: str = "",
-                organization_name: str = "", business_id: str = "") -> tuple[User, str]:
+                organization_name: str = "", business_id: str = "", locale: str = "fi") -> tuple[User, str]:
     """CLI: create any role (city staff only here). Returns the user and the password used."""
     email = normalise_email(email)
     if role not in {r.value for r in Role}:
         raise ValidationFailed(fields={"role": _l("Role must be builder, resident or city.")})
+    if locale not in LOCALES:
+        raise ValidationFailed(fields={"locale": _l("Choose Finnish, Swedish or English.")})
     password = password or secrets.token_urlsafe(15)
     _check_password(password)
     with write_transaction() as session:
@@ -115,7 +117,7 @@ def user_create(*, email: str, role: str, password: str | None = None, display_n
                 organization = _organization_for_new_builder(organization_name, business_id, errors)
                 if errors:
                     raise ValidationFailed(fields=errors)
-        user = User(email=email, display_name=display_name or email.split("@")[0], role=Role(role),
+        user = User(email=email, display_name=display_name or email.split("@")[0], role=Role(role), locale=locale,
                     organization=organization, password_hash=passwords.hash_password(password))
         session.add(user)
     return user, password

@@ -2,10 +2,13 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .. import clock, outbox
 from ..database import write_transaction
+from ..labels import LISTING_STATUSES, label
+from ..labels import UNITS as UNIT_LABELS
 from ..errors import Forbidden, HazardousMaterial, InvalidTransition, NotFound
 from ..models import (MASS_UNITS, UNITS, Category, Condition, Listing, ListingEvent, ListingStatus,
                       MassSource, Site, User)
@@ -14,7 +17,9 @@ from . import validation as v
 MAX_WINDOW_DAYS = 365
 DEFAULT_WINDOW_DAYS = 30
 FIELDS = ("title", "description", "category", "quantity", "unit", "kg_per_unit", "condition", "site_id",
-          "price_cents", "deposit_cents", "available_from", "available_until", "dimensions", "language")
+          "price_cents", "deposit_cents", "late_cancel_fee_percent", "available_from", "available_until",
+          "dimensions", "language")
+MAX_DEPOSIT_CENTS = 50_000
 
 
 def _builder(session, user_id: int) -> User:
@@ -42,8 +47,11 @@ def _validated(session, user: User, data: dict, current: Listing | None) -> dict
         "dimensions": v.text(errors, "dimensions", merged.get("dimensions"), required=False, max_len=120),
         "quantity": v.decimal(errors, "quantity", merged.get("quantity")),
         "price_cents": v.integer(errors, "price_cents", merged.get("price_cents")),
-        "deposit_cents": v.integer(errors, "deposit_cents", merged.get("deposit_cents"), maximum=50_000),
+        "deposit_cents": v.integer(errors, "deposit_cents", merged.get("deposit_cents"), maximum=MAX_DEPOSIT_CENTS),
+        "late_cancel_fee_percent": v.integer(errors, "late_cancel_fee_percent",
+                                             merged.get("late_cancel_fee_percent"), maximum=100),
     }
+    _money_terms(errors, values, user)
     language = merged.get("language") or user.locale
     values["language"] = language if language in ("fi", "sv", "en") else "fi"
 
@@ -73,9 +81,21 @@ def _validated(session, user: User, data: dict, current: Listing | None) -> dict
     if category is not None and not category.listable:
         raise HazardousMaterial(fields={"category": _l(
             "%(name)s cannot be listed: it is hazardous waste and must go to a licensed receiver.",
-            name=category.names.get("en"))})
+            name=category.name(str(get_locale())))})
     errors.raise_if_any()
     return values
+
+
+def _money_terms(errors, values, user: User) -> None:
+    """A no-show deposit needs online payments, the organisation's payouts, and a free lot."""
+    from .. import payments
+
+    if values["deposit_cents"]:
+        org = user.organization
+        if not payments.online() or not (org.stripe_account_id and org.charges_enabled):
+            errors["deposit_cents"] = _l("Deposits need online payments: set up payouts for your organisation first.")
+        elif values["price_cents"]:
+            errors["deposit_cents"] = _l("A deposit is for free lots; a priced lot is paid in advance.")
 
 
 def _attr(field: str) -> str:
@@ -137,13 +157,14 @@ def listing_update(*, user_id: int, listing_id: int, **data) -> Listing:
         user = _builder(session, user_id)
         listing = _owned_listing(session, user, listing_id)
         if not listing.is_open:
-            raise InvalidTransition(_l("A %(status)s listing cannot be edited.", status=listing.status.value))
+            raise InvalidTransition(_l("A listing in state “%(status)s” cannot be edited.",
+                                       status=label(LISTING_STATUSES, listing.status)))
         values = _validated(session, user, data, listing)
         committed = listing.quantity_reserved + listing.quantity_collected
         if values["quantity"] < committed:
             raise InvalidTransition(
                 _l("%(n)s %(unit)s is already reserved or collected; the quantity cannot be lower.",
-                   n=_plain(committed), unit=listing.unit),
+                   n=_plain(committed), unit=label(UNIT_LABELS, listing.unit)),
                 fields={"quantity": _l("At least %(n)s.", n=_plain(committed))})
         changed = {k: str(val) for k, val in values.items() if getattr(listing, k) != val}
         for key, value in values.items():
@@ -164,7 +185,8 @@ def listing_withdraw(*, user_id: int, listing_id: int, reason: str = "") -> List
         if listing.status == ListingStatus.WITHDRAWN:
             return listing
         if not listing.is_open:
-            raise InvalidTransition(_l("A %(status)s listing cannot be withdrawn.", status=listing.status.value))
+            raise InvalidTransition(_l("A listing in state “%(status)s” cannot be withdrawn.",
+                                       status=label(LISTING_STATUSES, listing.status)))
         reservations.cancel_open_for_listing(session, listing, by=user, reason=reason or "listing withdrawn")
         listing.status = ListingStatus.WITHDRAWN
         record_event(session, listing, user, "listing.withdrawn", {"reason": reason[:500]})

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from .. import clock, outbox
 from ..database import write_transaction
 from ..errors import Forbidden, InsufficientQuantity, InvalidTransition, LimitReached, ListingNotAvailable, NotFound
+from ..labels import RESERVATION_STATUSES, UNITS, label
 from ..models import OPEN, Listing, ListingStatus, Reservation, ReservationStatus, Site, User
 from ..models.types import to_milli
 from . import impact, pickups
@@ -35,12 +36,32 @@ def _milli(value: Decimal):
 
 def _left_message(listing: Listing) -> str:
     left = listing.quantity_available
-    return str(_l("Only %(n)s %(unit)s left.", n=format(left.normalize(), "f"), unit=listing.unit))
+    return str(_l("Only %(n)s %(unit)s left.", n=format(left.normalize(), "f"), unit=label(UNITS, listing.unit)))
+
+
+def reservation_book(*, user_id: int, listing_id: int, quantity, pickup_at: datetime | None = None,
+                     message: str = "", success_url: str = "", cancel_url: str = ""):
+    """Reserve, and when the lot is paid online (or carries a deposit) start Stripe Checkout.
+    Returns (reservation, checkout URL or None)."""
+    from . import payments as payment_services
+    from ..extensions import db
+
+    listing = db.session.get(Listing, listing_id)
+    kind = payment_services.payment_kind(listing) if listing is not None else None
+    reservation = reservation_create(user_id=user_id, listing_id=listing_id, quantity=quantity, pickup_at=pickup_at,
+                                     message=message, payment_kind=kind)
+    if kind is None:
+        return reservation, None
+    url = payment_services.checkout_start(reservation_id=reservation.id, user_id=user_id,
+                                          success_url=success_url, cancel_url=cancel_url)
+    return reservation, url
 
 
 def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: datetime | None = None,
-                       message: str = "", status: ReservationStatus = S.CONFIRMED) -> Reservation:
-    """Hold `quantity` of a listing for the user, with an optional pickup time and message."""
+                       message: str = "", payment_kind=None) -> Reservation:
+    """Hold `quantity` of a listing for the user, with an optional pickup time and message.
+    With a `payment_kind` the reservation waits for the payment (pending_payment) and holds the
+    quantity only as long as Checkout stays open."""
     errors = v.Errors()
     quantity = v.decimal(errors, "quantity", quantity)
     message = v.text(errors, "message", message, required=False, max_len=1000)
@@ -56,10 +77,13 @@ def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: da
                 or listing.available_until < clock.today():
             raise ListingNotAvailable()
         _check_open_limit(session, user)
-        # Lock the site row: pickup-slot capacity is then checked and taken atomically.
-        session.execute(sa.select(Site.id).where(Site.id == listing.site_id).with_for_update())
+        # Lock the site row: pickup-slot capacity is then checked and taken atomically. NO KEY
+        # UPDATE (key_share) still lets other transactions insert rows that reference the site.
+        session.execute(sa.select(Site.id).where(Site.id == listing.site_id).with_for_update(key_share=True))
         if pickup_at is not None:
             pickups.check_pickup_time(listing, pickup_at)
+        if payment_kind == "deposit":
+            _check_deposit_window(pickup_at)
         taken = session.execute(
             sa.update(Listing)
             .where(Listing.id == listing.id, Listing.status == ListingStatus.AVAILABLE,
@@ -73,18 +97,27 @@ def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: da
             raise InsufficientQuantity(_left_message(listing), fields={"quantity": _left_message(listing)},
                                        available=float(listing.quantity_available))
         refresh_status(listing)
+        if payment_kind:
+            from .payments import checkout_hold_end
+
+            status, expires_at = S.PENDING_PAYMENT, checkout_hold_end()
+        else:
+            status, expires_at = S.CONFIRMED, pickups.expiry_for(listing, pickup_at)
         reservation = Reservation(listing_id=listing.id, user_id=user.id, quantity=quantity, status=status,
-                                  pickup_at=pickup_at, message=message, code=_new_code(),
-                                  expires_at=pickups.expiry_for(listing, pickup_at))
+                                  pickup_at=pickup_at, message=message, code=_new_code(), expires_at=expires_at)
         session.add(reservation)
         session.flush()
         record_event(session, listing, user, "reservation.created",
-                     {"reservation_id": reservation.id, "quantity": str(quantity)})
-        outbox.enqueue(session, "reservation.created", {"reservation_id": reservation.id})
+                     {"reservation_id": reservation.id, "quantity": str(quantity), "status": status.value})
+        if status == S.CONFIRMED:   # a paid reservation is announced once the payment arrives
+            outbox.enqueue(session, "reservation.created", {"reservation_id": reservation.id})
     return reservation
 
 
 def _check_open_limit(session, user: User) -> None:
+    """At most MAX_OPEN_RESERVATIONS open at once; the user's row is locked (PostgreSQL) so that
+    two simultaneous requests cannot both pass the count."""
+    session.execute(sa.select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     limit = current_app.config["MAX_OPEN_RESERVATIONS"]
     held = session.scalar(sa.select(sa.func.count()).where(Reservation.user_id == user.id,
                                                           Reservation.status.in_(OPEN)))
@@ -92,12 +125,25 @@ def _check_open_limit(session, user: User) -> None:
         raise LimitReached(_l("You already hold %(n)d open reservations. Collect or cancel one first.", n=limit))
 
 
+def _check_deposit_window(pickup_at: datetime | None) -> None:
+    """A deposit is a card hold, which lasts about 7 days: the pickup must be sooner."""
+    from datetime import timedelta
+
+    days = current_app.config["DEPOSIT_MAX_DAYS"]
+    if pickup_at is None or pickup_at > clock.now() + timedelta(days=days):
+        v.Errors(pickup_at=_l("This lot has a no-show deposit: choose a pickup time within %(n)d days.", n=days)
+                 ).raise_if_any()
+
+
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
 
 
 def _load(session, reservation_id: int, user: User | None) -> Reservation:
-    reservation = session.get(Reservation, reservation_id)
+    """The reservation, row-locked (PostgreSQL) and re-read, so its status is checked against the
+    latest committed state: two cancels of the same reservation cannot both return its quantity."""
+    reservation = session.scalar(sa.select(Reservation).where(Reservation.id == reservation_id)
+                                 .with_for_update().execution_options(populate_existing=True))
     if reservation is None or (user is not None and not reservation.visible_to(user)):
         raise NotFound()
     return reservation
@@ -117,15 +163,16 @@ def _release(session, reservation: Reservation) -> Listing:
 
 
 def _close(session, reservation: Reservation, status: ReservationStatus, actor: User | None, kind: str,
-           data: dict | None = None) -> Listing:
+           data: dict | None = None, payload: dict | None = None) -> Listing:
     if not reservation.can_become(status):
-        raise InvalidTransition(_l("A %(status)s reservation cannot become %(new)s.",
-                                   status=reservation.status.value, new=status.value))
+        raise InvalidTransition(_l("A reservation in state “%(status)s” cannot become “%(new)s”.",
+                                   status=label(RESERVATION_STATUSES, reservation.status),
+                                   new=label(RESERVATION_STATUSES, status)))
     listing = _release(session, reservation)
     reservation.status = status
     reservation.closed_at = clock.now()
     record_event(session, listing, actor, kind, {"reservation_id": reservation.id, **(data or {})})
-    outbox.enqueue(session, kind, {"reservation_id": reservation.id})
+    outbox.enqueue(session, kind, {"reservation_id": reservation.id, **(payload or {})})
     return listing
 
 
@@ -145,8 +192,9 @@ def reservation_cancel(*, user_id: int, reservation_id: int, reason: str = "") -
     return reservation
 
 
-def reservation_no_show(*, user_id: int, reservation_id: int) -> Reservation:
-    """The listing's organisation marks that nobody came; the quantity returns to the listing."""
+def reservation_no_show(*, user_id: int, reservation_id: int, capture_cents: int | None = None) -> Reservation:
+    """The listing's organisation marks that nobody came; the quantity returns to the listing.
+    A no-show deposit is captured in full, or `capture_cents` of it."""
     with write_transaction() as session:
         user = session.get(User, user_id)
         reservation = _load(session, reservation_id, user)
@@ -154,7 +202,10 @@ def reservation_no_show(*, user_id: int, reservation_id: int) -> Reservation:
             raise NotFound()
         if reservation.pickup_at is not None and clock.now() < reservation.pickup_at:
             raise InvalidTransition(_l("A no-show can be marked only after the pickup time."))
-        _close(session, reservation, S.NO_SHOW, user, "reservation.no_show")
+        if capture_cents is not None and (not isinstance(capture_cents, int) or capture_cents < 0):
+            v.Errors(capture_cents=_l("Enter the amount in cents, 0 or more.")).raise_if_any()
+        _close(session, reservation, S.NO_SHOW, user, "reservation.no_show",
+               payload={"capture_cents": capture_cents} if capture_cents is not None else None)
     return reservation
 
 
@@ -171,8 +222,8 @@ def reservation_collect(*, user_id: int, reservation_id: int, quantity=None, wei
         if not user.belongs_to(reservation.listing.organization_id):
             raise NotFound()
         if not reservation.can_become(S.COLLECTED):
-            raise InvalidTransition(_l("A %(status)s reservation cannot be collected.",
-                                       status=reservation.status.value))
+            raise InvalidTransition(_l("A reservation in state “%(status)s” cannot be collected.",
+                                       status=label(RESERVATION_STATUSES, reservation.status)))
         if code is not None and code.strip().upper() != reservation.code:
             v.Errors(code=_l("The pickup code does not match this reservation.")).raise_if_any()
         actual = quantity if quantity is not None else reservation.quantity
@@ -203,6 +254,7 @@ def reservation_confirm_payment(session, reservation: Reservation) -> bool:
     if reservation.status != S.PENDING_PAYMENT:
         return False
     reservation.status = S.CONFIRMED
+    reservation.expires_at = pickups.expiry_for(reservation.listing, reservation.pickup_at)
     record_event(session, reservation.listing, None, "reservation.paid", {"reservation_id": reservation.id})
     outbox.enqueue(session, "reservation.created", {"reservation_id": reservation.id})
     return True

@@ -6,10 +6,11 @@ from ..errors import DomainError
 
 def init_app(app):
     """Register the page blueprints."""
-    from . import accounts, helpers, impact, listings, main, media, notifications, reservations, sites
+    from . import (accounts, helpers, impact, listings, main, media, notifications, payments, reservations, sites,
+                   staff)
 
     helpers.init_app(app)
-    for module in (main, accounts, sites, listings, media, reservations, notifications, impact):
+    for module in (main, accounts, sites, listings, media, reservations, notifications, impact, staff, payments):
         app.register_blueprint(module.bp)
 
 

@@ -2,16 +2,9 @@
 import html
 
 from flask import request, url_for
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from .. import clock
-
-UNIT_LABELS = {"pcs": _l("pcs"), "m": "m", "m2": "m²", "m3": "m³", "kg": "kg", "t": "t"}
-CONDITION_LABELS = {"new": _l("New"), "like_new": _l("Like new"), "good": _l("Good"), "fair": _l("Fair"),
-                    "for_parts": _l("For parts")}
-STATUS_LABELS = {"available": _l("Available"), "reserved": _l("Fully reserved"), "collected": _l("Collected"),
-                 "expired": _l("Expired"), "withdrawn": _l("Withdrawn")}
+from .. import clock, labels
 
 
 def init_app(app):
@@ -19,7 +12,7 @@ def init_app(app):
     app.jinja_env.globals.update(unit_label=unit_label, condition_label=condition_label,
                                  status_label=status_label, today=clock.today, now=clock.now, page_url=page_url,
                                  unit_choices=unit_choices, condition_choices=condition_choices,
-                                 event_label=event_label)
+                                 event_label=event_label, reservation_status_label=reservation_status_label)
     app.jinja_env.filters["time_local"] = lambda d: d.astimezone(clock.HELSINKI).strftime("%H:%M") if d else ""
     app.context_processor(_unread_notifications)
     app.jinja_env.filters["safe_highlight"] = safe_highlight
@@ -31,18 +24,8 @@ def nl2br(text: str) -> Markup:
     return Markup("<br>").join(escape(line) for line in (text or "").replace("\r", "").split("\n"))
 
 
-EVENT_LABELS = {
-    "listing.created": _l("Listed"), "listing.updated": _l("Edited"), "listing.withdrawn": _l("Withdrawn"),
-    "listing.expired": _l("Expired"), "listing.photo_added": _l("Photo added"),
-    "listing.photo_removed": _l("Photo removed"), "listing.hidden": _l("Hidden by the city"),
-    "reservation.created": _l("Reserved"), "reservation.cancelled": _l("Reservation cancelled"),
-    "reservation.expired": _l("Reservation expired"), "reservation.no_show": _l("No-show"),
-    "reservation.collected": _l("Handed over"), "reservation.paid": _l("Paid"),
-}
-
-
 def event_label(kind: str) -> str:
-    return str(EVENT_LABELS.get(kind, kind))
+    return labels.label(labels.EVENTS, kind)
 
 
 def _unread_notifications() -> dict:
@@ -57,23 +40,27 @@ def _unread_notifications() -> dict:
 
 
 def unit_label(unit) -> str:
-    return str(UNIT_LABELS.get(str(unit), unit))
+    return labels.label(labels.UNITS, unit)
 
 
 def condition_label(condition) -> str:
-    return str(CONDITION_LABELS.get(getattr(condition, "value", condition), condition))
+    return labels.label(labels.CONDITIONS, condition)
 
 
 def status_label(status) -> str:
-    return str(STATUS_LABELS.get(getattr(status, "value", status), status))
+    return labels.label(labels.LISTING_STATUSES, status)
+
+
+def reservation_status_label(status) -> str:
+    return labels.label(labels.RESERVATION_STATUSES, status)
 
 
 def unit_choices():
-    return [(key, str(label)) for key, label in UNIT_LABELS.items()]
+    return [(key, str(name)) for key, name in labels.UNITS.items()]
 
 
 def condition_choices():
-    return [(key, str(label)) for key, label in CONDITION_LABELS.items()]
+    return [(key, str(name)) for key, name in labels.CONDITIONS.items()]
 
 
 def page_url(page: int) -> str:

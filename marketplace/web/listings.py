@@ -1,15 +1,18 @@
 """Pages: a listing, listing and editing material, photos, withdrawing, the builder's own list."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from .. import payments
 from ..auth import role_required
 from ..errors import DomainError, ValidationFailed
 from ..models import Role
 from ..queries import listings as listing_queries
 from ..queries import sites as site_queries
 from ..services import listings as listing_services
+from ..services import payments as payment_services
 from ..services import photos as photo_services
 from . import show_errors
 from .forms import ButtonForm
@@ -29,7 +32,7 @@ def detail(listing_id):
 
         reserve_form = reserve_form_for(listing)
     return render_template("listings/detail.html", listing=listing, button=ButtonForm(), can_manage=can_manage,
-                           reserve_form=reserve_form)
+                           reserve_form=reserve_form, payment_kind=payment_services.payment_kind(listing))
 
 
 @bp.get("/<int:listing_id>/events")
@@ -51,8 +54,16 @@ def mine():
 
 
 def _form(**kwargs) -> ListingForm:
-    return ListingForm(categories=listing_queries.categories(listable_only=True),
+    form = ListingForm(categories=listing_queries.categories(listable_only=True),
                        sites=site_queries.sites_for(current_user), locale=str(get_locale()), **kwargs)
+    if not _payouts_ready():
+        del form.deposit    # deposits need online payments and the organisation's payouts
+    return form
+
+
+def _payouts_ready() -> bool:
+    org = current_user.organization
+    return payments.online() and bool(org.stripe_account_id and org.charges_enabled)
 
 
 def _add_photos(listing_id: int, files, alt: str = "") -> int:
@@ -89,7 +100,8 @@ def new():
             _add_photos(listing.id, form.photos.data or [])
             flash(_("Your listing is published."), "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
-    return render_template("listings/form.html", form=form, listing=None), 422 if form.errors else 200
+    return render_template("listings/form.html", form=form, listing=None, payouts_ready=_payouts_ready()), \
+        422 if form.errors else 200
 
 
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
@@ -104,6 +116,8 @@ def edit(listing_id):
         form.quantity.data = f"{listing.quantity.normalize():f}"
         form.kg_per_unit.data = f"{listing.kg_per_unit.normalize():f}" if listing.mass_source == "declared" else ""
         form.price.data = f"{listing.price_cents / 100:.2f}" if listing.price_cents else ""
+        if form.deposit:
+            form.deposit.data = f"{listing.deposit_cents / 100:.2f}" if listing.deposit_cents else ""
     if form.validate_on_submit():
         try:
             listing_services.listing_update(user_id=current_user.id, listing_id=listing.id, **form.data_for_service())
@@ -113,7 +127,7 @@ def edit(listing_id):
             flash(_("The listing was saved."), "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, listing=listing, photo_form=PhotoForm(),
-                           button=ButtonForm()), 422 if form.errors else 200
+                           button=ButtonForm(), payouts_ready=_payouts_ready()), 422 if form.errors else 200
 
 
 @bp.post("/<int:listing_id>/photos")
@@ -125,7 +139,7 @@ def photos_add(listing_id):
     if form.validate_on_submit():
         added = _add_photos(listing.id, form.photos.data or [], form.alt.data or "")
         if added:
-            flash(_("%(n)d photo(s) added.", n=added), "success")
+            flash(ngettext("%(num)d photo added.", "%(num)d photos added.", added), "success")
     return redirect(url_for("listings.edit", listing_id=listing.id) + "#photos")
 
 

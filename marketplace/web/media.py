@@ -18,7 +18,7 @@ def photo(key):
         abort(404)
     response = send_from_directory(current_app.config["UPLOAD_DIR"], key, mimetype="image/jpeg", max_age=86400)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; sandbox"
     response.headers["Content-Disposition"] = "inline"
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response

@@ -13,22 +13,27 @@ from ..errors import DomainError
 from ..extensions import limiter
 from ..models import Role
 from ..queries import listings as listing_queries
+from ..queries import payments as payment_queries
 from ..queries import reservations as reservation_queries
 from ..queries import sites as site_queries
 from ..security import safe_next
+from ..services import payments as payment_services
 from ..services import pickups
 from ..services import reservations as reservation_services
 from . import show_errors
 from .forms import ButtonForm
-from .forms.reservations import CancelForm, CollectForm, ReserveForm
+from .forms.reservations import CancelForm, CollectForm, NoShowForm, ReserveForm
+from .payments import checkout_urls
 
 bp = Blueprint("reservations", __name__)
 
 
 def reserve_form_for(listing) -> ReserveForm:
-    """The reserve form with the listing's free pickup times as choices."""
+    """The reserve form with the listing's free pickup times as choices (sooner ones when a
+    deposit's card hold must still be valid at pickup)."""
     form = ReserveForm()
-    form.pickup_at.choices = [(s.start.isoformat(), s.local) for s in pickups.free_slots(listing)]
+    limit = current_app.config["DEPOSIT_MAX_DAYS"] if payment_services.payment_kind(listing) == "deposit" else None
+    form.pickup_at.choices = [(s.start.isoformat(), s.local) for s in pickups.free_slots(listing, limit_days=limit)]
     return form
 
 
@@ -44,18 +49,22 @@ def reserve(listing_id):
     listing = listing_queries.listing_for(current_user, listing_id)
     form = reserve_form_for(listing)
     if form.validate_on_submit():
+        success, cancel = checkout_urls()
         try:
-            reservation = reservation_services.reservation_create(
+            reservation, checkout_url = reservation_services.reservation_book(
                 user_id=current_user.id, listing_id=listing.id, quantity=form.quantity.data,
-                pickup_at=datetime.fromisoformat(form.pickup_at.data), message=form.message.data or "")
+                pickup_at=datetime.fromisoformat(form.pickup_at.data), message=form.message.data or "",
+                success_url=success, cancel_url=cancel)
         except DomainError as exc:
             show_errors(form, exc)
         else:
+            if checkout_url:
+                return redirect(checkout_url, 303)
             flash(_("Reserved. Show the pickup code %(code)s at the site.", code=reservation.code), "success")
             return redirect(url_for("reservations.detail", reservation_id=reservation.id))
     listing = listing_queries.listing_for(current_user, listing_id)
     return render_template("listings/detail.html", listing=listing, button=ButtonForm(), reserve_form=form,
-                           can_manage=False), 422
+                           can_manage=False, payment_kind=payment_services.payment_kind(listing)), 422
 
 
 @bp.get("/reservations")
@@ -99,7 +108,8 @@ def detail(reservation_id):
     qr = Markup(segno.make(reservation.code, micro=False).svg_inline(scale=6, title=reservation.code))
     seller = current_user.belongs_to(reservation.listing.organization_id)
     return render_template("reservations/detail.html", r=reservation, qr=qr, seller=seller,
-                           cancel_form=CancelForm(), collect_form=CollectForm(), button=ButtonForm())
+                           cancel_form=CancelForm(), collect_form=CollectForm(), button=ButtonForm(),
+                           no_show_form=NoShowForm(), payments=payment_queries.of_reservation(reservation.id))
 
 
 @bp.post("/reservations/<int:reservation_id>/cancel")
@@ -138,10 +148,13 @@ def collect(reservation_id):
 @bp.post("/reservations/<int:reservation_id>/no-show")
 @role_required(Role.BUILDER)
 def no_show(reservation_id):
-    """Mark that the taker did not come; the quantity returns to the listing."""
-    if ButtonForm().validate_on_submit():
+    """Mark that the taker did not come; the quantity returns to the listing (and a deposit is
+    kept, in full or the amount given)."""
+    form = NoShowForm()
+    if form.validate_on_submit():
         try:
-            reservation_services.reservation_no_show(user_id=current_user.id, reservation_id=reservation_id)
+            reservation_services.reservation_no_show(user_id=current_user.id, reservation_id=reservation_id,
+                                                     capture_cents=form.capture_cents())
             flash(_("Marked as not collected."), "info")
         except DomainError as exc:
             flash(str(exc.message), "error")

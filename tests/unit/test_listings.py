@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from marketplace import clock, outbox
+from marketplace import clock
 from marketplace.errors import Forbidden, HazardousMaterial, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Listing, ListingEvent, OutboxMessage
@@ -175,16 +175,15 @@ def test_create_logs_a_listing_created_event(builder, site):
     assert Decimal(events[0].data["quantity"]) == 40
 
 
-def test_create_tells_the_outbox_in_the_same_transaction(builder, site, monkeypatch):
-    monkeypatch.setitem(outbox._handlers, "listing.changed", {"tests.search_index": lambda message: None})
+def test_create_tells_the_outbox_in_the_same_transaction(builder, site):
     listing = _create(builder, site)
     rows = db.session.scalars(sa.select(OutboxMessage)).all()
-    assert [(r.topic, r.payload) for r in rows] == [
-        ("listing.changed", {"listing_id": listing.id, "kind": "listing.created"})]
+    assert rows, "nothing subscribed to listing.changed: the search index would never learn of the listing"
+    assert {(r.topic, r.payload["listing_id"], r.payload["kind"]) for r in rows} == {
+        ("listing.changed", listing.id, "listing.created")}
 
 
-def test_rejected_create_leaves_no_event_and_no_outbox_row(builder, site, monkeypatch):
-    monkeypatch.setitem(outbox._handlers, "listing.changed", {"tests.search_index": lambda message: None})
+def test_rejected_create_leaves_no_event_and_no_outbox_row(builder, site):
     with pytest.raises(ValidationFailed):
         _create(builder, site, quantity="-1")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ListingEvent)) == 0

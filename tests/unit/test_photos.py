@@ -51,12 +51,8 @@ def png_header_only(width: int, height: int) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def english(request):
+def english(app):
     """Messages in English, so the assertions read like what an English-speaking user sees."""
-    if "app" not in request.fixturenames:
-        yield
-        return
-    request.getfixturevalue("app")
     with force_locale("en"):
         yield
 

@@ -1,12 +1,10 @@
 """Account pages: sign-up, sign-in and out, profile, password, sessions, API tokens, redirects and
 the sign-in rate limit."""
-import contextvars
 import hashlib
 import re
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
 from marketplace.extensions import db
 from marketplace.models import ApiToken, Organization, User
@@ -18,17 +16,8 @@ from tests.factories import PASSWORD
 NEW_PASSWORD = "a completely new passphrase"
 
 
-class IsolatedClient(FlaskClient):
-    """Runs every request in its own app context, as a server does. (The `app` fixture keeps one
-    app context open for the whole test; requests would otherwise share `g`, and with it
-    Flask-Login's cached user and Flask-Babel's cached locale.)"""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
 def english_client(app):
-    client = IsolatedClient(app, app.response_class, use_cookies=True)
+    client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 

@@ -4,13 +4,13 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..helpers import condition_choices, unit_choices
 
 
-def _euros_to_cents(text: str) -> int:
+def euros_to_cents(text: str) -> int:
     try:
         euros = Decimal((text or "0").strip().replace(",", ".").replace("€", "").replace(" ", "") or "0")
     except InvalidOperation:
@@ -38,6 +38,10 @@ class ListingForm(FlaskForm):
     available_until = DateField(_l("Available until"), validators=[Optional()])
     price = StringField(_l("Price per unit (€)"), validators=[Optional(), Length(max=20)],
                         render_kw={"inputmode": "decimal", "placeholder": "0"})
+    late_cancel_fee_percent = IntegerField(_l("Kept on late cancellation (%)"), default=0,
+                                           validators=[Optional(), NumberRange(min=0, max=100)])
+    deposit = StringField(_l("No-show deposit (€)"), validators=[Optional(), Length(max=10)],
+                          render_kw={"inputmode": "decimal", "placeholder": "0"})
     hazard_free = BooleanField(_l("I declare that this material is free of asbestos, PCB, impregnation "
                                   "agents and other hazardous substances"))
     photos = MultipleFileField(_l("Photos (up to 8, JPEG, PNG or WebP)"),
@@ -51,7 +55,10 @@ class ListingForm(FlaskForm):
         self.condition.choices = condition_choices()
 
     def validate_price(self, field):
-        _euros_to_cents(field.data)
+        euros_to_cents(field.data)
+
+    def validate_deposit(self, field):
+        euros_to_cents(field.data)
 
     def data_for_service(self) -> dict:
         """The fields as the listing services take them."""
@@ -61,7 +68,9 @@ class ListingForm(FlaskForm):
             "kg_per_unit": self.kg_per_unit.data or None, "condition": self.condition.data,
             "dimensions": self.dimensions.data or "", "site_id": self.site_id.data,
             "available_from": self.available_from.data, "available_until": self.available_until.data,
-            "price_cents": _euros_to_cents(self.price.data),
+            "price_cents": euros_to_cents(self.price.data),
+            "deposit_cents": euros_to_cents(self.deposit.data) if self.deposit else 0,
+            "late_cancel_fee_percent": self.late_cancel_fee_percent.data or 0,
         }
 
 

@@ -32,3 +32,17 @@ class CollectForm(FlaskForm):
                            render_kw={"inputmode": "decimal"})
     weighed_kg = StringField(_l("Weighed mass in kg (optional)"), validators=[Optional(), Length(max=20)],
                              render_kw={"inputmode": "decimal"})
+
+
+class NoShowForm(FlaskForm):
+    keep = StringField(_l("Deposit to keep (€, empty = all of it)"), validators=[Optional(), Length(max=10)],
+                       render_kw={"inputmode": "decimal"})
+
+    def validate_keep(self, field):
+        self.capture_cents()
+
+    def capture_cents(self) -> int | None:
+        """The part of a deposit to capture in cents, or None for all of it."""
+        from .listings import euros_to_cents
+
+        return euros_to_cents(self.keep.data) if self.keep.data else None

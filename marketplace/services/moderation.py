@@ -1,0 +1,115 @@
+"""City staff use cases: verify builder organisations, hide and show listings, set yearly targets.
+
+Hiding a listing cancels its open reservations (their holders are notified as for any
+cancellation), logs a listing event (which also takes it out of the search indexes through the
+outbox) and tells the owner's builders why, in the app, through the outbox.
+"""
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .. import clock, notifications, outbox
+from ..database import write_transaction
+from ..errors import Forbidden, InvalidTransition, NotFound
+from ..models import Listing, Organization, Role, StaffAction, User, YearlyTarget
+from . import validation as v
+from .listings import record_event
+
+MIN_YEAR, MAX_YEAR = 2020, 2100
+MAX_TONNES = 10_000_000
+
+
+def _city(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.is_city:
+        raise Forbidden()
+    return user
+
+
+def organization_verify(*, user_id: int, organization_id: int, verified: bool = True) -> Organization:
+    """Mark a builder organisation as checked by the city (business ID and contact), or undo it."""
+    with write_transaction() as session:
+        user = _city(session, user_id)
+        organization = session.get(Organization, organization_id)
+        if organization is None:
+            raise NotFound()
+        if bool(organization.verified_at) != verified:
+            organization.verified_at = clock.now() if verified else None
+            session.add(StaffAction(actor_id=user.id, kind="organization.verified" if verified
+                                    else "organization.unverified", subject=str(organization.id),
+                                    data={"business_id": organization.business_id}))
+    return organization
+
+
+def listing_hide(*, user_id: int, listing_id: int, reason: str) -> Listing:
+    """Hide a listing from everyone but its organisation and the city, saying why."""
+    from . import reservations  # the reservation rules own cancelling
+
+    errors = v.Errors()
+    reason = v.text(errors, "reason", reason, min_len=3, max_len=500)
+    errors.raise_if_any()
+    with write_transaction() as session:
+        user = _city(session, user_id)
+        listing = session.get(Listing, listing_id)
+        if listing is None:
+            raise NotFound()
+        if listing.hidden_reason:
+            raise InvalidTransition(_l("This listing is hidden already."))
+        listing.hidden_reason = reason
+        cancelled = reservations.cancel_open_for_listing(
+            session, listing, by=user, reason=str(_l("The city hid the listing: %(reason)s", reason=reason)))
+        record_event(session, listing, user, "listing.hidden", {"reason": reason, "cancelled": cancelled})
+        outbox.enqueue(session, "listing.hidden", {"listing_id": listing.id, "reason": reason})
+        session.add(StaffAction(actor_id=user.id, kind="listing.hidden", subject=str(listing.id),
+                                data={"reason": reason, "cancelled_reservations": cancelled}))
+    return listing
+
+
+def listing_unhide(*, user_id: int, listing_id: int) -> Listing:
+    """Show a hidden listing again (reservations cancelled when it was hidden stay cancelled)."""
+    with write_transaction() as session:
+        user = _city(session, user_id)
+        listing = session.get(Listing, listing_id)
+        if listing is None:
+            raise NotFound()
+        if not listing.hidden_reason:
+            raise InvalidTransition(_l("This listing is not hidden."))
+        previous, listing.hidden_reason = listing.hidden_reason, ""
+        record_event(session, listing, user, "listing.unhidden", {"previous_reason": previous})
+        session.add(StaffAction(actor_id=user.id, kind="listing.unhidden", subject=str(listing.id),
+                                data={"previous_reason": previous}))
+    return listing
+
+
+def target_set(*, user_id: int, year, tonnes, note: str = "") -> YearlyTarget:
+    """Set (or change) the tonnes of material the city aims to divert in a calendar year."""
+    errors = v.Errors()
+    year = v.integer(errors, "year", year, minimum=MIN_YEAR, maximum=MAX_YEAR, default=None)
+    tonnes = v.decimal(errors, "tonnes", tonnes, maximum=MAX_TONNES)
+    note = v.text(errors, "note", note, required=False, max_len=500)
+    if year is None and "year" not in errors:
+        errors["year"] = _l("This field is required.")
+    errors.raise_if_any()
+    with write_transaction() as session:
+        user = _city(session, user_id)
+        target = session.get(YearlyTarget, year) or YearlyTarget(year=year)
+        previous = str(target.tonnes) if target.tonnes is not None else None
+        target.tonnes, target.note, target.set_by_id = tonnes, note, user.id
+        session.add(target)
+        session.add(StaffAction(actor_id=user.id, kind="target.set", subject=str(year),
+                                data={"tonnes": str(tonnes), "previous": previous}))
+    return target
+
+
+@outbox.handles("listing.hidden")
+def notify_listing_hidden(message: outbox.Message) -> None:
+    """In-app notice to the listing's builders that the city hid it, and why (idempotent)."""
+    with write_transaction() as session:
+        listing = session.get(Listing, message.payload["listing_id"])
+        if listing is None:
+            return
+        builders = session.scalars(sa.select(User.id).where(User.organization_id == listing.organization_id,
+                                                            User.role == Role.BUILDER, User.active))
+        data = {"listing_id": listing.id, "title": listing.title, "reason": message.payload["reason"]}
+        for builder_id in list(builders):
+            notifications.add(session, user_id=builder_id, kind="listing.hidden", data=data,
+                              source_key=f"outbox:{message.id}")

@@ -1,0 +1,68 @@
+"""Settling money when a reservation closes, as outbox handlers (retried until Stripe answers;
+each call carries a deterministic idempotency key, so a retry never moves money twice)."""
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import outbox, payments
+from ..database import write_transaction
+from ..extensions import db
+from ..models import Payment, PaymentKind, Reservation
+from ..models import PaymentStatus as P
+from ..models import ReservationStatus as RS
+from .payments import advance, deposit_kept_on_cancel, refund_due
+
+
+def _stripe_on() -> bool:
+    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+
+
+@outbox.handles("reservation.cancelled", "reservation.collected", "reservation.expired", "reservation.no_show",
+                "payment.settle", when=_stripe_on)
+def settle(message: outbox.Message) -> None:
+    """Refund, release or capture whatever the closed reservation's payments call for."""
+    if "payment_id" in message.payload:
+        rows = [db.session.get(Payment, message.payload["payment_id"])]
+    else:
+        rows = list(db.session.scalars(sa.select(Payment).where(
+            Payment.reservation_id == message.payload["reservation_id"])))
+    for payment in rows:
+        if payment is not None:
+            _settle_one(payment, message)
+
+
+def _settle_one(payment: Payment, message: outbox.Message) -> None:
+    reservation = db.session.get(Reservation, payment.reservation_id)
+    gateway = payments.gateway()
+    if payment.kind == PaymentKind.CHARGE and payment.status in (P.PAID, P.PARTIALLY_REFUNDED):
+        if message.payload.get("reason") == "late payment":       # paid after the hold had lapsed
+            amount = payment.amount_cents - payment.refunded_cents
+        elif reservation.status == RS.CANCELLED:
+            amount = refund_due(payment, reservation)
+        else:                                                      # collected, no-show, expired: kept
+            amount = 0
+        if amount > 0:
+            gateway.refund(payment.payment_intent_id, amount, idempotency_key=f"payment:{payment.id}:refund",
+                           reverse_transfer=bool(payment.destination_account))
+            full = amount + payment.refunded_cents >= payment.amount_cents
+            _record(payment.id, P.REFUNDED if full else P.PARTIALLY_REFUNDED, f"refund of {amount} cents",
+                    refunded=amount)
+    elif payment.kind == PaymentKind.DEPOSIT and payment.status == P.AUTHORIZED:
+        capture = None
+        if reservation.status == RS.NO_SHOW:
+            capture = min(int(message.payload.get("capture_cents") or payment.amount_cents), payment.amount_cents)
+        elif reservation.status == RS.CANCELLED and deposit_kept_on_cancel(reservation):
+            capture = payment.amount_cents
+        if capture:
+            gateway.capture(payment.payment_intent_id, capture, idempotency_key=f"payment:{payment.id}:capture")
+            _record(payment.id, P.CAPTURED, f"captured {capture} cents", captured=capture)
+        elif reservation.status in (RS.COLLECTED, RS.CANCELLED, RS.EXPIRED, RS.NO_SHOW):
+            gateway.release(payment.payment_intent_id, idempotency_key=f"payment:{payment.id}:release")
+            _record(payment.id, P.RELEASED, "card hold released")
+
+
+def _record(payment_id: int, status: P, detail: str, refunded: int = 0, captured: int = 0) -> None:
+    with write_transaction() as session:
+        payment = session.get(Payment, payment_id)
+        payment.refunded_cents += refunded
+        payment.captured_cents += captured
+        advance(session, payment, status, detail)

@@ -1,0 +1,91 @@
+"""Take screenshots of the main pages in headless Chromium (for reviews and the docs).
+
+    .venv/bin/python -m scripts.screenshots [--out DIR] [--locale fi|sv|en] [--width 1280]
+
+Builds a throwaway instance with the Kera demo data (photos included), serves it on loopback and
+saves PNGs of the home page, a listing, the create-listing form, the login page, a search with a
+typo, the map view, a reservation and the city report. Needs Debian's `chromium`.
+"""
+import argparse
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from marketplace import demo, outbox
+from marketplace.extensions import db
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default="/tmp/kera-screenshots")
+    parser.add_argument("--locale", default="fi")
+    parser.add_argument("--width", type=int, default=1280)
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    from tests.conftest import make_app
+
+    app = make_app(Path(tempfile.mkdtemp()), RATELIMIT_ENABLED=False)
+    with app.app_context():
+        demo.load(with_photos=True)
+        while outbox.run_once():
+            pass
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        lang = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}[args.locale]
+        context = browser.new_context(locale=lang, viewport={"width": args.width, "height": 900})
+        page = context.new_page()
+
+        def shot(name, url, full=True):
+            page.goto(base + url)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+            print(out / f"{name}.png")
+
+        shot("home", "/")
+        shot("login", "/login")
+        shot("search-typo", "/?q=kattotiilj")
+        shot("search-map", "/?q=tiili&view=map", full=False)
+        with app.app_context():
+            from marketplace.models import Listing
+
+            listing_id = db.session.query(Listing.id).join(Listing.photos).first()[0]
+        shot("listing", f"/listings/{listing_id}")
+        page.goto(base + "/login")
+        page.fill("#email", "mikko.laine@demo.kera.example")
+        page.fill("#password", demo.DEMO_PASSWORD)
+        page.click("main form button[type=submit]")
+        shot("create-listing", "/listings/new")
+        shot("pickups", "/pickups")
+        page.goto(base + "/logout")
+        staff = browser.new_context(locale=lang, viewport={"width": args.width, "height": 900}).new_page()
+        staff.goto(base + "/login")
+        staff.fill("#email", "laura.kallio@demo.kera.example")
+        staff.fill("#password", demo.DEMO_PASSWORD)
+        staff.click("main form button[type=submit]")
+        for name, url in (("city-dashboard", "/staff/"), ("city-report", "/staff/report")):
+            staff.goto(base + url)
+            staff.wait_for_load_state("networkidle")
+            staff.screenshot(path=str(out / f"{name}.png"), full_page=True)
+            print(out / f"{name}.png")
+        staff.goto(base + "/staff/report")
+        staff.pdf(path=str(out / "city-report.pdf")) if hasattr(staff, "pdf") else None
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Who may do what: one table of (role, method, path, expected status) over pages and the API.
+
+Pages: anonymous visitors are sent to /login, a wrong role gets 403, another organisation's listing
+or site on a management route is 404. API (Bearer tokens): 401 / 403 / 404 as in the contract.
+"""
+from urllib.parse import urlsplit
+
+import pytest
+
+from marketplace.extensions import db
+from marketplace.models import Listing
+from marketplace.services import accounts
+from tests import factories
+from tests.factories import PASSWORD
+
+ROLES = ("anonymous", "resident", "other_builder", "owner", "city")
+LOGIN = "login"      # expected: a redirect to the sign-in page
+DETAIL = "detail"    # expected: a redirect to the listing page
+
+# path -> expected result for (anonymous, resident, builder of another organisation, owner builder, city)
+TABLE = {
+    ("GET", "/"): (200, 200, 200, 200, 200),
+    ("GET", "/listings/{listing}"): (200, 200, 200, 200, 200),
+    ("GET", "/listings/new"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/listings/new"): (LOGIN, 403, 422, 422, 403),
+    ("GET", "/listings/{listing}/edit"): (LOGIN, 403, 404, 200, 403),
+    ("GET", "/listings/{listing}/withdraw"): (LOGIN, 403, 404, 200, 403),
+    ("POST", "/listings/{listing}/withdraw"): (LOGIN, 403, 404, DETAIL, 403),
+    ("GET", "/listings/mine"): (LOGIN, 403, 200, 200, 403),
+    ("GET", "/sites/"): (LOGIN, 403, 200, 200, 200),
+    ("GET", "/sites/new"): (LOGIN, 403, 200, 200, 403),
+    ("GET", "/sites/{site}/edit"): (LOGIN, 403, 404, 200, 403),
+    ("GET", "/account"): (LOGIN, 200, 200, 200, 200),
+    ("GET", "/account/tokens"): (LOGIN, 200, 200, 200, 200),
+    ("GET", "/account/password"): (LOGIN, 200, 200, 200, 200),
+    ("GET", "/api/v1/me"): (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/sites"): (401, 403, 200, 200, 200),
+    ("POST", "/api/v1/sites"): (401, 403, 201, 201, 403),
+    ("GET", "/api/v1/sites/{site}"): (401, 403, 404, 200, 200),
+    ("POST", "/api/v1/listings"): (401, 403, 422, 201, 403),   # the body names the owner's site
+    ("PATCH", "/api/v1/listings/{listing}"): (401, 403, 404, 200, 403),
+    ("DELETE", "/api/v1/listings/{listing}"): (401, 403, 404, 200, 403),
+}
+
+API_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 422: "validation_failed"}
+
+CASES = [pytest.param(role, method, path, expected[i], id=f"{role}-{method}-{path}")
+         for (method, path), expected in TABLE.items() for i, role in enumerate(ROLES)]
+
+
+@pytest.fixture
+def world(app):
+    """Everyone in the table, the owner's site and listing, and an API token per signed-in role."""
+    owner = factories.builder(email="owner@example.com")
+    users = {
+        "resident": factories.resident(email="resident@example.com"),
+        "other_builder": factories.builder(email="other@example.com"),
+        "owner": owner,
+        "city": factories.city(email="city@example.com"),
+    }
+    site = factories.site(owner)
+    factories.site(users["other_builder"])
+    listing = factories.listing(owner, site_=site)
+    tokens = {role: accounts.token_create(user_id=user.id)[1] for role, user in users.items()}
+    return {"users": users, "site": site, "listing": listing, "tokens": tokens}
+
+
+def _api_body(method, path, world):
+    if method == "POST" and path == "/api/v1/sites":
+        return {"name": "New yard", "address": "Kerantie 1, Espoo", "lat": 60.217, "lng": 24.755}
+    if method == "POST" and path == "/api/v1/listings":
+        return {"title": "Tiilet", "category": "brick", "quantity": 10, "unit": "pcs", "condition": "good",
+                "site_id": world["site"].id}
+    if method == "PATCH":
+        return {"title": "Renamed lot"}
+    return None
+
+
+@pytest.mark.parametrize("role, method, path, expected", CASES)
+def test_authorization(app, world, role, method, path, expected):
+    url = path.format(listing=world["listing"].id, site=world["site"].id)
+    client = app.test_client()
+    if url.startswith("/api/"):
+        headers = {} if role == "anonymous" else {"Authorization": f"Bearer {world['tokens'][role]}"}
+        response = client.open(url, method=method, headers=headers, json=_api_body(method, path, world))
+        assert response.status_code == expected
+        if expected in API_CODES:
+            assert response.get_json()["error"]["code"] == API_CODES[expected]
+        return
+    if role != "anonymous":
+        email = world["users"][role].email
+        assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    response = client.open(url, method=method, data={} if method == "POST" else None)
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert urlsplit(response.headers["Location"]).path == "/login"
+    elif expected == DETAIL:
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/listings/{world['listing'].id}"
+    else:
+        assert response.status_code == expected
+
+
+def test_table_covers_every_role_for_every_route():
+    assert all(len(expected) == len(ROLES) for expected in TABLE.values())
+    assert len(CASES) == len(TABLE) * len(ROLES)
+
+
+def test_refused_api_requests_change_nothing(app, world):
+    client = app.test_client()
+    listing_id = world["listing"].id
+    for role in ("resident", "other_builder", "city"):
+        headers = {"Authorization": f"Bearer {world['tokens'][role]}"}
+        client.patch(f"/api/v1/listings/{listing_id}", headers=headers, json={"title": "Hijacked"})
+        client.delete(f"/api/v1/listings/{listing_id}", headers=headers)
+    db.session.rollback()
+    stored = db.session.get(Listing, listing_id)
+    assert (stored.title, stored.status) == ("Punatiili MRT75", "available")
