@@ -39,7 +39,7 @@ def create_app(config=None):
 
     from . import notifications  # noqa: F401 - registers outbox handlers
     from .search import sync  # noqa: F401 - registers the index handlers
-    from .services import reservations, settlement  # noqa: F401 - the worker's chores and money handlers
+    from .services import reservations, saved_searches, settlement  # noqa: F401 - chores and handlers
     from . import web, api
     web.init_app(app)
     api.init_app(app)

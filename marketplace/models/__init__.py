@@ -8,6 +8,7 @@ from .notifications import Notification
 from .outbox import OutboxMessage, OutboxStatus
 from .payments import Payment, PaymentEvent, PaymentKind, PaymentStatus, StripeEvent
 from .reservations import OPEN, TRANSITIONS, Reservation, ReservationStatus
+from .searches import SavedSearch
 from .sites import WEEKDAYS, Site
 
 __all__ = [
@@ -17,5 +18,5 @@ __all__ = [
     "Handover", "HandoverKind", "LedgerIsAppendOnly", "Notification",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus", "StripeEvent",
     "OPEN", "TRANSITIONS", "Reservation", "ReservationStatus",
-    "WEEKDAYS", "Site", "FactorIsImmutable", "StaffAction", "YearlyTarget",
+    "SavedSearch", "WEEKDAYS", "Site", "FactorIsImmutable", "StaffAction", "YearlyTarget",
 ]

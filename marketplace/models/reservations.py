@@ -74,6 +74,11 @@ class Reservation(db.Model):
     def can_become(self, status: ReservationStatus) -> bool:
         return status in TRANSITIONS[self.status]
 
+    def can_cancel(self, user) -> bool:
+        """The reserver and the listing's organisation may cancel."""
+        return getattr(user, "is_authenticated", False) and (
+            user.id == self.user_id or user.belongs_to(self.listing.organization_id))
+
     def visible_to(self, user) -> bool:
         """The reserver, the listing's organisation and city staff may see it."""
         if not getattr(user, "is_authenticated", False):

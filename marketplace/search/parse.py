@@ -62,7 +62,10 @@ def _int(args, name, low, high, default):
 
 def from_args(args, *, valid_categories=None) -> SearchQuery:
     """Parse request.args (a MultiDict). Unknown slugs simply match nothing, as filters do."""
-    text = args.get("q", "").strip()
+    # Leading spaces go; a trailing space stays: it tells the engines that the last word is
+    # complete (not a prefix), as in Meilisearch.
+    text = args.get("q", "").lstrip()
+    text = text if text.strip() else ""
     if len(text) > MAX_TEXT or "\x00" in text:
         raise InvalidParameter("q", _("Use at most %(n)d characters.", n=MAX_TEXT))
     categories = tuple(dict.fromkeys(c.strip() for c in args.getlist("category") if c.strip()))

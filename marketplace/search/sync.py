@@ -24,8 +24,14 @@ def sync_listing(backend, listing_id: int) -> None:
 
 @outbox.handles("listing.changed")
 def index_embedded(message: outbox.Message) -> None:
-    """Outbox handler: bring the embedded index up to date for one listing."""
+    """Outbox handler: bring the embedded index up to date for one listing; a new listing is then
+    announced as "listing.indexed" (saved-search alerts need it to be findable)."""
     sync_listing(service.embedded(), message.payload["listing_id"])
+    if message.payload.get("kind") == "listing.created":
+        from ..database import write_transaction
+
+        with write_transaction() as session:
+            outbox.enqueue(session, "listing.indexed", {"listing_id": message.payload["listing_id"]})
 
 
 @outbox.handles("listing.changed", when=_meili_enabled)

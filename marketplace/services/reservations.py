@@ -71,7 +71,7 @@ def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: da
         listing = session.get(Listing, listing_id)
         if user is None or listing is None or not listing.can_view(user):
             raise NotFound()
-        if user.belongs_to(listing.organization_id):
+        if listing.can_manage(user):
             raise Forbidden(_l("You cannot reserve your own organisation's material."))
         if listing.status not in (ListingStatus.AVAILABLE, ListingStatus.RESERVED) or not listing.is_public \
                 or listing.available_until < clock.today():
@@ -184,7 +184,7 @@ def reservation_cancel(*, user_id: int, reservation_id: int, reason: str = "") -
     with write_transaction() as session:
         user = session.get(User, user_id)
         reservation = _load(session, reservation_id, user)
-        if not (user.id == reservation.user_id or user.belongs_to(reservation.listing.organization_id)):
+        if not reservation.can_cancel(user):
             raise NotFound()
         reservation.cancel_reason = reason or str(_l("No reason given"))
         reservation.cancelled_by_id = user.id

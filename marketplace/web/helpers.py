@@ -12,7 +12,8 @@ def init_app(app):
     app.jinja_env.globals.update(unit_label=unit_label, condition_label=condition_label,
                                  status_label=status_label, today=clock.today, now=clock.now, page_url=page_url,
                                  unit_choices=unit_choices, condition_choices=condition_choices,
-                                 event_label=event_label, reservation_status_label=reservation_status_label)
+                                 event_label=event_label, reservation_status_label=reservation_status_label,
+                                 view_url=view_url)
     app.jinja_env.filters["time_local"] = lambda d: d.astimezone(clock.HELSINKI).strftime("%H:%M") if d else ""
     app.context_processor(_unread_notifications)
     app.jinja_env.filters["safe_highlight"] = safe_highlight
@@ -68,6 +69,14 @@ def page_url(page: int) -> str:
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
     return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def view_url(view: str) -> str:
+    """The current search as a list or as a map."""
+    args = request.args.to_dict(flat=False)
+    args["view"] = [view]
+    args.pop("page", None)
+    return url_for(request.endpoint or "main.index", **args)
 
 
 def safe_highlight(text: str) -> Markup:

@@ -7,14 +7,14 @@ from flask_login import current_user, login_required
 
 from .. import payments
 from ..auth import role_required
-from ..errors import DomainError, ValidationFailed
+from ..errors import ValidationFailed
 from ..models import Role
 from ..queries import listings as listing_queries
 from ..queries import sites as site_queries
 from ..services import listings as listing_services
 from ..services import payments as payment_services
 from ..services import photos as photo_services
-from . import show_errors
+from . import USER_ERRORS, show_errors
 from .forms import ButtonForm
 from .forms.listings import ListingForm, PhotoForm
 
@@ -121,7 +121,7 @@ def edit(listing_id):
     if form.validate_on_submit():
         try:
             listing_services.listing_update(user_id=current_user.id, listing_id=listing.id, **form.data_for_service())
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             show_errors(form, exc)
         else:
             flash(_("The listing was saved."), "success")
@@ -163,7 +163,7 @@ def withdraw(listing_id):
         try:
             listing_services.listing_withdraw(user_id=current_user.id, listing_id=listing.id,
                                               reason=request.form.get("reason", "")[:500])
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             flash(str(exc.message), "error")
         else:
             flash(_("The listing was withdrawn."), "info")

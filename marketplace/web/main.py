@@ -1,5 +1,7 @@
-"""Pages: the home page (browse and search), the language switch and the accessibility statement."""
+"""Pages: the home page (browse and search, list or map), the language switch and the
+accessibility statement."""
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from ..models import Condition
@@ -7,29 +9,46 @@ from ..queries import listings as listing_queries
 from ..queries import sites as site_queries
 from ..search import parse as search_parse
 from ..search import service as search
+from ..search.hints import hints
 from ..security import safe_next
 from ..services import accounts
 from .forms import ButtonForm
 
 bp = Blueprint("main", __name__)
+KERA_STATION = (60.21611, 24.75389)
+RADII_KM = (1, 2, 5, 10)
+
+
+def _args():
+    """The query string, with `near` ("lat,lng" from the distance menu) turned into lat/lng."""
+    args = request.args.copy()
+    near = args.get("near", "")
+    if near and not args.get("lat") and "," in near:
+        args["lat"], args["lng"] = (part.strip() for part in near.split(",", 1))
+    return args
 
 
 @bp.get("/")
 def index():
-    """Latest available listings, filtered by category, condition, site and price."""
+    """Latest available listings, or search results: text, filters, distance; list or map."""
     error = None
     try:
-        query = search_parse.from_args(request.args)
+        query = search_parse.from_args(_args())
     except search_parse.InvalidParameter as exc:
         error, query = exc, search_parse.SearchQuery()
     result = search.search(query)
     listings = listing_queries.by_ids([hit.id for hit in result.hits])
-    hits = {hit.id: hit for hit in result.hits}
-    pages = max(1, -(-result.total // query.per_page))
-    return render_template(
-        "main/index.html", query=query, result=result, listings=listings, hits=hits, pages=pages,
+    context = dict(
+        query=query, result=result, listings=listings, hits={hit.id: hit for hit in result.hits},
+        pages=max(1, -(-result.total // query.per_page)), error=error, view=request.args.get("view", "list"),
+        hints=hints(query.text, str(get_locale())) if query.text and not result.total else [],
         categories=listing_queries.categories(listable_only=True), conditions=list(Condition),
-        sites=site_queries.all_sites(), error=error), 400 if error else 200
+        sites=site_queries.all_sites(), radii=RADII_KM, station=KERA_STATION, button=ButtonForm(),
+        near=request.args.get("near", ""))
+    status = 400 if error else 200
+    if request.headers.get("X-Requested-With") == "fetch":      # live results while typing
+        return render_template("main/_results.html", **context), status
+    return render_template("main/index.html", **context), status
 
 
 @bp.post("/language")

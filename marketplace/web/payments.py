@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 from .. import payments
 from ..auth import role_required
 from ..errorhandlers import error_body
-from ..errors import DomainError
 from ..extensions import csrf, db
 from ..models import Payment, Role
 from ..payments.gateway import SignatureInvalid
 from ..services import payments as payment_services
 from ..services import stripe_events
+from . import USER_ERRORS
 from .forms import ButtonForm
 
 bp = Blueprint("payments", __name__)
@@ -62,7 +62,7 @@ def pay(reservation_id):
     try:
         url = payment_services.checkout_start(reservation_id=reservation_id, user_id=current_user.id,
                                               success_url=success, cancel_url=cancel)
-    except DomainError as exc:
+    except USER_ERRORS as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("reservations.detail", reservation_id=reservation_id))
     return redirect(url, 303)
@@ -86,7 +86,7 @@ def payouts_start():
         link = payment_services.payouts_link(user_id=current_user.id,
                                              refresh_url=url_for("payments.payouts", _external=True),
                                              return_url=url_for("payments.payouts_return", _external=True))
-    except DomainError as exc:
+    except USER_ERRORS as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("payments.payouts"))
     return redirect(link, 303)
@@ -100,6 +100,6 @@ def payouts_return():
         org = payment_services.payouts_refresh(user_id=current_user.id)
         flash(_("Payouts are set up: your priced lots are now paid online.") if org.charges_enabled
               else _("Stripe still needs some details before payouts can start."), "info")
-    except DomainError as exc:
+    except USER_ERRORS as exc:
         flash(str(exc.message), "error")
     return redirect(url_for("payments.payouts"))

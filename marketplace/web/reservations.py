@@ -2,14 +2,13 @@
 from datetime import date, datetime
 
 import segno
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import clock
 from ..auth import role_required
-from ..errors import DomainError
 from ..extensions import limiter
 from ..models import Role
 from ..queries import listings as listing_queries
@@ -20,7 +19,7 @@ from ..security import safe_next
 from ..services import payments as payment_services
 from ..services import pickups
 from ..services import reservations as reservation_services
-from . import show_errors
+from . import USER_ERRORS, show_errors
 from .forms import ButtonForm
 from .forms.reservations import CancelForm, CollectForm, NoShowForm, ReserveForm
 from .payments import checkout_urls
@@ -47,6 +46,8 @@ def _user_key() -> str:
 def reserve(listing_id):
     """Reserve part or all of a listing for a pickup time."""
     listing = listing_queries.listing_for(current_user, listing_id)
+    if listing.can_manage(current_user):
+        abort(403)                              # your own organisation's material
     form = reserve_form_for(listing)
     if form.validate_on_submit():
         success, cancel = checkout_urls()
@@ -55,7 +56,7 @@ def reserve(listing_id):
                 user_id=current_user.id, listing_id=listing.id, quantity=form.quantity.data,
                 pickup_at=datetime.fromisoformat(form.pickup_at.data), message=form.message.data or "",
                 success_url=success, cancel_url=cancel)
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             show_errors(form, exc)
         else:
             if checkout_url:
@@ -116,13 +117,15 @@ def detail(reservation_id):
 @login_required
 def cancel(reservation_id):
     """Cancel (the taker or the seller); the quantity returns to the listing."""
+    if not reservation_queries.reservation_for(current_user, reservation_id).can_cancel(current_user):
+        abort(404)
     form = CancelForm()
     if form.validate_on_submit():
         try:
             reservation_services.reservation_cancel(user_id=current_user.id, reservation_id=reservation_id,
                                                     reason=form.reason_text())
             flash(_("The reservation was cancelled."), "info")
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             flash(str(exc.message), "error")
     return redirect(url_for("reservations.detail", reservation_id=reservation_id))
 
@@ -131,6 +134,7 @@ def cancel(reservation_id):
 @role_required(Role.BUILDER)
 def collect(reservation_id):
     """Hand over: check the code, record the quantity (and a weighing) in the ledger."""
+    reservation_queries.reservation_for(current_user, reservation_id)     # 404 for anyone else
     form = CollectForm()
     if form.validate_on_submit():
         try:
@@ -138,7 +142,7 @@ def collect(reservation_id):
                 user_id=current_user.id, reservation_id=reservation_id, quantity=form.quantity.data or None,
                 weighed_kg=form.weighed_kg.data or None, code=form.code.data)
             flash(_("Handed over: %(kg)s kg recorded.", kg=format(handover.mass_kg.normalize(), "f")), "success")
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")
     else:
         flash(_("Enter the pickup code shown by the taker."), "error")
@@ -150,12 +154,13 @@ def collect(reservation_id):
 def no_show(reservation_id):
     """Mark that the taker did not come; the quantity returns to the listing (and a deposit is
     kept, in full or the amount given)."""
+    reservation_queries.reservation_for(current_user, reservation_id)     # 404 for anyone else
     form = NoShowForm()
     if form.validate_on_submit():
         try:
             reservation_services.reservation_no_show(user_id=current_user.id, reservation_id=reservation_id,
                                                      capture_cents=form.capture_cents())
             flash(_("Marked as not collected."), "info")
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             flash(str(exc.message), "error")
     return redirect(url_for("reservations.detail", reservation_id=reservation_id))

@@ -6,12 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth import role_required
-from ..errors import DomainError
 from ..models import Role
 from ..queries import factors as factor_queries
 from ..services import factors as factor_services
 from ..services.factors import FactorTableInvalid
-from . import show_errors
+from . import USER_ERRORS, show_errors
 from .forms import ButtonForm
 from .forms.staff import CompareForm, FactorUploadForm
 from .staff import _period_form, bp
@@ -50,7 +49,7 @@ def factors_upload():
         except FactorTableInvalid as exc:
             line_errors = exc.details.get("lines", ())
             flash(str(exc.message), "error")
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             show_errors(form, exc)
         else:
             flash(_("Version %(id)s was loaded. It is not active until you choose it.", id=loaded.id), "success")

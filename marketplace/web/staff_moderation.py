@@ -5,13 +5,12 @@ from flask_login import current_user
 
 from .. import clock
 from ..auth import role_required
-from ..errors import DomainError
 from ..models import Role
 from ..queries import listings as listing_queries
 from ..queries import moderation as moderation_queries
 from ..queries import reports
 from ..services import moderation as moderation_services
-from . import show_errors
+from . import USER_ERRORS, show_errors
 from .forms import ButtonForm
 from .forms.staff import HideForm, TargetForm
 from .staff import bp
@@ -57,7 +56,7 @@ def listing_hide(listing_id):
         try:
             moderation_services.listing_hide(user_id=current_user.id, listing_id=listing.id,
                                              reason=form.reason.data)
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             show_errors(form, exc)
         else:
             flash(_("The listing is hidden and its organisation has been told why."), "success")
@@ -72,7 +71,7 @@ def listing_unhide(listing_id):
     if ButtonForm().validate_on_submit():
         try:
             moderation_services.listing_unhide(user_id=current_user.id, listing_id=listing_id)
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             flash(str(exc.message), "error")
         else:
             flash(_("The listing is visible again."), "success")
@@ -90,7 +89,7 @@ def targets():
         try:
             moderation_services.target_set(user_id=current_user.id, year=form.year.data, tonnes=form.tonnes.data,
                                            note=form.note.data or "")
-        except DomainError as exc:
+        except USER_ERRORS as exc:
             show_errors(form, exc)
         else:
             flash(_("The target for %(year)d was saved.", year=form.year.data), "success")

@@ -22,6 +22,44 @@
     L.marker([lat, lng], { title: site.dataset.label, alt: site.dataset.label }).addTo(m);
   }
 
+  /* Search results on a map: one marker per site, listing the lots found there. */
+  var resultsMap = null;
+  function results() {
+    var el = document.getElementById("results-map");
+    var data = document.getElementById("results-map-data");
+    if (resultsMap) { resultsMap.remove(); resultsMap = null; }
+    if (!el || !data) { return; }
+    var points = JSON.parse(data.textContent);
+    var bySite = {};
+    points.forEach(function (p) {
+      var key = p.lat + "," + p.lng;
+      (bySite[key] = bySite[key] || { lat: p.lat, lng: p.lng, site: p.site, items: [] }).items.push(p);
+    });
+    resultsMap = baseMap(el, 60.2161, 24.7539, 14);
+    var bounds = [];
+    Object.keys(bySite).forEach(function (key) {
+      var s = bySite[key];
+      var box = document.createElement("div");
+      var heading = document.createElement("strong");
+      heading.textContent = s.site;
+      box.appendChild(heading);
+      var list = document.createElement("ul");
+      s.items.forEach(function (item) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = item.url;
+        a.textContent = item.title + " (" + item.qty + ")";
+        li.appendChild(a);
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+      L.marker([s.lat, s.lng], { title: s.site, alt: s.site }).addTo(resultsMap).bindPopup(box);
+      bounds.push([s.lat, s.lng]);
+    });
+    if (bounds.length) { resultsMap.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 }); }
+  }
+  window.keraMaps = { results: results };
+  results();
+
   /* Picking a site's coordinates: clicking the map fills the latitude and longitude fields. */
   var pick = document.getElementById("pick-map");
   if (pick) {
