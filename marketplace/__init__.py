@@ -17,6 +17,7 @@ def create_app(config=None):
     config = config or Config()
     config.check()
     app.config.from_object(config)
+    _ensure_directories(app)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("marketplace").setLevel(app.config["LOG_LEVEL"])
     if app.config["PROXY_FIX_HOPS"]:
@@ -47,3 +48,13 @@ def create_app(config=None):
     from . import cli
     cli.init_app(app)
     return app
+
+
+def _ensure_directories(app):
+    """A fresh clone has no instance/ folder: create it (and the SQLite file's folder)."""
+    from pathlib import Path
+
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,8 @@ and fi/sv/en category synonyms. The default backend, and the fallback when Meili
 Modules: embedded_schema (tables, keys, what a document becomes), embedded_store (files,
 connections, writes), embedded_terms (query words, typo candidates, synonyms, highlighting),
 embedded_sql (filters and statements), embedded_rank (relevance), embedded_geo (distances,
-radius), embedded_browse (facets, explicit sorts, searching without text).
+radius), embedded_places (radius, box and distance sort by place), embedded_browse (facets,
+explicit sorts, searching without text).
 
 A text search is one read transaction:
 1. Total and facets: one pass over the documents matching the first query word (any of its
@@ -29,6 +30,7 @@ from .. import clock
 from .documents import day_number
 from .embedded_browse import browse, facets, one_pass, result
 from .embedded_geo import haversine
+from .embedded_places import PlaceSet, narrow, nearest_page
 from .embedded_rank import Matcher, rank
 from .embedded_schema import Codes
 from .embedded_sql import Filters, filters, limit, matching, words_bucket
@@ -79,12 +81,15 @@ class EmbeddedBackend:
             stale_days = [row[0] for row in conn.execute(
                 "SELECT DISTINCT until_day FROM docs WHERE until_day < ?", (day_number(today),))]
             f = filters(query, today, codes, stale_days)
+            places = narrow(conn, query, f, _sort(query) == "distance")
             if f.cells and not _cells_pay_off(conn, f.cells):
                 f.cells = []
             if f.nothing:
                 return result([], Counter())
             if not words:       # nothing to match (empty, or only separators): browse
-                counts, keys = browse(conn, query, f, codes)
+                if places is not None:
+                    places.choose(conn, None, f)
+                counts, keys = browse(conn, query, f, codes, places)
                 return result(hits(conn, query, keys, html.escape), counts)
             with self.lexicon.lock:
                 self.lexicon.refresh(conn, generation)
@@ -92,10 +97,12 @@ class EmbeddedBackend:
                                for i, w in enumerate(words)]
                 matcher = Matcher(query_words, self.lexicon) if _sort(query) == "relevance" else None
             if matcher is not None:
+                if places is not None:
+                    places.choose(conn, words_bucket(query_words, 1, exclusive=False), f)
                 counts = facets(conn, words_bucket(query_words, 1, exclusive=False), f, codes)
                 keys = self._relevance_page(conn, query, query_words, f, matcher)
             else:
-                counts, keys = self._sorted_page(conn, query, query_words, f, codes)
+                counts, keys = self._sorted_page(conn, query, query_words, f, codes, places)
             return result(hits(conn, query, keys, Highlighter(query_words)), counts)
         finally:
             conn.execute("ROLLBACK")        # a read-only transaction
@@ -119,7 +126,8 @@ class EmbeddedBackend:
                 break
         return ranked[query.offset:need]
 
-    def _sorted_page(self, conn, query, query_words, f: Filters, codes: Codes) -> tuple[Counter, list[int]]:
+    def _sorted_page(self, conn, query, query_words, f: Filters, codes: Codes,
+                     places: PlaceSet | None) -> tuple[Counter, list[int]]:
         # An explicit sort orders strictly by its key, not as a tie-break after relevance as in
         # Meilisearch: the text only filters, to the documents matching the longest run of
         # leading query words that has any hit ("last" strategy: drop words from the end until
@@ -127,11 +135,17 @@ class EmbeddedBackend:
         sort = _sort(query)
         for k in range(len(query_words), 0, -1):
             expression = words_bucket(query_words, k, exclusive=False)
+            if places is not None:
+                places.choose(conn, expression, f)
             if sort == "newest":
                 counts = facets(conn, expression, f, codes)
                 if counts:
                     tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
                     return counts, [row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))]
+            elif sort == "distance" and places is not None and places.filtering:   # nearest places first
+                counts = facets(conn, expression, f, codes)
+                if counts:
+                    return counts, nearest_page(conn, query, expression, f, places, sum(counts.values()))
             else:
                 counts, keys = one_pass(conn, query, expression, f, codes, sort)
                 if counts:

@@ -5,6 +5,7 @@ import math
 from collections import Counter
 
 from .embedded_geo import flat_error, nearest
+from .embedded_places import PlaceSet, nearest_page
 from .embedded_schema import Codes, key_facets
 from .embedded_sql import Filters, browsing, limit, matching
 from .query import SearchHit, SearchQuery, SearchResult
@@ -59,17 +60,23 @@ def one_pass(conn, query: SearchQuery, expression: str | None, f: Filters, codes
     return counts, [row[0] for row in best[query.offset:]]
 
 
-def browse(conn, query: SearchQuery, f: Filters, codes: Codes) -> tuple[Counter, list[int]]:
-    """Facets and the page of a search without text."""
+def browse(conn, query: SearchQuery, f: Filters, codes: Codes,
+           places: PlaceSet | None = None) -> tuple[Counter, list[int]]:
+    """Facets and the page of a search without text (`places`: see embedded_places.narrow)."""
     sort = query.effective_sort
     if sort == "relevance" or sort == "distance" and f.point is None:
         sort = "newest"
-    if f.cells:         # a radius or a map box that FTS5 can narrow to a few grid cells
+    if f.cells or f.places_in:      # a radius or a map box that FTS5 can narrow to places or grid cells
         if sort == "newest":
             tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
             return facets(conn, None, f, codes), [r[0] for r in conn.execute(*matching(None, f, "fts.rowid", tail))]
+        if sort == "distance" and places is not None:
+            counts = facets(conn, None, f, codes)
+            return counts, nearest_page(conn, query, None, f, places, sum(counts.values())) if counts else []
         return one_pass(conn, query, None, f, codes, sort)
     counts = _browse_facets(conn, f, codes)
+    if sort == "distance" and places is not None:
+        return counts, nearest_page(conn, query, None, f, places, sum(counts.values())) if counts else []
     if sort == "distance":
         return counts, _nearest_rows(conn, query, f)
     tail = f"ORDER BY {BROWSE_ORDER[sort]} {limit(f, query.per_page, query.offset)}"

@@ -8,9 +8,11 @@ counting facets and filtering by category or condition need no table lookups.
 
 FTS columns: title and descr hold the folded words; title_x and descr_x their compound parts
 (text.derived_terms); cat one token for the category (§c<code>); tags tokens that let FTS5 do
-common filters without a table lookup: §free, §s<site id>, §u<until day>, and the document's
-cell in grids of four sizes (§g<level>_<row>_<column>) so that a radius or a map box is first
-narrowed to a few cells by FTS5, and only their documents get the exact test. "§" is a token
+common filters without a table lookup: §free, §s<site id>, §u<until day>, the document's
+*place* (§q<quadtree digits>_<exact position>, see place_token: documents at one position, e.g.
+every listing of a site, share it; embedded_places turns a radius, a map box and a distance sort
+into sets of places), and the document's cell in grids of four sizes (§g<level>_<row>_<column>),
+with which the fallback for very many places narrows a radius or a map box. "§" is a token
 character there but never part of a query word, so no query can produce these tokens. The
 category's names and synonyms go to the small `category_terms` table instead of every
 document's text: a query word is matched against them in Python (embedded_terms) and becomes
@@ -18,10 +20,11 @@ the category's token, which keeps the postings FTS5 has to merge short.
 """
 import json
 import sqlite3
+import struct
 
 from .text import compound_parts_of, derived_terms, words
 
-SCHEMA_VERSION = "3"          # change it with the tables: an index of another version is replaced
+SCHEMA_VERSION = "4"          # change it with the tables: an index of another version is replaced
 EPOCH = 1_577_836_800             # 2020-01-01T00:00:00Z
 MAX_ID = (1 << 24) - 1
 CATEGORY_OVERFLOW, CONDITION_OVERFLOW = 31, 7   # codes shared by every value beyond the 31st / 7th
@@ -42,8 +45,8 @@ CREATE TABLE IF NOT EXISTS ftsdata (key INTEGER PRIMARY KEY, title, title_x, des
 CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 -- How many documents each facet code (key & 255) has: facets of plain browsing without a scan.
 CREATE TABLE IF NOT EXISTS facet_counts (code INTEGER PRIMARY KEY, n INTEGER NOT NULL);
--- How many documents each grid cell holds ("§all": the whole index), to judge whether narrowing
--- a radius to its cells pays off.
+-- How many documents each grid cell and each place holds ("§all": the whole index): to judge
+-- whether narrowing a radius to its cells pays off, and the places (embedded_places).
 CREATE TABLE IF NOT EXISTS cells (token TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS category_terms (id INTEGER PRIMARY KEY, code INTEGER NOT NULL, entry TEXT NOT NULL,
                                            UNIQUE (code, entry));
@@ -78,6 +81,18 @@ def make_key(created_ts: int, doc_id: int, category_code: int, condition_code: i
 
 
 GRID_DEGREES = (0.005, 0.05, 0.5, 5.0)
+QUAD_DEPTH = 24                   # quadtree levels in a place token (cells of about 1 × 2 m)
+
+
+def place_token(lat: float, lng: float) -> str:
+    """The FTS token of a position: §q, QUAD_DEPTH base-4 digits of its quadtree cell (so that
+    nearby places share prefixes and a prefix query takes a whole cell), "_", and the exact
+    coordinates (the hex of two doubles), so that two positions never share a token."""
+    lat, lng, top = lat + 0.0, lng + 0.0, (1 << QUAD_DEPTH) - 1        # + 0.0: no -0.0
+    y = min(max(int((lat + 90) / 180 * (1 << QUAD_DEPTH)), 0), top)
+    x = min(max(int((lng + 180) / 360 * (1 << QUAD_DEPTH)), 0), top)
+    digits = "".join("0123"[(y >> s & 1) * 2 + (x >> s & 1)] for s in range(QUAD_DEPTH - 1, -1, -1))
+    return f"§q{digits}_{struct.pack('>dd', lat, lng).hex()}"
 
 
 def grid_token(level: int, row: int, column: int) -> str:
@@ -158,6 +173,7 @@ def doc_rows(doc: dict, codes: Codes, conn=None) -> tuple[tuple, tuple, tuple, s
            None if lat is None else float(lat), None if lng is None else float(lng))
     tags = [f"§u{row[8]}"] + ([f"§s{int(row[4])}"] if row[4] is not None else []) + (["§free"] if price == 0 else [])
     if row[10] is not None and row[11] is not None:
+        tags += [place_token(row[10], row[11])]
         tags += [grid_token(level, *grid_cell(level, row[10], row[11])) for level in range(len(GRID_DEGREES))]
     content = (key, title, json.dumps(doc, ensure_ascii=False, default=str))
     fts = (key, *(" ".join(c) for c in text), category_token(category_code), " ".join(tags))
@@ -183,10 +199,10 @@ def category_rows(documents, codes: Codes) -> set[tuple[int, str]]:
 
 
 def cell_counts(all_tags: list[str]) -> dict[str, int]:
-    """Documents per grid cell token ("§all": all of them), from the documents' tags."""
+    """Documents per grid cell and place token ("§all": all of them), from the documents' tags."""
     counts: dict[str, int] = {"§all": len(all_tags)}
     for tags in all_tags:
         for token in tags.split():
-            if token.startswith("§g"):
+            if token.startswith(("§g", "§q")):
                 counts[token] = counts.get(token, 0) + 1
     return counts

@@ -4,9 +4,11 @@ are parameters too, and they are built from quoted terms (embedded_terms.Derivat
 made here from integers (§s<site id>, §u<day>), so a user's text never becomes FTS5 syntax.
 
 Filters go where they are cheapest. Category and condition are in the key's low bits. "Free",
-the site and "not stale" are FTS5 tag tokens ANDed or NOTed onto the text expression. The
-rest (availability date, map box, radius) needs the document's row in `docs`: a join, paid per
-candidate. Browsing without text filters the docs table directly.
+the site and "not stale" are FTS5 tag tokens ANDed or NOTed onto the text expression, and so
+are a radius and a map box when embedded_places can turn them into a set of place tokens
+(places_in / places_out). The rest (availability date; a radius or map box over too many
+places) needs the document's row in `docs`: a join, paid per candidate. Browsing without text
+filters the docs table directly, unless FTS5 can narrow it by places or grid cells.
 """
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +43,9 @@ class Filters:
     tags_all: list[str] = field(default_factory=list)     # FTS5 fragments every document must match
     tags_none: list[str] = field(default_factory=list)    # ... and tokens none may have
     cells: list[str] = field(default_factory=list)        # grid cells holding every match (geo)
+    geo_sql: list[str] = field(default_factory=list)      # the radius and box conditions of on_doc
+    places_in: str = ""                                   # FTS5: the places every match is at ...
+    places_out: list[str] = field(default_factory=list)   # ... and FTS5 fragments of places it is not
     point: Point | None = None                            # the query's point, when it has one
     today: str = ""                                       # placeholder of today's day number
     on_doc: list[str] = field(default_factory=list)
@@ -86,25 +91,25 @@ def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]
     if query.free_only:
         f.browse.append("docs.free = 1")
         f.tags_all.append('"§free"')
-    doc_only = []
+    doc_only, geo = [], f.geo_sql
     if query.available_on is not None:
         day = p.add(day_number(query.available_on))
         doc_only.append(f"docs.from_day <= {day} AND docs.until_day >= {day}")
     if query.bbox is not None:
         south, west, north, east = (float(v) for v in query.bbox)
-        doc_only.append(f"docs.lat BETWEEN {p.add(south)} AND {p.add(north)}")
+        geo.append(f"docs.lat BETWEEN {p.add(south)} AND {p.add(north)}")
         joiner = "AND" if west <= east else "OR"      # west > east: the box crosses the antimeridian
-        doc_only.append(f"(docs.lng >= {p.add(west)} {joiner} docs.lng <= {p.add(east)})")
+        geo.append(f"(docs.lng >= {p.add(west)} {joiner} docs.lng <= {p.add(east)})")
         if west <= east:
             f.cells = cells(south, west, north, east)
     if query.has_point:
         f.point = Point(query.lat, query.lng, p)
     if query.radius_km is not None and f.point is not None:
-        doc_only += f.point.within_sql(float(query.radius_km))
+        geo += f.point.within_sql(float(query.radius_km))
         around = radius_cells(f.point.lat, f.point.lng, float(query.radius_km))
         f.cells = [c for c in around if c in f.cells] if query.bbox is not None else around
-    f.on_doc += doc_only
-    f.browse += doc_only
+    f.on_doc += doc_only + geo
+    f.browse += doc_only + geo
     return f
 
 
@@ -121,10 +126,13 @@ def matching(expression: str | None, f: Filters, select: str, tail: str = "", *,
     (or when `join` asks for its columns)."""
     quoted = [f'"{c}"' for c in f.cells]
     cells = [f"{{tags}} : ({' OR '.join(quoted)})"] if quoted else []
-    parts = ([f"({expression})"] if expression else []) + [f"{{tags}} : {t}" for t in f.tags_all] + cells
+    places = [f.places_in] if f.places_in else []
+    parts = ([f"({expression})"] if expression else []) + [f"{{tags}} : {t}" for t in f.tags_all] + cells + places
     full = " AND ".join(parts)
-    if f.tags_none:
-        full = f"({full}) NOT {{tags}} : ({' OR '.join(chr(34) + t + chr(34) for t in f.tags_none)})"
+    excluded = ([f"{{tags}} : ({' OR '.join(chr(34) + t + chr(34) for t in f.tags_none)})"] if f.tags_none else []
+                ) + f.places_out
+    if excluded:
+        full = f"({full}) NOT ({' OR '.join(excluded)})"
     p = Params(dict(f.params.values))
     where = [f"fts MATCH {p.add(full)}"] + [c.replace("K", "fts.rowid") for c in f.on_key]
     source = "fts"
