@@ -91,7 +91,6 @@ class Config:
         # Integrations: each is off unless configured.
         self.MEILI_URL = env.get("MEILI_URL", "")
         self.MEILI_API_KEY = env.get("MEILI_API_KEY", env.get("MEILI_MASTER_KEY", ""))
-        self.MEILI_SEARCH_KEY = env.get("MEILI_SEARCH_KEY", "")
         self.MEILI_INDEX = env.get("MEILI_INDEX", "listings")
         self.MEILI_TIMEOUT_S = float(env.get("MEILI_TIMEOUT_S", "3"))
         self.SEARCH_DB_PATH = env.get("SEARCH_DB_PATH", str(instance / "search.sqlite3"))

@@ -9,7 +9,8 @@ from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep the app's loggers: by default fileConfig disables every logger that exists already.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from marketplace import clock
 from marketplace.errors import ValidationFailed
@@ -273,7 +274,7 @@ def test_a_bad_csv_lists_errors_by_line_and_loads_nothing(ledger):
            "glass;1.4444444;;;sure;\n"                         # line 6: 7 decimals, no source, bad confidence
            "steel-section;1.55;S10\n")                         # line 7: too few values
     before = db.session.scalar(sa.select(sa.func.count()).select_from(FactorSet))
-    with pytest.raises(factor_services.FactorTableInvalid) as error:
+    with pytest.raises(factor_services.FactorTableInvalid) as error, force_locale("en"):
         load_next(ledger.city, bad)
     lines = error.value.details["lines"]
     assert sorted({n for n, _message in lines}) == [3, 4, 5, 6, 7]

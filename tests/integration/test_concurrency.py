@@ -84,9 +84,11 @@ def test_reserve_cancel_and_collect_racing_keep_the_books_balanced(any_db, make)
     assert listing.quantity_collected == handed == Decimal("2.5")
     assert 0 <= listing.quantity_available <= listing.quantity
     assert listing.quantity == listing.quantity_available + listing.quantity_reserved + listing.quantity_collected
-    # 5 cancelled + 2.5 returned by partial collections = 27.5 free for 20 racers wanting 2 each.
-    assert outcomes[10:].count("ok") == 13
-    assert listing.quantity_available == Decimal("1.5")
+    # 20 free at the start, and 5 cancelled + 2.5 returned by partial collections = 27.5 in all,
+    # for 20 racers wanting 2 each: 10 always win; up to 13 when the returns land early enough.
+    won = outcomes[10:].count("ok")
+    assert 10 <= won <= 13, outcomes
+    assert listing.quantity_available == Decimal("27.5") - 2 * won
 
 
 def naive_reserve(user_id, listing_id):

@@ -56,7 +56,8 @@ def event(kind: str, obj: dict, event_id=None) -> dict:
 
 
 def bearer(user):
-    return {"Authorization": f"Bearer {accounts.token_create(user_id=user.id)[1]}"}
+    """A token header; messages in English (without Accept-Language the API answers in Finnish)."""
+    return {"Authorization": f"Bearer {accounts.token_create(user_id=user.id)[1]}", "Accept-Language": "en"}
 
 
 @pytest.fixture
