@@ -87,6 +87,7 @@ def listings_withdraw(listing_id):
      status=201, errors=(401, 403, 404, 413, 415, 422), multipart=True)
 def listings_photo_add(listing_id):
     """Upload a JPEG, PNG or WebP photo; it is re-encoded and stripped of metadata."""
+    listing_queries.managed_listing(current(), listing_id)      # another organisation's: 404 before anything else
     upload = request.files.get("photo")
     if request.mimetype != "multipart/form-data":
         from .io import UnsupportedMediaType

@@ -42,6 +42,16 @@ class SiteCreate(Request):
         None, description='e.g. {"mon": ["07:00", "16:00"]}; a missing day is closed')
 
 
+class SiteUpdate(Request):
+    """PATCH: only the fields sent change."""
+    name: str | None = None
+    address: str | None = None
+    lat: float | None = Field(None, description="WGS84 latitude, -90..90")
+    lng: float | None = Field(None, description="WGS84 longitude, -180..180")
+    pickup_instructions: str | None = None
+    opening_hours: dict[Weekday, tuple[str, str]] | None = None
+
+
 class ListingCreate(Request):
     title: str
     description: str = ""

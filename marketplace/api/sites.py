@@ -35,9 +35,13 @@ def sites_get(site_id):
 
 @bp.patch("/sites/<int:site_id>")
 @login_required(Role.BUILDER)
-@doc("Change a site", body=schemas.SiteCreate, response=schemas.SiteOut, errors=(401, 403, 404, 415, 422))
+@doc("Change a site", body=schemas.SiteUpdate, response=schemas.SiteOut, errors=(401, 403, 404, 415, 422))
 def sites_update(site_id):
-    """Replace a site's details (all fields as in POST)."""
-    body = parse_body(schemas.SiteCreate)
-    site = site_services.site_update(user_id=current().id, site_id=site_id, **body.model_dump())
+    """Change some of a site's details; the fields left out keep their values."""
+    body = parse_body(schemas.SiteUpdate)
+    site = site_queries.site_for(current(), site_id)
+    values = {"name": site.name, "address": site.address, "lat": site.lat, "lng": site.lng,
+              "pickup_instructions": site.pickup_instructions, "opening_hours": site.opening_hours}
+    site = site_services.site_update(user_id=current().id, site_id=site_id,
+                                     **(values | body.model_dump(exclude_unset=True)))
     return respond(present.site(site))

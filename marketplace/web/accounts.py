@@ -11,6 +11,7 @@ from ..services import accounts
 from . import show_errors
 from .forms import ButtonForm
 from .forms.accounts import LoginForm, PasswordForm, ProfileForm, SignupForm, TokenForm
+from .helpers import prefill
 
 bp = Blueprint("accounts", __name__)
 
@@ -89,7 +90,7 @@ def logout():
 @login_required
 def profile():
     """Name and language; links to password, sessions and tokens."""
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(obj=prefill(current_user))
     if form.validate_on_submit():
         try:
             accounts.user_update_profile(user_id=current_user.id, display_name=form.display_name.data,

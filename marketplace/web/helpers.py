@@ -84,3 +84,11 @@ def safe_highlight(text: str) -> Markup:
     escaped again and only <mark> tags are let back in."""
     escaped = str(escape(html.unescape(text)))
     return Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
+
+def prefill(record):
+    """`obj=` for a form that edits `record`: its values on GET only. On POST the form holds
+    exactly what was posted; WTForms would keep the record's value for a field missing from the
+    request (a Decimal, not text) and validate that instead of reporting the field."""
+    return None if request.method == "POST" else record

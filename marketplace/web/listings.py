@@ -17,6 +17,7 @@ from ..services import photos as photo_services
 from . import USER_ERRORS, show_errors
 from .forms import ButtonForm
 from .forms.listings import ListingForm, PhotoForm
+from .helpers import prefill
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
 
@@ -109,7 +110,7 @@ def new():
 def edit(listing_id):
     """Edit an open listing and manage its photos."""
     listing = listing_queries.managed_listing(current_user, listing_id)
-    form = _form(obj=listing)
+    form = _form(obj=prefill(listing))
     del form.hazard_free, form.photos
     if not form.is_submitted():
         form.category.data = listing.category_slug

@@ -10,6 +10,7 @@ from ..queries import sites as site_queries
 from ..services import sites as site_services
 from . import show_errors
 from .forms.sites import WEEKDAY_LABELS, SiteForm
+from .helpers import prefill
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 
@@ -42,7 +43,7 @@ def new():
 def edit(site_id):
     """Change a site of your organisation."""
     site = site_queries.site_for(current_user, site_id)
-    form = SiteForm(obj=site)
+    form = SiteForm(obj=prefill(site))
     if not form.is_submitted():
         form.fill_hours(site.opening_hours)
     if form.validate_on_submit():

@@ -233,6 +233,18 @@ def test_site_patch_replaces_the_details(client, site, bearer):
     assert fresh().get(Site, site.id).name == "Kera Halli 3B"
 
 
+def test_site_patch_changes_only_the_fields_sent(client, site, bearer):
+    before = fresh().get(Site, site.id)
+    address, lat, hours = before.address, before.lat, before.opening_hours
+    response = client.patch(f"/api/v1/sites/{site.id}", headers=bearer, json={"name": "Kera Halli 3C"})
+    assert response.status_code == 200
+    after = fresh().get(Site, site.id)
+    assert (after.name, after.address, after.lat, after.opening_hours) == ("Kera Halli 3C", address, lat, hours)
+    emptied = client.patch(f"/api/v1/sites/{site.id}", headers=bearer, json={"name": None})
+    assert_error(emptied, 422, "validation_failed")
+    assert "name" in emptied.get_json()["error"]["fields"]
+
+
 def test_site_patch_of_another_organisation_is_404(client, bearer, stranger):
     response = client.patch(f"/api/v1/sites/{stranger['site'].id}", headers=bearer, json={
         "name": "Mine", "address": "X", "lat": 60.2, "lng": 24.7})

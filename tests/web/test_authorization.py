@@ -3,13 +3,18 @@
 Pages: anonymous visitors are sent to /login, a wrong role gets 403, another organisation's listing
 or site on a management route is 404. API (Bearer tokens): 401 / 403 / 404 as in the contract.
 """
+import io
+import re
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
+from PIL import Image
+from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
-from marketplace.models import Listing
-from marketplace.services import accounts, reservations
+from marketplace.models import ApiToken, FactorSet, Listing, OutboxMessage
+from marketplace.services import accounts, photos, reservations, saved_searches
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -62,6 +67,71 @@ TABLE = {
     ("POST", "/api/v1/listings/{listing}/reservations"): (401, 201, 201, 403, 201),
     ("GET", "/api/v1/impact/handovers.csv"): (401, 403, 403, 403, 200),
     ("GET", "/api/v1/payments.csv"): (401, 403, 403, 403, 200),
+    # Signing in and the account. A POST without its fields re-renders the form (422) or goes back (302).
+    ("GET", "/login"): (200, 302, 302, 302, 302),
+    ("POST", "/login"): (422, 302, 302, 302, 302),
+    ("GET", "/signup"): (200, 302, 302, 302, 302),
+    ("POST", "/signup"): (422, 302, 302, 302, 302),
+    ("POST", "/logout"): (302, 302, 302, 302, 302),                  # anonymous: home
+    ("POST", "/account"): (LOGIN, 422, 422, 422, 422),
+    ("POST", "/account/password"): (LOGIN, 422, 422, 422, 422),
+    ("POST", "/account/logout-everywhere"): (LOGIN, 302, 302, 302, 302),
+    ("POST", "/account/tokens"): (LOGIN, 200, 200, 200, 200),        # shows the new token once
+    ("POST", "/account/tokens/{token}/revoke"): (LOGIN, 404, 404, 302, 404),   # the owner's token
+    ("POST", "/language"): (302, 302, 302, 302, 302),
+    # Public pages and files.
+    ("GET", "/accessibility"): (200, 200, 200, 200, 200),
+    ("GET", "/impact/"): (200, 200, 200, 200, 200),
+    ("GET", "/media/{media}"): (200, 200, 200, 200, 200),
+    ("GET", "/static/css/site.css"): (200, 200, 200, 200, 200),
+    # Listing and site management by form.
+    ("POST", "/listings/{listing}/edit"): (LOGIN, 403, 404, 422, 403),
+    ("POST", "/listings/{listing}/photos"): (LOGIN, 403, 404, 302, 403),
+    ("POST", "/listings/{listing}/photos/{photo}/delete"): (LOGIN, 403, 404, 302, 403),
+    ("POST", "/sites/new"): (LOGIN, 403, 422, 422, 403),
+    ("POST", "/sites/{site}/edit"): (LOGIN, 403, 404, 422, 403),
+    # Notifications, saved searches (the resident's), payments (offline mode in the tests).
+    ("POST", "/notifications/read"): (LOGIN, 302, 302, 302, 302),
+    ("POST", "/searches/"): (LOGIN, 302, 302, 302, 302),
+    ("POST", "/searches/{search}/delete"): (LOGIN, 302, 404, 404, 404),
+    ("POST", "/reservations/{reservation}/pay"): (LOGIN, 302, 404, 404, 404),  # offline: back, with a message
+    ("GET", "/payments/return"): (LOGIN, 404, 404, 404, 404),
+    ("POST", "/account/payouts/start"): (LOGIN, 403, 302, 302, 403),     # offline: back, with a message
+    ("GET", "/account/payouts/return"): (LOGIN, 403, 404, 404, 403),
+    ("POST", "/webhooks/stripe"): (404, 404, 404, 404, 404),
+    # City staff.
+    ("GET", "/staff/listings"): (LOGIN, 403, 403, 403, 200),
+    ("GET", "/staff/listings/{listing}/hide"): (LOGIN, 403, 403, 403, 200),
+    ("POST", "/staff/listings/{listing}/hide"): (LOGIN, 403, 403, 403, 422),
+    ("POST", "/staff/listings/{listing}/unhide"): (LOGIN, 403, 403, 403, 302),
+    ("GET", "/staff/organisations"): (LOGIN, 403, 403, 403, 200),
+    ("POST", "/staff/organisations/{org}/verify"): (LOGIN, 403, 403, 403, 302),
+    ("POST", "/staff/outbox/{message}/retry"): (LOGIN, 403, 403, 403, 302),
+    ("GET", "/staff/report"): (LOGIN, 403, 403, 403, 200),
+    ("GET", "/staff/waste-report"): (LOGIN, 403, 403, 403, 200),
+    ("GET", "/staff/targets"): (LOGIN, 403, 403, 403, 200),
+    ("POST", "/staff/targets"): (LOGIN, 403, 403, 403, 422),
+    ("GET", "/staff/factors"): (LOGIN, 403, 403, 403, 200),
+    ("POST", "/staff/factors"): (LOGIN, 403, 403, 403, 422),
+    ("GET", "/staff/factors/compare"): (LOGIN, 403, 403, 403, 200),
+    ("POST", "/staff/factors/{version}/activate"): (LOGIN, 403, 403, 403, 302),
+    # The rest of the API.
+    ("POST", "/api/v1/tokens"): (422, 422, 422, 422, 422),        # e-mail and password missing
+    ("GET", "/api/v1/categories"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/listings"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/listings/{listing}"): (200, 200, 200, 200, 200),
+    ("POST", "/api/v1/listings/{listing}/photos"): (401, 403, 404, 422, 403),
+    ("DELETE", "/api/v1/listings/{listing}/photos/{photo}"): (401, 403, 404, 204, 403),
+    ("PATCH", "/api/v1/sites/{site}"): (401, 403, 404, 200, 403),
+    ("POST", "/api/v1/reservations/{reservation}/checkout"): (401, 409, 404, 404, 404),
+    ("POST", "/api/v1/reservations/{reservation}/no-show"): (401, 404, 404, 200, 404),
+    ("GET", "/api/v1/impact"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/impact/handovers.json"): (401, 403, 403, 403, 200),
+    ("GET", "/api/v1/impact/waste-report"): (401, 403, 403, 403, 200),
+    ("GET", "/api/v1/impact/waste-report.csv"): (401, 403, 403, 403, 200),
+    ("GET", "/api/v1/open-data/impact"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/open-data/impact.csv"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
 }
 
 API_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 422: "validation_failed"}
@@ -85,7 +155,19 @@ def world(app):
     listing = factories.listing(owner, site_=site)
     reservation = reservations.reservation_create(user_id=users["resident"].id, listing_id=listing.id, quantity=1)
     tokens = {role: accounts.token_create(user_id=user.id)[1] for role, user in users.items()}
-    return {"users": users, "site": site, "listing": listing, "tokens": tokens, "reservation": reservation}
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), "brown").save(picture, "JPEG")
+    photo = photos.photo_add(user_id=owner.id, listing_id=listing.id, data=picture.getvalue())
+    search = saved_searches.saved_search_create(user_id=users["resident"].id, name="Tiles",
+                                                params=MultiDict({"q": "tiili"}))
+    ids = {
+        "listing": listing.id, "site": site.id, "reservation": reservation.id, "photo": photo.id,
+        "media": photo.file_key, "search": search.id, "org": owner.organization_id,
+        "token": db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == owner.id)),
+        "message": db.session.scalar(sa.select(sa.func.min(OutboxMessage.id))),
+        "version": db.session.scalar(sa.select(sa.func.min(FactorSet.id))),
+    }
+    return {"users": users, "site": site, "listing": listing, "tokens": tokens, "reservation": reservation, "ids": ids}
 
 
 def _api_body(method, path, world):
@@ -94,8 +176,12 @@ def _api_body(method, path, world):
     if method == "POST" and path == "/api/v1/listings":
         return {"title": "Tiilet", "category": "brick", "quantity": 10, "unit": "pcs", "condition": "good",
                 "site_id": world["site"].id}
+    if method == "PATCH" and "/sites/" in path:
+        return {"name": "Renamed yard"}
     if method == "PATCH":
         return {"title": "Renamed lot"}
+    if method == "POST" and path == "/api/v1/tokens":
+        return {}
     if path.endswith("/reservations"):
         return {"quantity": 1}
     return None
@@ -103,11 +189,15 @@ def _api_body(method, path, world):
 
 @pytest.mark.parametrize("role, method, path, expected", CASES)
 def test_authorization(app, world, role, method, path, expected):
-    url = path.format(listing=world["listing"].id, site=world["site"].id, reservation=world["reservation"].id)
+    url = path.format(**world["ids"])
     client = app.test_client()
     if url.startswith("/api/"):
         headers = {} if role == "anonymous" else {"Authorization": f"Bearer {world['tokens'][role]}"}
-        response = client.open(url, method=method, headers=headers, json=_api_body(method, path, world))
+        if path.endswith("/photos"):          # multipart, but without the photo: 422 for the owner
+            response = client.open(url, method=method, headers=headers, data={"alt": "A lot"},
+                                   content_type="multipart/form-data")
+        else:
+            response = client.open(url, method=method, headers=headers, json=_api_body(method, path, world))
         assert response.status_code == expected
         if expected in API_CODES:
             assert response.get_json()["error"]["code"] == API_CODES[expected]
@@ -128,9 +218,14 @@ def test_authorization(app, world, role, method, path, expected):
         assert response.status_code == expected
 
 
-def test_table_covers_every_role_for_every_route():
+def test_table_covers_every_role_for_every_route(app):
     assert all(len(expected) == len(ROLES) for expected in TABLE.values())
     assert len(CASES) == len(TABLE) * len(ROLES)
+    in_table = {(method, re.sub(r"\{\w+\}", "<>", path)) for method, path in TABLE}
+    in_table |= {(method, "/static/<>") for method, path in TABLE if path.startswith("/static/")}
+    routes = {(method, re.sub(r"<[^>]+>", "<>", rule.rule))
+              for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes - in_table == set(), "routes without a row in the table"
 
 
 def test_refused_api_requests_change_nothing(app, world):
