@@ -226,3 +226,47 @@ def test_any_text_and_filter_combination_answers(engine):
                             {"bbox": (60.1, 179.0, 60.3, -179.0)}, {"free_only": True, "site_id": 6}])
         result = engine.search(SearchQuery(text=text, **extra))
         assert result.total >= len(result.hits) and result.backend == "embedded"
+
+
+@pytest.fixture(scope="module")
+def kera_index(tmp_path_factory):
+    """2,000 generated listings at the benchmark's 240 sites around Kera."""
+    from benchmarks.generate import documents
+
+    backend = EmbeddedBackend(str(tmp_path_factory.mktemp("places") / "search.sqlite3"))
+    backend.apply_settings()
+    backend.rebuild(documents(2000, seed=7))
+    return backend
+
+
+def test_the_place_filter_and_nearest_first_paging_give_what_the_generic_path_gives(kera_index, monkeypatch):
+    """The place shortcuts (radius/box as place tokens, distance sort by places nearest first)
+    are a speed-up only: against the generic path (a position test per match) the ids, their
+    order, the total, the facets and the distances are the same, for random queries."""
+    from marketplace.search import embedded_places
+
+    def search(query, mode):
+        with monkeypatch.context() as m:
+            if mode == "generic":
+                m.setattr(embedded_places, "MAX_PLACES", 0)          # narrow() gives up: no places
+            elif mode == "always":                                  # take the place filter every time
+                choose = embedded_places.PlaceSet.choose
+                m.setattr(embedded_places.PlaceSet, "choose", lambda self, conn, _e, f: choose(self, conn, None, f))
+            result = kera_index.search(query)
+        return ([(h.id, h.distance_km) for h in result.hits], result.total,
+                {k: dict(v) for k, v in result.facets.items()})
+
+    rng = random.Random(11)
+    words = ["", "tiili", "putki", "levy", "kipsilevu", "lattial", "punainen tiili", "ovi", "villa", "ikku"]
+    for _ in range(60):
+        lat, lng = 60.2161 + rng.uniform(-0.01, 0.01), 24.7539 + rng.uniform(-0.02, 0.02)
+        query = SearchQuery(
+            text=rng.choice(words), lat=lat, lng=lng,
+            radius_km=rng.choice([None, 0.2, 0.6, 1.0, 1.6]),
+            bbox=rng.choice([None, None, (60.205, 24.73, 60.225, 24.77)]),
+            sort=rng.choice(["", "distance", "distance", "newest", "price"]),
+            free_only=rng.random() < 0.3, conditions=rng.choice([(), ("good", "new")]),
+            page=rng.choice([1, 1, 2, 4]), per_page=rng.choice([10, 20, 50]))
+        generic = search(query, "generic")
+        assert search(query, "default") == generic, query
+        assert search(query, "always") == generic, query
