@@ -39,9 +39,5 @@ def sites_get(site_id):
 def sites_update(site_id):
     """Change some of a site's details; the fields left out keep their values."""
     body = parse_body(schemas.SiteUpdate)
-    site = site_queries.site_for(current(), site_id)
-    values = {"name": site.name, "address": site.address, "lat": site.lat, "lng": site.lng,
-              "pickup_instructions": site.pickup_instructions, "opening_hours": site.opening_hours}
-    site = site_services.site_update(user_id=current().id, site_id=site_id,
-                                     **(values | body.model_dump(exclude_unset=True)))
+    site = site_services.site_update(user_id=current().id, site_id=site_id, **body.model_dump(exclude_unset=True))
     return respond(present.site(site))

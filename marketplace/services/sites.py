@@ -39,6 +39,9 @@ def parse_opening_hours(errors: v.Errors, hours) -> dict:
     return result
 
 
+SITE_FIELDS = ("name", "address", "lat", "lng", "pickup_instructions", "opening_hours")
+
+
 def _site_values(data: dict) -> dict:
     errors = v.Errors()
     values = {
@@ -71,15 +74,16 @@ def site_create(*, user_id: int, **data) -> Site:
     return site
 
 
-def site_update(*, user_id: int, site_id: int, **data) -> Site:
-    """Change a site of the builder's own organisation (another organisation's is not found)."""
-    values = _site_values(data)
+def site_update(*, user_id: int, site_id: int, **changes) -> Site:
+    """Change a site of the builder's own organisation (another organisation's is not found);
+    the fields not given keep their values."""
     with write_transaction() as session:
         user = _builder(session, user_id)
         site = session.get(Site, site_id)
         if site is None or site.organization_id != user.organization_id:
             raise NotFound()
-        for key, value in values.items():
+        current = {key: getattr(site, key) for key in SITE_FIELDS}
+        for key, value in _site_values(current | changes).items():
             setattr(site, key, value)
     return site
 
