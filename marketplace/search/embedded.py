@@ -33,9 +33,9 @@ from .embedded_geo import haversine
 from .embedded_places import PlaceSet, narrow, nearest_page
 from .embedded_rank import Matcher, rank
 from .embedded_schema import Codes
-from .embedded_sql import Filters, filters, limit, matching, words_bucket
+from .embedded_sql import Filters, filters, limit, matching, text_filters, words_bucket
 from .embedded_store import Store
-from .embedded_terms import Highlighter, Lexicon, QueryWord, split_query
+from .embedded_terms import Highlighter, Lexicon, QueryWord, parse_query
 from .query import SearchHit, SearchQuery, SearchResult
 
 RANK_WINDOW = 200
@@ -74,13 +74,19 @@ class EmbeddedBackend:
     def search(self, query: SearchQuery) -> SearchResult:
         """Ids in rank order, exact total, facets over the filtered set, highlights, distances."""
         conn, generation = self.store.connection()
-        words, last_is_prefix = split_query(query.text)
+        parsed = parse_query(query.text)
+        words, last_is_prefix = parsed.words, parsed.last_is_prefix
         conn.execute("BEGIN")
         try:
             codes, today = Codes.load(conn), clock.today()
             stale_days = [row[0] for row in conn.execute(
                 "SELECT DISTINCT until_day FROM docs WHERE until_day < ?", (day_number(today),))]
             f = filters(query, today, codes, stale_days)
+            if parsed.phrases or parsed.excluded:
+                with self.lexicon.lock:
+                    self.lexicon.refresh(conn, generation)
+                    text_filters(f, [self.lexicon.exactly(p) for p in parsed.phrases],
+                                 [self.lexicon.exactly(e) for e in parsed.excluded])
             places = narrow(conn, query, f, _sort(query) == "distance")
             if f.cells and not _cells_pay_off(conn, f.cells):
                 f.cells = []

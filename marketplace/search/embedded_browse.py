@@ -87,7 +87,7 @@ def _browse_facets(conn, f: Filters, codes: Codes) -> Counter:
     if codes.overflowed:
         return Counter({(a, b): n for a, b, n in conn.execute(*browsing(f, "category, condition, count(*)",
                                                                          "GROUP BY 1, 2"))})
-    if not f.on_doc and not f.tags_all:
+    if not f.on_doc and not f.tags_all and not f.text_none:
         # Only category/condition (key bits) and "not stale": kept counts minus the stale ones.
         kept = Counter(dict(conn.execute("SELECT code, n FROM facet_counts WHERE n > 0")))
         if f.tags_none:

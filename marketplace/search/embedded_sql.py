@@ -46,6 +46,8 @@ class Filters:
     geo_sql: list[str] = field(default_factory=list)      # the radius and box conditions of on_doc
     places_in: str = ""                                   # FTS5: the places every match is at ...
     places_out: list[str] = field(default_factory=list)   # ... and FTS5 fragments of places it is not
+    text_all: list[str] = field(default_factory=list)     # FTS5: "phrases" every match contains
+    text_none: list[str] = field(default_factory=list)    # FTS5: -exclusions no match contains
     point: Point | None = None                            # the query's point, when it has one
     today: str = ""                                       # placeholder of today's day number
     on_doc: list[str] = field(default_factory=list)
@@ -113,6 +115,16 @@ def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]
     return f
 
 
+def text_filters(f: Filters, phrases: list[str], excluded: list[str]) -> None:
+    """Add the query's phrases and exclusions (FTS5 expressions from embedded_terms): as FTS5
+    for text matches, and as a NOT IN over the FTS5 index for browsing (a query of exclusions only)."""
+    f.text_all += phrases
+    f.text_none += excluded
+    if excluded:
+        expression = " OR ".join(f"({e})" for e in excluded)
+        f.browse.append(f"docs.key NOT IN (SELECT rowid FROM fts WHERE fts MATCH {f.params.add(expression)})")
+
+
 def limit(f: Filters, count: int, offset: int = 0) -> str:
     """LIMIT … OFFSET … with both numbers bound as parameters."""
     return f"LIMIT {f.params.add(int(count))} OFFSET {f.params.add(int(offset))}"
@@ -127,10 +139,11 @@ def matching(expression: str | None, f: Filters, select: str, tail: str = "", *,
     quoted = [f'"{c}"' for c in f.cells]
     cells = [f"{{tags}} : ({' OR '.join(quoted)})"] if quoted else []
     places = [f.places_in] if f.places_in else []
-    parts = ([f"({expression})"] if expression else []) + [f"{{tags}} : {t}" for t in f.tags_all] + cells + places
+    parts = ([f"({expression})"] if expression else []) + [f"({t})" for t in f.text_all] + \
+        [f"{{tags}} : {t}" for t in f.tags_all] + cells + places
     full = " AND ".join(parts)
     excluded = ([f"{{tags}} : ({' OR '.join(chr(34) + t + chr(34) for t in f.tags_none)})"] if f.tags_none else []
-                ) + f.places_out
+                ) + f.places_out + [f"({t})" for t in f.text_none]
     if excluded:
         full = f"({full}) NOT ({' OR '.join(excluded)})"
     p = Params(dict(f.params.values))

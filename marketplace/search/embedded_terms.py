@@ -60,12 +60,45 @@ class QueryWord:
     derivations: list[Derivation] = field(default_factory=list)
 
 
+@dataclass
+class ParsedQuery:
+    """A query's text as Meilisearch reads it: words, "phrases" and -exclusions."""
+
+    words: list[str]                                # the first MAX_WORDS words to match (phrases' too)
+    last_is_prefix: bool
+    phrases: list[tuple[str, ...]] = field(default_factory=list)    # each must appear, words in order
+    excluded: list[tuple[str, ...]] = field(default_factory=list)   # words or phrases no result holds
+
+
+# A part: an optional leading "-" (only at the start of a part), then "a phrase" or a run without
+# spaces or quotes; a quote left without its pair is dropped, so "kattotiili mus still matches.
+_PART = re.compile(r'(-?)"([^"]*)"|(-?)([^\s"]+)|"')
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Words, phrases and exclusions; the last word is a prefix unless the query ends with a
+    space, a separator, a phrase or an exclusion."""
+    found, phrases, excluded, last_plain = [], [], [], False
+    for part in _PART.finditer(text):
+        negative, phrase = part.group(1) or part.group(3), part.group(2)
+        terms = tuple(words(phrase if phrase is not None else part.group(4) or ""))
+        if not terms:
+            continue
+        if negative:
+            excluded.append(terms)
+        else:
+            found += terms
+            if phrase is not None:
+                phrases.append(terms)
+        last_plain = not negative and phrase is None and part.end() == len(text)
+    last_is_prefix = 0 < len(found) <= MAX_WORDS and last_plain and bool(_ENDS_IN_WORD.search(fold(text)))
+    return ParsedQuery(found[:MAX_WORDS], last_is_prefix, phrases, excluded)
+
+
 def split_query(text: str) -> tuple[list[str], bool]:
-    """The first MAX_WORDS folded words, and whether the last one is a prefix (it is unless the
-    query ends with a space or another separator)."""
-    every = words(text)
-    last_is_prefix = 0 < len(every) <= MAX_WORDS and bool(_ENDS_IN_WORD.search(fold(text)))
-    return every[:MAX_WORDS], last_is_prefix
+    """The first MAX_WORDS words to match, and whether the last one is a prefix."""
+    parsed = parse_query(text)
+    return parsed.words, parsed.last_is_prefix
 
 
 def any_of(derivations: list[Derivation]) -> str:
@@ -201,6 +234,15 @@ class Lexicon:
             qw.derivations.append(Derivation(tuple(entry.split()), kind="synonym"))
         qw.derivations += self._category_matches(word, is_prefix, budget)
         return qw
+
+    def exactly(self, terms: tuple[str, ...]) -> str:
+        """FTS5 for a phrase (or a single word) taken exactly, as Meilisearch takes a "phrase"
+        and a -exclusion: the words next to each other in a title or description, or in one of a
+        category's names or synonyms (then the category's token). No typos, prefixes or synonyms."""
+        wanted = f" {' '.join(terms)} "
+        codes = sorted(code for code in self.categories_of_word.get(terms[0], ())
+                       if any(wanted in f" {entry} " for entry in self.entries[code]))
+        return any_of([Derivation(terms)] + [Derivation((category_token(code),)) for code in codes])
 
     def _category_matches(self, word: str, is_prefix: bool, budget: int) -> list[Derivation]:
         """The category tokens a word matches through the categories' names and synonyms."""

@@ -182,6 +182,27 @@ def test_category_names_and_synonyms_work_across_languages(backend):
     assert 7 in ids(backend, text="plasterboard ")
 
 
+# --- phrases and exclusions ------------------------------------------------------------------------
+
+def test_a_phrase_needs_its_words_together_and_in_order(backend):
+    assert ids(backend, text='"kattotiili musta"') == [3]
+    assert ids(backend, text='"musta kattotiili"') == []
+    assert ids(backend, text='"punatiili ja betoni"') == [24]
+    assert ids(backend, text='"betoni ja punatiili"') == []
+
+
+def test_an_exclusion_removes_what_holds_the_word_or_phrase(backend):
+    assert set(ids(backend, text="harkko")) == {13, 14, 15}
+    assert set(ids(backend, text="harkko -punainen")) == {14, 15}
+    assert search(backend, text="harkko -punainen").total == 2
+    with_phrase = ids(backend, text='tegel -"och betong"')
+    assert 18 in with_phrase and 23 not in with_phrase and 23 in ids(backend, text="tegel")
+
+
+def test_a_hyphen_inside_a_word_is_not_an_exclusion(backend):
+    assert 6 in ids(backend, text="ulko-ovi")
+
+
 # --- ranking -----------------------------------------------------------------------------------
 
 def test_a_title_match_ranks_above_a_description_only_match(backend):

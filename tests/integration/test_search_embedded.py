@@ -12,7 +12,8 @@ import pytest
 from marketplace.search import embedded, embedded_sql
 from marketplace.search.embedded import EmbeddedBackend
 from marketplace.search.embedded_geo import KM_PER_DEGREE, flat_error, haversine
-from marketplace.search.embedded_terms import ONE_TYPO_CAP, TWO_TYPO_CAP, Lexicon, split_query
+from marketplace.search.embedded_terms import (ONE_TYPO_CAP, TWO_TYPO_CAP, Lexicon, ParsedQuery, parse_query,
+                                               split_query)
 from marketplace.search.query import SearchQuery
 from tests.integration.test_search_contract import KERA, corpus, document
 
@@ -125,6 +126,25 @@ def test_only_the_first_ten_words_count_and_the_last_may_be_a_prefix():
     assert split_query("Kips") == (["kips"], True)
     assert split_query("kips ") == (["kips"], False) and split_query("kips,") == (["kips"], False)
     assert split_query(' " OR 1=1 --') == (["or", "1", "1"], False)
+
+
+def test_phrases_and_exclusions_are_read_as_meilisearch_reads_them():
+    assert parse_query('harkko -punainen') == ParsedQuery(["harkko"], False, [], [("punainen",)])
+    assert parse_query('tegel -"och betong" tiili') == ParsedQuery(["tegel", "tiili"], True, [], [("och", "betong")])
+    assert parse_query('"Kattotiili musta" ovi') == ParsedQuery(["kattotiili", "musta", "ovi"], True,
+                                                               [("kattotiili", "musta")], [])
+    assert parse_query('"kattotiili mus') == ParsedQuery(["kattotiili", "mus"], True)   # unpaired quote: words
+    assert parse_query('"kattotiili"') == ParsedQuery(["kattotiili"], False, [("kattotiili",)])
+    assert parse_query("ulko-ovi -") == ParsedQuery(["ulko", "ovi"], False)
+
+
+def test_exclusions_alone_browse_everything_else_with_exact_totals_and_facets(engine):
+    result = engine.search(SearchQuery(text="-tiili", per_page=100))
+    found = {hit.id for hit in result.hits}
+    assert result.total == len(found) == 14 and not found & {1, 2, 3, 8, 9, 18, 20, 22, 24}
+    assert sum(result.facets["condition"].values()) == result.total
+    assert sum(engine.search(SearchQuery(text="-tiili", lat=KERA[0], lng=KERA[1], radius_km=50,
+                                         sort="distance")).facets["condition"].values()) == 14
 
 
 def test_typo_variants_are_capped_per_word():
@@ -257,8 +277,9 @@ def test_the_place_filter_and_nearest_first_paging_give_what_the_generic_path_gi
                 {k: dict(v) for k, v in result.facets.items()})
 
     rng = random.Random(11)
-    words = ["", "tiili", "putki", "levy", "kipsilevu", "lattial", "punainen tiili", "ovi", "villa", "ikku"]
-    for _ in range(60):
+    words = ["", "tiili", "putki", "levy", "kipsilevu", "lattial", "punainen tiili", "ovi", "villa", "ikku",
+             '"punainen tiili"', "tiili -punainen", "-tiili", 'levy -"kipsilevy"']
+    for _ in range(80):
         lat, lng = 60.2161 + rng.uniform(-0.01, 0.01), 24.7539 + rng.uniform(-0.02, 0.02)
         query = SearchQuery(
             text=rng.choice(words), lat=lat, lng=lng,
