@@ -95,12 +95,6 @@ def parse_query(text: str) -> ParsedQuery:
     return ParsedQuery(found[:MAX_WORDS], last_is_prefix, phrases, excluded)
 
 
-def split_query(text: str) -> tuple[list[str], bool]:
-    """The first MAX_WORDS words to match, and whether the last one is a prefix."""
-    parsed = parse_query(text)
-    return parsed.words, parsed.last_is_prefix
-
-
 def any_of(derivations: list[Derivation]) -> str:
     """FTS5: any of the derivations, e.g. ("tiili"* OR "tegel"), leaving out what a prefix
     derivation already covers (every term is another doclist for FTS5 to merge)."""

@@ -12,8 +12,7 @@ import pytest
 from marketplace.search import embedded, embedded_sql
 from marketplace.search.embedded import EmbeddedBackend
 from marketplace.search.embedded_geo import KM_PER_DEGREE, flat_error, haversine
-from marketplace.search.embedded_terms import (ONE_TYPO_CAP, TWO_TYPO_CAP, Lexicon, ParsedQuery, parse_query,
-                                               split_query)
+from marketplace.search.embedded_terms import ONE_TYPO_CAP, TWO_TYPO_CAP, Lexicon, ParsedQuery, parse_query
 from marketplace.search.query import SearchQuery
 from tests.integration.test_search_contract import KERA, corpus, document
 
@@ -121,11 +120,11 @@ def test_explicit_sorts_order_strictly_by_their_key(engine):
 
 
 def test_only_the_first_ten_words_count_and_the_last_may_be_a_prefix():
-    assert split_query("a b c d e f g h i j k") == (list("abcdefghij"), False)
-    assert split_query("a b c d e f g h i j") == (list("abcdefghij"), True)
-    assert split_query("Kips") == (["kips"], True)
-    assert split_query("kips ") == (["kips"], False) and split_query("kips,") == (["kips"], False)
-    assert split_query(' " OR 1=1 --') == (["or", "1", "1"], False)
+    assert parse_query("a b c d e f g h i j k") == ParsedQuery(list("abcdefghij"), False)
+    assert parse_query("a b c d e f g h i j") == ParsedQuery(list("abcdefghij"), True)
+    assert parse_query("Kips") == ParsedQuery(["kips"], True)
+    assert parse_query("kips ") == parse_query("kips,") == ParsedQuery(["kips"], False)
+    assert parse_query(' " OR 1=1 --') == ParsedQuery(["or", "1", "1"], False)
 
 
 def test_phrases_and_exclusions_are_read_as_meilisearch_reads_them():
