@@ -45,7 +45,8 @@
     canvas.setAttribute("role", "img");
     canvas.setAttribute("aria-label", caption + ": " + heading + " (" + (table.getAttribute("data-chart-note") || "") + ")");
     box.appendChild(canvas);
-    table.parentNode.insertBefore(box, table);
+    var anchor = table.parentNode.classList.contains("table-scroll") ? table.parentNode : table;
+    anchor.parentNode.insertBefore(box, anchor);
     var valueAxis = horizontal ? "x" : "y";
     var labelAxis = horizontal ? "y" : "x";
     var scales = {};
