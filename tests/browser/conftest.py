@@ -8,6 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from marketplace import clock, demo
+from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db
 
 from ..conftest import make_app
@@ -43,3 +44,12 @@ def browser():
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield instance
         instance.close()
+
+
+def sign_in(page, base, email):
+    """Sign a demo user in through the login form."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("form.narrow button[type=submit], main form button[type=submit]")
+    page.wait_for_load_state()

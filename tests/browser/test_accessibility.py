@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.models import Listing
 
-from .test_walkthrough import sign_in
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 

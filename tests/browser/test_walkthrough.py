@@ -7,20 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.clock import HELSINKI
-from marketplace.demo import DEMO_PASSWORD
 from marketplace.queries.impact import totals
 from marketplace.extensions import db
 from marketplace.models import Listing, Reservation
 
+from .conftest import sign_in
+
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("form.narrow button[type=submit], main form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def impact_total_kg(page, base) -> Decimal:
