@@ -82,6 +82,8 @@ class EmbeddedBackend:
             stale_days = [row[0] for row in conn.execute(
                 "SELECT DISTINCT until_day FROM docs WHERE until_day < ?", (day_number(today),))]
             f = filters(query, today, codes, stale_days)
+            if f.nothing:       # an unknown category or condition: filters() stopped half-built
+                return result([], Counter())
             if parsed.phrases or parsed.excluded:
                 with self.lexicon.lock:
                     self.lexicon.refresh(conn, generation)

@@ -52,7 +52,7 @@ class Filters:
     today: str = ""                                       # placeholder of today's day number
     on_doc: list[str] = field(default_factory=list)
     browse: list[str] = field(default_factory=list)       # all of it as SQL on docs, for browsing
-    nothing: bool = False                                 # no document can pass (unknown category)
+    nothing: bool = False                                 # no document can pass (the rest unset)
     codes_wanted: dict = field(default_factory=dict)      # "category"/"condition" → codes allowed
 
     def code_allowed(self, code: int) -> bool:
@@ -64,7 +64,8 @@ class Filters:
 
 def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]) -> Filters:
     """The query's filters; stale documents (window over, `stale_days` in the index) are always
-    excluded."""
+    excluded. A category or condition no document has sets f.nothing and stops: the rest of `f`
+    (the point too) stays unset, so the caller must not read it."""
     f = Filters(Params())
     p = f.params
     for kind, values, mask in (("category", query.categories, "((K >> 3) & 31)"),

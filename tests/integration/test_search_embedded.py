@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from marketplace import outbox
 from marketplace.search import embedded, embedded_sql
 from marketplace.search.embedded import EmbeddedBackend
 from marketplace.search.embedded_geo import KM_PER_DEGREE, flat_error, haversine
@@ -286,7 +287,41 @@ def test_the_place_filter_and_nearest_first_paging_give_what_the_generic_path_gi
             bbox=rng.choice([None, None, (60.205, 24.73, 60.225, 24.77)]),
             sort=rng.choice(["", "distance", "distance", "newest", "price"]),
             free_only=rng.random() < 0.3, conditions=rng.choice([(), ("good", "new")]),
+            categories=rng.choice([(), (), (), ("brick",), ("mixed",), ("brick", "mixed")]),
             page=rng.choice([1, 1, 2, 4]), per_page=rng.choice([10, 20, 50]))
         generic = search(query, "generic")
         assert search(query, "default") == generic, query
         assert search(query, "always") == generic, query
+
+
+@pytest.mark.parametrize("text", ["", "tiili"])
+@pytest.mark.parametrize("unknown", [{"categories": ("mixed",)}, {"conditions": ("mint",)},
+                                     {"categories": ("brick", "mixed")}])
+def test_a_distance_sort_with_a_category_nobody_lists_finds_nothing(kera_index, text, unknown):
+    """Issue 15: with a category (or condition) that no document has, filters() stops before
+    the query point is set; the places shortcut then sorted places by a distance of None (a
+    TypeError, once the index had more than one place)."""
+    query = SearchQuery(text=text, lat=60.16, lng=24.74, sort="distance", **unknown)
+    found = kera_index.search(query)
+    if unknown.get("categories") == ("brick", "mixed"):      # one known value: the known one counts
+        assert found.total > 0 and found.facets["category"] == {"brick": found.total}
+        distances = [hit.distance_km for hit in found.hits]
+        assert distances == sorted(distances)
+    else:
+        assert (found.total, found.hits) == (0, [])
+
+
+def test_a_distance_sort_with_a_category_nobody_lists_answers_200_in_the_api_and_the_page(any_db, make):
+    client, owner = any_db.test_client(), make.builder()
+    for i in range(3):              # several places: one place alone never compared two distances
+        here = make.site(owner, name=f"Site {i}", lat=KERA[0] + i / KM_PER_DEGREE, lng=KERA[1])
+        make.listing(owner, site_=here, title=f"Punatiili {i}")
+    outbox.run_once()
+    query = "category=mixed&sort=distance&lat=60.16&lng=24.74"
+    response = client.get(f"/api/v1/listings?{query}")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["total"] == 0 and response.get_json()["hits"] == []
+    assert client.get(f"/?{query}").status_code == 200
+    assert client.get(f"/?{query}", headers={"X-Requested-With": "fetch"}).status_code == 200
+    brick = client.get("/api/v1/listings?category=brick&sort=distance&lat=60.16&lng=24.74")
+    assert brick.get_json()["total"] == 3
