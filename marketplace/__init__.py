@@ -38,9 +38,8 @@ def create_app(config=None):
     from .services import passwords
     passwords.configure(app)
 
-    from . import notifications  # noqa: F401 - registers outbox handlers
-    from .search import sync  # noqa: F401 - registers the index handlers
-    from .services import reservations, saved_searches, settlement  # noqa: F401 - chores and handlers
+    from . import handlers, outbox
+    outbox.init_app(app, handlers.HANDLERS, handlers.CHORES)   # the one table of side effects
     from . import web, api
     web.init_app(app)
     api.init_app(app)

@@ -113,6 +113,23 @@ class Config:
 
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
 
+    # Feature flags, derived here once ("is this integration on?"). Properties, so that a test's
+    # overrides of the underlying settings are seen; Flask copies them into app.config.
+    @property
+    def STRIPE_ENABLED(self) -> bool:
+        """Online payments: both Stripe keys are set (otherwise the offline mode)."""
+        return bool(self.STRIPE_SECRET_KEY and self.STRIPE_WEBHOOK_SECRET)
+
+    @property
+    def MEILI_ENABLED(self) -> bool:
+        """Meilisearch is indexed and searched beside the embedded engine."""
+        return bool(self.MEILI_URL)
+
+    @property
+    def MAIL_ENABLED(self) -> bool:
+        """Notifications are also sent by e-mail."""
+        return bool(self.MAIL_SERVER)
+
     def check(self):
         """Refuse settings that are unsafe in production."""
         if self.APP_ENV == "production" and self.SECRET_KEY == DEV_SECRET_KEY:

@@ -1,5 +1,6 @@
 """Notifications: outbox handlers that write in-app messages and, with MAIL_SERVER set, e-mails
-in the recipient's language (plain text and HTML)."""
+in the recipient's language (plain text and HTML). The topics they handle are wired in
+marketplace/handlers.py."""
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -25,14 +26,6 @@ KINDS = {
     "listing.hidden": _l("Your listing was hidden"),
     "search.matched": _l("New listing matches your saved search"),
 }
-RESERVATION_TOPICS = ("reservation.created", "reservation.cancelled", "reservation.expired",
-                      "reservation.no_show", "reservation.collected", "reservation.reminder")
-
-
-def mail_enabled() -> bool:
-    return bool(current_app.config.get("MAIL_SERVER"))
-
-
 def _org_builders(session, organization_id: int) -> list[int]:
     return list(session.scalars(sa.select(User.id).where(User.organization_id == organization_id,
                                                          User.role == Role.BUILDER, User.active)))
@@ -58,7 +51,6 @@ def _reservation_data(reservation: Reservation) -> dict:
             "taker": reservation.user.display_name}
 
 
-@outbox.handles(*RESERVATION_TOPICS)
 def notify_reservation(message: outbox.Message) -> None:
     """In-app notifications for a reservation event (idempotent per message and user)."""
     with write_transaction() as session:
@@ -83,7 +75,6 @@ def add(session, *, user_id: int, kind: str, data: dict, source_key: str) -> Not
     return notification
 
 
-@outbox.handles("notification.created", when=mail_enabled)
 def send_email(message: outbox.Message) -> None:
     """E-mail a notification to its recipient, in the recipient's language."""
     notification = db.session.get(Notification, message.payload["notification_id"])

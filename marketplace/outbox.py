@@ -1,7 +1,10 @@
 """Transactional outbox: enqueue side effects in the caller's transaction; `flask worker` delivers.
 
+- Who handles what is one table, `marketplace/handlers.py` (topic -> handlers, plus the chores),
+  handed to `init_app` by the app factory. Nothing registers itself by being imported.
 - `enqueue(session, topic, payload)` writes one row per handler subscribed to `topic`, inside the
-  use case's transaction, so the side effect exists if and only if the change was committed.
+  use case's transaction, so the side effect exists if and only if the change was committed. A
+  topic nobody handles raises `UnknownTopic`: a side effect is never silently dropped.
 - The worker claims due rows (FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite the claim is one
   UPDATE inside BEGIN IMMEDIATE, so two workers never claim the same row), runs the handler, and
   marks the row done. A failing handler is retried with exponential backoff and, after
@@ -12,11 +15,13 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
 import sqlalchemy as sa
+from flask import current_app
 
 from . import clock
 from .database import write_transaction
@@ -40,41 +45,58 @@ class Message:
 
 
 Handler = Callable[[Message], None]
-_handlers: dict[str, dict[str, Handler]] = {}   # topic -> {handler name -> function}
-_by_name: dict[str, Handler] = {}
-_enabled: dict[str, Callable[[], bool]] = {}    # handler name -> "is this integration configured?"
-_chores: list[Callable[[], None]] = []
+Chore = Callable[[], object]
 
 
-def handles(*topics: str, when: Callable[[], bool] | None = None):
-    """Decorator: subscribe a handler to topics. Its name (module.function) is stored per row.
-    `when` says whether the handler is switched on (e.g. e-mail only with MAIL_SERVER set)."""
-
-    def register(fn: Handler) -> Handler:
-        name = f"{fn.__module__}.{fn.__qualname__}"
-        _by_name[name] = fn
-        if when is not None:
-            _enabled[name] = when
-        for topic in topics:
-            _handlers.setdefault(topic, {})[name] = fn
-        return fn
-
-    return register
+class UnknownTopic(LookupError):
+    """A topic was enqueued that no handler in marketplace/handlers.py subscribes to."""
 
 
-def chore(fn: Callable[[], None]):
-    """Decorator: a scheduled task the worker runs on every pass (expiry, reminders)."""
-    _chores.append(fn)
-    return fn
+@dataclass(frozen=True)
+class Subscriber:
+    """One handler of a topic; `when` names the config flag that switches it on (None: always)."""
+
+    handler: Handler
+    when: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The name stored in each outbox row (module.function), resolved again at delivery."""
+        return f"{self.handler.__module__}.{self.handler.__qualname__}"
+
+
+class Wiring:
+    """The table of side effects as the outbox reads it: topic -> subscribers, and the chores."""
+
+    def __init__(self, handlers: Mapping[str, Sequence[Subscriber]], chores: Sequence[Chore]):
+        self.topics = {topic: tuple(subscribers) for topic, subscribers in handlers.items()}
+        self.by_name: dict[str, Handler] = {
+            s.name: s.handler for subscribers in self.topics.values() for s in subscribers}
+        self.chores = tuple(chores)
+
+
+def init_app(app, handlers: Mapping[str, Sequence[Subscriber]], chores: Sequence[Chore]) -> None:
+    """Read the table of side effects (marketplace/handlers.py) once, at start-up."""
+    app.extensions["outbox"] = Wiring(handlers, chores)
+
+
+def wiring() -> Wiring:
+    """The current app's table of side effects."""
+    return current_app.extensions["outbox"]
 
 
 def enqueue(session, topic: str, payload: dict, *, delay: timedelta | None = None) -> None:
-    """Add the messages for `topic` to the caller's transaction (one per subscribed handler)."""
+    """Add the messages for `topic` to the caller's transaction (one per subscribed handler that
+    is switched on). Raises UnknownTopic when no handler subscribes to `topic`."""
+    subscribers = wiring().topics.get(topic)
+    if subscribers is None:
+        raise UnknownTopic(f"no handler subscribes to {topic!r}; add it to marketplace/handlers.py")
     due = clock.now() + (delay or timedelta(0))
-    for name in _handlers.get(topic, {}):
-        if name in _enabled and not _enabled[name]():
+    for subscriber in subscribers:
+        if subscriber.when is not None and not current_app.config[subscriber.when]:
             continue
-        session.add(OutboxMessage(topic=topic, handler=name, payload=payload, available_at=due))
+        session.add(OutboxMessage(topic=topic, handler=subscriber.name, payload=payload,
+                                  available_at=due))
 
 
 def _claim(worker_id: str, limit: int) -> list[int]:
@@ -106,7 +128,7 @@ def _deliver(message_id: int, worker_id: str) -> bool:
     if row is None or row.status != OutboxStatus.PENDING or row.locked_by != worker_id:
         return False
     message = Message(id=row.id, topic=row.topic, payload=dict(row.payload), attempts=row.attempts)
-    handler = _by_name.get(row.handler)
+    handler = wiring().by_name.get(row.handler)
     db.session.rollback()  # the handler runs in its own transactions
     try:
         if handler is None:
@@ -137,7 +159,7 @@ def _deliver(message_id: int, worker_id: str) -> bool:
 def run_once(worker_id: str | None = None, batch: int = 50) -> int:
     """Run the chores, then deliver every due message. Returns how many were delivered."""
     worker_id = worker_id or default_worker_id()
-    for task in _chores:
+    for task in wiring().chores:
         try:
             task()
         except Exception:  # noqa: BLE001 - a failing chore must not stop deliveries

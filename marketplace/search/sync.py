@@ -1,16 +1,11 @@
 """Keeping the indexes in step with the database: outbox handlers, reindex and status."""
 import sqlalchemy as sa
-from flask import current_app
 
 from .. import clock, outbox
 from ..extensions import db
 from ..models import Listing
 from . import service
 from .documents import document, is_searchable
-
-
-def _meili_enabled() -> bool:
-    return bool(current_app.config.get("MEILI_URL"))
 
 
 def sync_listing(backend, listing_id: int) -> None:
@@ -22,7 +17,6 @@ def sync_listing(backend, listing_id: int) -> None:
         backend.delete([listing_id])
 
 
-@outbox.handles("listing.changed")
 def index_embedded(message: outbox.Message) -> None:
     """Outbox handler: bring the embedded index up to date for one listing; a new listing is then
     announced as "listing.indexed" (saved-search alerts need it to be findable)."""
@@ -34,7 +28,6 @@ def index_embedded(message: outbox.Message) -> None:
             outbox.enqueue(session, "listing.indexed", {"listing_id": message.payload["listing_id"]})
 
 
-@outbox.handles("listing.changed", when=_meili_enabled)
 def index_meilisearch(message: outbox.Message) -> None:
     """Outbox handler: the same for Meilisearch (retried by the outbox while it is down)."""
     sync_listing(service.meilisearch(), message.payload["listing_id"])

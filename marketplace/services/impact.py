@@ -9,7 +9,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import outbox
 from ..errors import InvalidTransition, NotFound
 from ..models import CarbonFactor, FactorSet, Handover, HandoverKind, Listing, MassSource, Reservation, User
 from . import validation as v
@@ -58,7 +57,6 @@ def record_handover(session, *, listing: Listing, reservation: Reservation | Non
         co2e_avoided_kg=co2e(mass_kg, factor.kg_co2e_per_kg if factor else None))
     session.add(handover)
     session.flush()
-    outbox.enqueue(session, "handover.recorded", {"handover_id": handover.id})
     return handover
 
 
@@ -107,7 +105,6 @@ def handover_correct(*, user_id: int, handover_id: int, weighed_kg=None, quantit
             co2e_avoided_kg=co2e(mass_kg, original.factor_kg_co2e_per_kg), note=note)
         session.add(correction)
         session.flush()
-        outbox.enqueue(session, "handover.recorded", {"handover_id": correction.id})
     return correction
 
 

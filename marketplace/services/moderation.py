@@ -100,7 +100,6 @@ def target_set(*, user_id: int, year, tonnes, note: str = "") -> YearlyTarget:
     return target
 
 
-@outbox.handles("listing.hidden")
 def notify_listing_hidden(message: outbox.Message) -> None:
     """In-app notice to the listing's builders that the city hid it, and why (idempotent)."""
     with write_transaction() as session:

@@ -282,7 +282,6 @@ def cancel_open_for_listing(session, listing: Listing, *, by: User, reason: str)
     return count
 
 
-@outbox.chore
 def expire_overdue() -> int:
     """Scheduled: open reservations past their expiry return their quantity."""
     now = clock.now()
@@ -294,7 +293,6 @@ def expire_overdue() -> int:
     return len(overdue)
 
 
-@outbox.chore
 def expire_listings() -> int:
     """Scheduled: listings past their availability window become expired."""
     with write_transaction() as session:
@@ -307,7 +305,6 @@ def expire_listings() -> int:
     return len(stale)
 
 
-@outbox.chore
 def send_reminders() -> int:
     """Scheduled: remind reservers the day before their pickup (once)."""
     from datetime import timedelta

@@ -69,7 +69,6 @@ def matches(saved: SavedSearch, listing_id: int) -> bool:
     return any(hit.id == listing_id for hit in service.embedded().search(query).hits)
 
 
-@outbox.handles("listing.indexed")
 def alert_saved_searches(message: outbox.Message) -> None:
     """Outbox handler: after a new listing is in the index, tell every user whose search it matches."""
     listing_id = message.payload["listing_id"]

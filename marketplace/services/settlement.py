@@ -1,7 +1,7 @@
-"""Settling money when a reservation closes, as outbox handlers (retried until Stripe answers;
-each call carries a deterministic idempotency key, so a retry never moves money twice)."""
+"""Settling money when a reservation closes, as an outbox handler (retried until Stripe answers;
+each call carries a deterministic idempotency key, so a retry never moves money twice). It runs
+only with Stripe on (wired in marketplace/handlers.py)."""
 import sqlalchemy as sa
-from flask import current_app
 
 from .. import outbox, payments
 from ..database import write_transaction
@@ -12,12 +12,6 @@ from ..models import ReservationStatus as RS
 from .payments import advance, deposit_kept_on_cancel, refund_due
 
 
-def _stripe_on() -> bool:
-    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_WEBHOOK_SECRET"))
-
-
-@outbox.handles("reservation.cancelled", "reservation.collected", "reservation.expired", "reservation.no_show",
-                "payment.settle", when=_stripe_on)
 def settle(message: outbox.Message) -> None:
     """Refund, release or capture whatever the closed reservation's payments call for."""
     if "payment_id" in message.payload:

@@ -13,15 +13,22 @@ from marketplace.models import OutboxMessage
 calls: list = []
 
 
-@outbox.handles("test.flaky")
 def flaky(message):
     calls.append(("flaky", message.id))
     raise RuntimeError("the mail server said no")
 
 
-@outbox.handles("test.fine")
 def fine(message):
     calls.append(("fine", message.id))
+
+
+def wire_test_topics():
+    """Add this module's topics to the app's table of side effects (as handlers.py would)."""
+    wiring = outbox.wiring()
+    for topic, handler in (("test.flaky", flaky), ("test.fine", fine)):
+        subscriber = outbox.Subscriber(handler)
+        wiring.topics[topic] = (subscriber,)
+        wiring.by_name[subscriber.name] = handler
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +37,7 @@ def reset_calls():
 
 
 def enqueue(topic, n=1):
+    wire_test_topics()
     with write_transaction() as session:
         for i in range(n):
             outbox.enqueue(session, topic, {"n": i})
@@ -82,12 +90,13 @@ def test_a_crash_mid_batch_loses_nothing_and_redelivers_after_the_lease(app, mon
             raise KeyboardInterrupt("worker killed")     # not an Exception: the worker dies
         delivered.append(message.id)
 
-    monkeypatch.setitem(outbox._by_name, "tests.integration.test_outbox.fine", crash_on_third)
+    monkeypatch.setitem(outbox.wiring().by_name, "tests.integration.test_outbox.fine", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         outbox.run_once(worker_id="w1")
     done = [r for r in rows("test.fine") if r.status == "done"]
     assert len(done) == 2
-    monkeypatch.setitem(outbox._by_name, "tests.integration.test_outbox.fine", lambda m: delivered.append(m.id))
+    monkeypatch.setitem(outbox.wiring().by_name, "tests.integration.test_outbox.fine",
+                        lambda m: delivered.append(m.id))
     assert outbox.run_once(worker_id="w2") == 0                 # still leased by the dead worker
     clock.advance(minutes=6)
     assert outbox.run_once(worker_id="w2") == 2
@@ -120,3 +129,20 @@ def test_flask_worker_once_runs_from_the_command_line(app, runner):
     enqueue("test.fine", 2)
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0 and "delivered 2" in result.output
+
+
+def test_a_topic_nobody_handles_is_an_error_not_a_silent_no_op(app):
+    with pytest.raises(outbox.UnknownTopic, match="handover.weighed"):
+        with write_transaction() as session:
+            outbox.enqueue(session, "handover.weighed", {"handover_id": 1})
+    assert rows("handover.weighed") == []
+
+
+def test_a_switched_off_handler_gets_no_row_and_a_switched_on_one_does(app):
+    with write_transaction() as session:                 # MAIL_SERVER is not set in tests
+        outbox.enqueue(session, "notification.created", {"notification_id": 1})
+    assert rows("notification.created") == []
+    app.config["MAIL_ENABLED"] = True
+    with write_transaction() as session:
+        outbox.enqueue(session, "notification.created", {"notification_id": 1})
+    assert [r.handler for r in rows("notification.created")] == ["marketplace.notifications.send_email"]

@@ -1,0 +1,41 @@
+"""Every side effect in one table: which handlers the outbox runs for each topic, and the
+scheduled chores the worker runs on every pass (as cosmicpython's handlers module does).
+
+The app factory hands this table to the outbox at start-up; nothing registers itself by being
+imported. `when` names the config flag that switches a handler on (marketplace/config.py).
+Enqueuing a topic that is not a key here raises `outbox.UnknownTopic`.
+"""
+from .notifications import notify_reservation, send_email
+from .outbox import Subscriber
+from .search.sync import index_embedded, index_meilisearch
+from .services.moderation import notify_listing_hidden
+from .services.reservations import expire_listings, expire_overdue, send_reminders
+from .services.saved_searches import alert_saved_searches
+from .services.settlement import settle
+
+NOTIFY = Subscriber(notify_reservation)
+SETTLE = Subscriber(settle, when="STRIPE_ENABLED")   # money moves only with Stripe on
+
+HANDLERS: dict[str, tuple[Subscriber, ...]] = {
+    # A listing changed (created, edited, reserved, hidden…): keep the search indexes in step.
+    "listing.changed": (Subscriber(index_embedded),
+                        Subscriber(index_meilisearch, when="MEILI_ENABLED")),
+    # A new listing is findable: tell the users whose saved search it matches.
+    "listing.indexed": (Subscriber(alert_saved_searches),),
+    # The city hid a listing: tell its builders why.
+    "listing.hidden": (Subscriber(notify_listing_hidden),),
+    # Reservation events: in-app notifications; a closed reservation settles its payments.
+    "reservation.created": (NOTIFY,),
+    "reservation.cancelled": (NOTIFY, SETTLE),
+    "reservation.expired": (NOTIFY, SETTLE),
+    "reservation.no_show": (NOTIFY, SETTLE),
+    "reservation.collected": (NOTIFY, SETTLE),
+    "reservation.reminder": (NOTIFY,),
+    # A payment arrived after its reservation's hold lapsed: give the money back.
+    "payment.settle": (SETTLE,),
+    # Every notification: its e-mail copy, when mail is configured.
+    "notification.created": (Subscriber(send_email, when="MAIL_ENABLED"),),
+}
+
+# Scheduled chores, run by the worker before each round of deliveries, in this order.
+CHORES = (expire_overdue, expire_listings, send_reminders)
