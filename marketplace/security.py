@@ -27,7 +27,7 @@ def _make_nonce():
 
 def content_security_policy() -> str:
     form_action = ["'self'"]
-    if current_app.config.get("STRIPE_SECRET_KEY"):
+    if current_app.config["STRIPE_ENABLED"]:
         form_action.append("https://checkout.stripe.com")  # a reserve POST redirects to Checkout
     directives = {
         "default-src": ["'self'"],

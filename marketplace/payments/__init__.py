@@ -14,7 +14,7 @@ def gateway() -> Gateway:
     instance = current_app.extensions.get("payments")
     if instance is None:
         config = current_app.config
-        if config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET"):
+        if config["STRIPE_ENABLED"]:
             from .stripe_gateway import StripeGateway
 
             instance = StripeGateway(secret_key=config["STRIPE_SECRET_KEY"],

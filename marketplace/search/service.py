@@ -23,7 +23,7 @@ def embedded():
 
 def meilisearch():
     """The Meilisearch backend when MEILI_URL is set, else None."""
-    if not current_app.config.get("MEILI_URL"):
+    if not current_app.config["MEILI_ENABLED"]:
         return None
     from .meili import MeiliBackend
 
