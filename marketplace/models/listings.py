@@ -115,6 +115,28 @@ class Listing(db.Model):
         """Visible to everyone (hidden listings are seen only by their organisation and the city)."""
         return not self.hidden_reason
 
+    # What makes a listing findable, in Python and in SQL, side by side: a test checks that the
+    # two agree on generated listings (tests/unit/test_findable.py). Change them together.
+    def is_reservable(self, today: date) -> bool:
+        """Open, public and inside its window: one may ask to reserve it (there may be none left)."""
+        return self.is_open and self.is_public and self.available_until >= today
+
+    def is_findable(self, today: date) -> bool:
+        """Anyone may find it (browse, search indexes): available, something left, not hidden,
+        window not over."""
+        return (self.status == ListingStatus.AVAILABLE and self.quantity_available > 0
+                and self.is_reservable(today))
+
+    @classmethod
+    def findable_clause(cls, today: date):
+        """`is_findable` as a SQL condition, for queries."""
+        return sa.and_(
+            cls.status == ListingStatus.AVAILABLE,
+            cls.quantity > cls.quantity_reserved + cls.quantity_collected,
+            cls.hidden_reason == "",
+            cls.available_until >= today,
+        )
+
     def can_manage(self, user) -> bool:
         """The listing's organisation may edit, withdraw and hand over."""
         return getattr(user, "is_authenticated", False) and user.belongs_to(self.organization_id)

@@ -5,20 +5,15 @@ import sqlalchemy.orm as so
 from .. import clock
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Category, Listing, ListingEvent, ListingStatus
+from ..models import Category, Listing, ListingEvent
 from ..search.query import SearchHit, SearchQuery, SearchResult
 
 FACETS = ("category", "condition")
 
 
 def public_listings_filter():
-    """Rows anyone may find: available, something left, not hidden, not past their window."""
-    return sa.and_(
-        Listing.status == ListingStatus.AVAILABLE,
-        Listing.quantity > Listing.quantity_reserved + Listing.quantity_collected,
-        Listing.hidden_reason == "",
-        Listing.available_until >= clock.today(),
-    )
+    """Rows anyone may find today (the rule lives in `Listing.findable_clause`)."""
+    return Listing.findable_clause(clock.today())
 
 
 def _filtered(query: SearchQuery):

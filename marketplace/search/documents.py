@@ -7,7 +7,7 @@ over); any other state means "delete from the index". Dates are also given as da
 from datetime import date
 
 from .. import clock
-from ..models import Listing, ListingStatus
+from ..models import Listing
 
 
 def day_number(value: date) -> int:
@@ -15,9 +15,8 @@ def day_number(value: date) -> int:
 
 
 def is_searchable(listing: Listing) -> bool:
-    """True when the listing belongs in the index."""
-    return (listing.status == ListingStatus.AVAILABLE and listing.quantity_available > 0
-            and listing.is_public and listing.available_until >= clock.today())
+    """True when the listing belongs in the index (the rule lives in `Listing.is_findable`)."""
+    return listing.is_findable(clock.today())
 
 
 def document(listing: Listing) -> dict:

@@ -73,8 +73,7 @@ def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: da
             raise NotFound()
         if listing.can_manage(user):
             raise Forbidden(_l("You cannot reserve your own organisation's material."))
-        if listing.status not in (ListingStatus.AVAILABLE, ListingStatus.RESERVED) or not listing.is_public \
-                or listing.available_until < clock.today():
+        if not listing.is_reservable(clock.today()):
             raise ListingNotAvailable()
         _check_open_limit(session, user)
         # Lock the site row: pickup-slot capacity is then checked and taken atomically. NO KEY
