@@ -22,7 +22,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from marketplace.search.embedded import EmbeddedBackend
+from marketplace.search.embedded.backend import EmbeddedBackend
 
 from . import mix
 from .baseline import LikeBaseline

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 def embedded():
     """The embedded SQLite FTS5 engine (always present: default backend and fallback)."""
-    from .embedded import EmbeddedBackend
+    from .embedded.backend import EmbeddedBackend
 
     backend = current_app.extensions.get("search_embedded")
     if backend is None:
@@ -25,7 +25,7 @@ def meilisearch():
     """The Meilisearch backend when MEILI_URL is set, else None."""
     if not current_app.config["MEILI_ENABLED"]:
         return None
-    from .meili import MeiliBackend
+    from .meili.backend import MeiliBackend
 
     backend = current_app.extensions.get("search_meili")
     if backend is None:

@@ -11,10 +11,11 @@ import pytest
 from marketplace import clock, outbox
 from marketplace.extensions import db
 from marketplace.models.outbox import OutboxMessage, OutboxStatus
-from marketplace.search import meili_query, meili_settings
 from marketplace.search.backend import SearchUnavailable
 from marketplace.search.documents import day_number
-from marketplace.search.meili import MeiliBackend, MeiliRequestError, MeiliTaskFailed
+from marketplace.search.meili.backend import MeiliBackend, MeiliRequestError, MeiliTaskFailed
+from marketplace.search.meili.query import compare, highlight_html, number, quote
+from marketplace.search.meili.settings import synonyms
 from marketplace.search.query import SearchQuery
 
 from ..conftest import make_app
@@ -103,11 +104,11 @@ def test_apply_settings_creates_the_index_with_id_and_sends_every_setting(meili,
     assert set(sent["filterableAttributes"]) >= {"category", "condition", "site_id", "free", "price_cents",
                                                  "available_from_day", "available_until_day", "organization_id", "_geo"}
     assert set(sent["sortableAttributes"]) == {"created_ts", "price_cents", "_geo"}
-    synonyms = sent["synonyms"]
-    assert {"brick", "tegel"} <= set(synonyms["tiili"])
-    assert {"tiili", "tegel"} <= set(synonyms["brick"])
-    assert {"tiili", "brick"} <= set(synonyms["tegel"])
-    assert all(term == term.lower() for term in synonyms)
+    groups = sent["synonyms"]
+    assert {"brick", "tegel"} <= set(groups["tiili"])
+    assert {"tiili", "tegel"} <= set(groups["brick"])
+    assert {"tiili", "brick"} <= set(groups["tegel"])
+    assert all(term == term.lower() for term in groups)
     assert sent["localizedAttributes"] == [
         {"attributePatterns": ["title_fi", "description_fi", "category_name_fi"], "locales": ["fin"]},
         {"attributePatterns": ["title_sv", "description_sv", "category_name_sv"], "locales": ["swe"]},
@@ -158,11 +159,11 @@ def test_synonym_groups_are_capped_at_the_engine_limits(caplog):
     category = {"name": {"fi": "Tiilet", "sv": "Tegel", "en": "Bricks"},
                 "synonyms": {"en": many + ["one two three four"]}}
     with caplog.at_level(logging.WARNING, logger="marketplace"):     # an app may have raised its level
-        synonyms = meili_settings.synonyms([category])
+        found = synonyms([category])
 
-    assert len(synonyms["tiilet"]) == 50
-    assert {"tegel", "bricks"} <= set(synonyms["tiilet"])        # names are kept first
-    assert "one two three four" not in synonyms                 # never used as a key
+    assert len(found["tiilet"]) == 50
+    assert {"tegel", "bricks"} <= set(found["tiilet"])        # names are kept first
+    assert "one two three four" not in found                 # never used as a key
     assert "capped" in caplog.text
 
 
@@ -347,11 +348,11 @@ def test_text_with_quotes_goes_only_into_q(ready, fake):
 
 
 def test_the_quoting_recipe_itself():
-    assert meili_query.quote('bar\'"\\') == '"bar\'\\"\\\\"'      # as laravel/scout#958 renders it
+    assert quote('bar\'"\\') == '"bar\'\\"\\\\"'      # as laravel/scout#958 renders it
     with pytest.raises(ValueError):
-        meili_query.compare("status", "=", "withdrawn")           # not a whitelisted attribute
+        compare("status", "=", "withdrawn")           # not a whitelisted attribute
     with pytest.raises(ValueError):
-        meili_query.number(float("inf"))
+        number(float("inf"))
 
 
 @pytest.mark.parametrize("fields, expected", [
@@ -392,7 +393,7 @@ def test_highlight_is_escaped_and_marked(ready, fake):
 def test_marker_characters_in_a_title_cannot_forge_marks(ready, fake):
     ready.upsert([doc(1, title="a\ue001b\ue000c")])
     assert fake.indexes["listings"]["docs"][1]["title_fi"] == "abc"
-    assert meili_query.highlight_html("x\ue001y\ue000z") == "xy<mark>z</mark>"
+    assert highlight_html("x\ue001y\ue000z") == "xy<mark>z</mark>"
 
 
 def test_distance_comes_from_geo_distance_when_sorting_by_distance(ready, fake):

@@ -11,7 +11,7 @@ import pytest
 from marketplace import clock
 from marketplace.catalog_loader import read_catalogue
 from marketplace.search.documents import day_number
-from marketplace.search.embedded import EmbeddedBackend
+from marketplace.search.embedded.backend import EmbeddedBackend
 from marketplace.search.query import SearchQuery
 
 KERA = (60.2161, 24.7539)
@@ -101,7 +101,7 @@ def backend(request, app, tmp_path):
     if request.param == "meilisearch":
         if not os.environ.get("MEILI_URL"):
             pytest.skip("the Meilisearch contract run needs a server: set MEILI_URL (and MEILI_API_KEY)")
-        from marketplace.search.meili import MeiliBackend
+        from marketplace.search.meili.backend import MeiliBackend
 
         chosen = MeiliBackend(url=os.environ["MEILI_URL"], api_key=os.environ.get("MEILI_API_KEY", ""),
                               index=f"test_{uuid4().hex[:8]}", timeout=5)

@@ -10,10 +10,10 @@ import time
 import pytest
 
 from marketplace import outbox
-from marketplace.search import embedded, embedded_sql
-from marketplace.search.embedded import EmbeddedBackend
-from marketplace.search.embedded_geo import KM_PER_DEGREE, flat_error, haversine
-from marketplace.search.embedded_terms import ONE_TYPO_CAP, TWO_TYPO_CAP, Lexicon, ParsedQuery, parse_query
+from marketplace.search.embedded import places
+from marketplace.search.embedded.backend import EmbeddedBackend
+from marketplace.search.embedded.geo import KM_PER_DEGREE, flat_error, haversine
+from marketplace.search.embedded.terms import ONE_TYPO_CAP, TWO_TYPO_CAP, Lexicon, ParsedQuery, parse_query
 from marketplace.search.query import SearchQuery
 from tests.integration.test_search_contract import KERA, corpus, document
 
@@ -181,7 +181,7 @@ def test_the_flat_distance_stays_within_its_error_bound():
 
 @pytest.mark.parametrize("share", [0.0, 1.0])
 def test_radius_results_are_the_same_with_or_without_cell_narrowing(engine, monkeypatch, share):
-    monkeypatch.setattr(embedded, "CELL_SHARE", share)
+    monkeypatch.setattr("marketplace.search.embedded.backend.CELL_SHARE", share)
     docs = {d["id"]: d for d in corpus()}
     expected = sorted((i for i, d in docs.items() if i != 21
                        and haversine(*KERA, d["_geo"]["lat"], d["_geo"]["lng"]) <= 0.3),
@@ -191,7 +191,7 @@ def test_radius_results_are_the_same_with_or_without_cell_narrowing(engine, monk
 
 
 def test_many_stale_days_fall_back_to_the_table(engine, monkeypatch):
-    monkeypatch.setattr(embedded_sql, "MAX_STALE_DAYS", 0)
+    monkeypatch.setattr("marketplace.search.embedded.sql.MAX_STALE_DAYS", 0)
     assert 21 not in ids(engine, text="punatiili ") and 21 not in ids(engine)
 
 
@@ -263,15 +263,14 @@ def test_the_place_filter_and_nearest_first_paging_give_what_the_generic_path_gi
     """The place shortcuts (radius/box as place tokens, distance sort by places nearest first)
     are a speed-up only: against the generic path (a position test per match) the ids, their
     order, the total, the facets and the distances are the same, for random queries."""
-    from marketplace.search import embedded_places
 
     def search(query, mode):
         with monkeypatch.context() as m:
             if mode == "generic":
-                m.setattr(embedded_places, "MAX_PLACES", 0)          # narrow() gives up: no places
+                m.setattr(places, "MAX_PLACES", 0)                  # narrow() gives up: no places
             elif mode == "always":                                  # take the place filter every time
-                choose = embedded_places.PlaceSet.choose
-                m.setattr(embedded_places.PlaceSet, "choose", lambda self, conn, _e, f: choose(self, conn, None, f))
+                choose = places.PlaceSet.choose
+                m.setattr(places.PlaceSet, "choose", lambda self, conn, _e, f: choose(self, conn, None, f))
             result = kera_index.search(query)
         return ([(h.id, h.distance_km) for h in result.hits], result.total,
                 {k: dict(v) for k, v in result.facets.items()})

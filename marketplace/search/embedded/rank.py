@@ -8,7 +8,7 @@ names, not a typo, prefix extension, synonym or compound part. Proximity per con
 query words, as Meilisearch: 1 when adjacent in order, the gap (+1 when reversed) up to 7, and 8
 when farther apart or in different attributes.
 """
-from .embedded_terms import Lexicon, QueryWord
+from .terms import Lexicon, QueryWord
 
 # Columns as read from ftsdata: title, title_x, descr, descr_x, cat.
 ATTRIBUTE = (0, 0, 2, 2, 1)

@@ -2,7 +2,7 @@
 
 Listings sit at a few hundred sites, and every listing of a site has the site's coordinates. A
 *place* is one distinct position; each document at a position carries its place token
-(embedded_schema.place_token: quadtree digits, then the exact coordinates) and the `cells`
+(schema.place_token: quadtree digits, then the exact coordinates) and the `cells`
 table counts the documents per place. A search with a radius, a map box or a distance sort reads
 the places (hundreds of rows), and computes in Python, once per place, the exact haversine
 distance and whether the place passes the radius and the box. Then:
@@ -27,10 +27,10 @@ import struct
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from .embedded_geo import haversine
-from .embedded_schema import QUAD_DEPTH
-from .embedded_sql import Filters, browsing, limit, matching
-from .query import SearchQuery
+from ..query import SearchQuery
+from .geo import haversine
+from .schema import QUAD_DEPTH
+from .sql import Filters, browsing, limit, matching
 
 MAX_PLACES = 5000                   # beyond this many places, the generic path
 MAX_COVER = 64                      # FTS5 prefixes one place filter may take
@@ -131,7 +131,7 @@ def narrow(conn, query: SearchQuery, f: Filters, distance_sort: bool) -> PlaceSe
 
 
 def _in_box(bbox, place: Place) -> bool:
-    """The box test of embedded_sql.filters, in Python (west > east crosses the antimeridian)."""
+    """The box test of sql.filters, in Python (west > east crosses the antimeridian)."""
     if bbox is None:
         return True
     south, west, north, east = (float(v) for v in bbox)

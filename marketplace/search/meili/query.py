@@ -8,11 +8,11 @@ so a value such as `brick" OR category = "timber` stays one quoted value.
 import html
 import math
 
-from .. import clock
-from .documents import day_number
-from .meili_documents import MARK_POST, MARK_PRE
-from .meili_settings import FILTERABLE, LANGUAGES
-from .query import SearchHit, SearchQuery, SearchResult
+from ... import clock
+from ..documents import day_number
+from ..query import SearchHit, SearchQuery, SearchResult
+from .documents import MARK_POST, MARK_PRE
+from .settings import FILTERABLE, LANGUAGES
 
 FACETS = ["category", "condition"]
 TITLE_FIELDS = [f"title_{lang}" for lang in LANGUAGES]

@@ -3,7 +3,7 @@ lets apply_settings() send only what differs (changing most settings reindexes e
 import json
 import logging
 
-from ..catalog_loader import read_catalogue
+from ...catalog_loader import read_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ SEARCHABLE = (
     + ["category_synonyms", "compound_terms"]
     + [f"description_{lang}" for lang in LANGUAGES]
 )
-# Whitelist for filter expressions (meili_query.py uses nothing else). `id` is filterable so
+# Whitelist for filter expressions (query.py uses nothing else). `id` is filterable so
 # delete() can use the client's non-deprecated delete-by-filter call.
 FILTERABLE = ["id", "category", "condition", "site_id", "free", "price_cents", "available_from_day",
               "available_until_day", "organization_id", "_geo"]

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from .embedded_schema import category_token
-from .text import _compound_terms, fold, words
+from ..text import _compound_terms, fold, words
+from .schema import category_token
 
 MAX_WORDS = 10                         # Meilisearch reads the first 10 query words
 ONE_TYPO_CAP, TWO_TYPO_CAP = 150, 50   # derivations per word, as Meilisearch's limits.rs

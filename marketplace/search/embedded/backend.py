@@ -2,11 +2,10 @@
 Meilisearch (typos, prefix, ranking buckets, facets, geo) plus Finnish/Swedish compound parts
 and fi/sv/en category synonyms. The default backend, and the fallback when Meilisearch is down.
 
-Modules: embedded_schema (tables, keys, what a document becomes), embedded_store (files,
-connections, writes), embedded_terms (query words, typo candidates, synonyms, highlighting),
-embedded_sql (filters and statements), embedded_rank (relevance), embedded_geo (distances,
-radius), embedded_places (radius, box and distance sort by place), embedded_browse (facets,
-explicit sorts, searching without text).
+Modules of the package: schema (tables, keys, what a document becomes), store (files,
+connections, writes), terms (query words, typo candidates, synonyms, highlighting), sql (filters
+and statements), rank (relevance), geo (distances, radius), places (radius, box and distance
+sort by place), browse (facets, explicit sorts, searching without text).
 
 A text search is one read transaction:
 1. Total and facets: one pass over the documents matching the first query word (any of its
@@ -26,17 +25,17 @@ import html
 from collections import Counter
 from typing import Iterable
 
-from .. import clock
-from .documents import day_number
-from .embedded_browse import browse, facets, one_pass, result
-from .embedded_geo import haversine
-from .embedded_places import PlaceSet, narrow, nearest_page
-from .embedded_rank import Matcher, rank
-from .embedded_schema import Codes
-from .embedded_sql import Filters, filters, limit, matching, text_filters, words_bucket
-from .embedded_store import Store
-from .embedded_terms import Highlighter, Lexicon, QueryWord, parse_query
-from .query import SearchHit, SearchQuery, SearchResult
+from ... import clock
+from ..documents import day_number
+from ..query import SearchHit, SearchQuery, SearchResult
+from .browse import browse, facets, one_pass, result
+from .geo import haversine
+from .places import PlaceSet, narrow, nearest_page
+from .rank import Matcher, rank
+from .schema import Codes
+from .sql import Filters, filters, limit, matching, text_filters, words_bucket
+from .store import Store
+from .terms import Highlighter, Lexicon, QueryWord, parse_query
 
 RANK_WINDOW = 200
 CELL_SHARE = 0.1

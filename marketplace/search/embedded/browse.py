@@ -4,11 +4,11 @@ import heapq
 import math
 from collections import Counter
 
-from .embedded_geo import flat_error, nearest
-from .embedded_places import PlaceSet, nearest_page
-from .embedded_schema import Codes, key_facets
-from .embedded_sql import Filters, browsing, limit, matching
-from .query import SearchHit, SearchQuery, SearchResult
+from ..query import SearchHit, SearchQuery, SearchResult
+from .geo import flat_error, nearest
+from .places import PlaceSet, nearest_page
+from .schema import Codes, key_facets
+from .sql import Filters, browsing, limit, matching
 
 BROWSE_ORDER = {"newest": "docs.key DESC", "price": "docs.price_cents ASC, docs.key DESC"}
 
@@ -62,7 +62,7 @@ def one_pass(conn, query: SearchQuery, expression: str | None, f: Filters, codes
 
 def browse(conn, query: SearchQuery, f: Filters, codes: Codes,
            places: PlaceSet | None = None) -> tuple[Counter, list[int]]:
-    """Facets and the page of a search without text (`places`: see embedded_places.narrow)."""
+    """Facets and the page of a search without text (`places`: see places.narrow)."""
     sort = query.effective_sort
     if sort == "relevance" or sort == "distance" and f.point is None:
         sort = "newest"

@@ -8,12 +8,12 @@ bad document fails the whole batch task.
 import logging
 import math
 
-from . import text
-from .meili_settings import LANGUAGES
+from .. import text
+from .settings import LANGUAGES
 
 log = logging.getLogger(__name__)
 
-# Highlight markers (meili_query.py). Private-use code points: removed from indexed titles so
+# Highlight markers (query.py). Private-use code points: removed from indexed titles so
 # a marker in a search response can only come from the engine.
 MARK_PRE, MARK_POST = "\ue000", "\ue001"
 MAX_ID = 2**53           # integer ids stay exact in JSON numbers and Meilisearch's f64 facets

@@ -15,11 +15,12 @@ import meilisearch
 import requests
 from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
 
-from .. import clock
-from . import meili_query, meili_settings
-from .backend import SearchUnavailable
-from .meili_documents import meili_document
-from .query import SearchQuery, SearchResult
+from ... import clock
+from ..backend import SearchUnavailable
+from ..query import SearchQuery, SearchResult
+from . import settings
+from .documents import meili_document
+from .query import request, result
 
 log = logging.getLogger(__name__)
 PRIMARY_KEY = "id"
@@ -108,7 +109,7 @@ class MeiliBackend:
     def _sync_settings(self, uid: str) -> dict:
         """Send only the settings that differ from what the index has; wait for them."""
         index = self._index(uid)
-        diff = meili_settings.changes(index.get_settings())
+        diff = settings.changes(index.get_settings())
         if diff:
             log.info("updating Meilisearch settings of %s: %s", uid, ", ".join(sorted(diff)))
             self._wait(index.update_settings(diff), timeout=self.rebuild_task_timeout)
@@ -130,7 +131,7 @@ class MeiliBackend:
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Run `query`; SearchUnavailable when the server cannot answer (or the index is missing)."""
-        params = meili_query.request(query)
+        params = request(query)
         try:
             with translated_errors("search"):
                 response = self._index().search(query.text, params)
@@ -139,7 +140,7 @@ class MeiliBackend:
                 raise SearchUnavailable(f"Meilisearch index {self.index_uid!r} does not exist yet; "
                                         "run `flask search reindex`") from exc
             raise
-        return meili_query.result(response, query)
+        return result(response, query)
 
     # -- writes ---------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 
-from .embedded_schema import (
+from .schema import (
     COLUMNS,
     INDEXES,
     INSERTS,

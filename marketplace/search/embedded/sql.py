@@ -1,11 +1,11 @@
 """SQL of the embedded engine. Every value a user sent is a bound parameter; the SQL text is
 made only of fixed fragments, column names from this module and placeholders. FTS5 expressions
-are parameters too, and they are built from quoted terms (embedded_terms.Derivation) and tokens
+are parameters too, and they are built from quoted terms (terms.Derivation) and tokens
 made here from integers (§s<site id>, §u<day>), so a user's text never becomes FTS5 syntax.
 
 Filters go where they are cheapest. Category and condition are in the key's low bits. "Free",
 the site and "not stale" are FTS5 tag tokens ANDed or NOTed onto the text expression, and so
-are a radius and a map box when embedded_places can turn them into a set of place tokens
+are a radius and a map box when places can turn them into a set of place tokens
 (places_in / places_out). The rest (availability date; a radius or map box over too many
 places) needs the document's row in `docs`: a join, paid per candidate. Browsing without text
 filters the docs table directly, unless FTS5 can narrow it by places or grid cells.
@@ -13,11 +13,11 @@ filters the docs table directly, unless FTS5 can narrow it by places or grid cel
 from dataclasses import dataclass, field
 from datetime import date
 
-from .documents import day_number
-from .embedded_geo import Point, cells, radius_cells
-from .embedded_schema import Codes
-from .embedded_terms import QueryWord, any_of
-from .query import SearchQuery
+from ..documents import day_number
+from ..query import SearchQuery
+from .geo import Point, cells, radius_cells
+from .schema import Codes
+from .terms import QueryWord, any_of
 
 MAX_STALE_DAYS = 400                      # beyond this many distinct stale days, join docs instead
 
@@ -117,7 +117,7 @@ def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]
 
 
 def text_filters(f: Filters, phrases: list[str], excluded: list[str]) -> None:
-    """Add the query's phrases and exclusions (FTS5 expressions from embedded_terms): as FTS5
+    """Add the query's phrases and exclusions (FTS5 expressions from terms): as FTS5
     for text matches, and as a NOT IN over the FTS5 index for browsing (a query of exclusions only)."""
     f.text_all += phrases
     f.text_none += excluded

@@ -10,19 +10,19 @@ FTS columns: title and descr hold the folded words; title_x and descr_x their co
 (text.derived_terms); cat one token for the category (§c<code>); tags tokens that let FTS5 do
 common filters without a table lookup: §free, §s<site id>, §u<until day>, the document's
 *place* (§q<quadtree digits>_<exact position>, see place_token: documents at one position, e.g.
-every listing of a site, share it; embedded_places turns a radius, a map box and a distance sort
+every listing of a site, share it; places turns a radius, a map box and a distance sort
 into sets of places), and the document's cell in grids of four sizes (§g<level>_<row>_<column>),
 with which the fallback for very many places narrows a radius or a map box. "§" is a token
 character there but never part of a query word, so no query can produce these tokens. The
 category's names and synonyms go to the small `category_terms` table instead of every
-document's text: a query word is matched against them in Python (embedded_terms) and becomes
+document's text: a query word is matched against them in Python (terms) and becomes
 the category's token, which keeps the postings FTS5 has to merge short.
 """
 import json
 import sqlite3
 import struct
 
-from .text import compound_parts_of, derived_terms, words
+from ..text import compound_parts_of, derived_terms, words
 
 SCHEMA_VERSION = "4"          # change it with the tables: an index of another version is replaced
 EPOCH = 1_577_836_800             # 2020-01-01T00:00:00Z
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNI
 -- How many documents each facet code (key & 255) has: facets of plain browsing without a scan.
 CREATE TABLE IF NOT EXISTS facet_counts (code INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 -- How many documents each grid cell and each place holds ("§all": the whole index): to judge
--- whether narrowing a radius to its cells pays off, and the places (embedded_places).
+-- whether narrowing a radius to its cells pays off, and the places (places).
 CREATE TABLE IF NOT EXISTS cells (token TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS category_terms (id INTEGER PRIMARY KEY, code INTEGER NOT NULL, entry TEXT NOT NULL,
                                            UNIQUE (code, entry));

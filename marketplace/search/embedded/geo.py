@@ -9,7 +9,7 @@ works the same way: flat order, then exact distances where the flat one could mi
 import heapq
 import math
 
-from .embedded_schema import GRID_DEGREES, grid_cell, grid_token
+from .schema import GRID_DEGREES, grid_cell, grid_token
 
 EARTH_KM = 6371.0088                      # mean Earth radius (IUGG), as in the tests' haversine
 KM_PER_DEGREE = math.pi * EARTH_KM / 180
