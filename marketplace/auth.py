@@ -6,6 +6,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .errors import Forbidden
 from .extensions import db, login_manager
 from .models import Role, User
 
@@ -22,6 +23,15 @@ def init_app(app):
 def load_user(session_token: str) -> User | None:
     """Flask-Login loader: a rotated token (logout everywhere, new password) finds nobody."""
     return db.session.scalar(sa.select(User).where(User.session_token == session_token, User.active))
+
+
+def acting_user(session, user_id: int, role: Role, *, denied: Exception | None = None) -> User:
+    """The services' role guard: the user behind a call if they hold `role` (a builder also needs
+    an organisation); otherwise raise `denied` (Forbidden by default)."""
+    user = session.get(User, user_id)
+    if user is None or user.role != role or (role == Role.BUILDER and user.organization_id is None):
+        raise denied if denied is not None else Forbidden()
+    return user
 
 
 def role_required(*roles: Role):

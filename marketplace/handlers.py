@@ -5,21 +5,24 @@ The app factory hands this table to the outbox at start-up; nothing registers it
 imported. `when` names the config flag that switches a handler on (marketplace/config.py).
 Enqueuing a topic that is not a key here raises `outbox.UnknownTopic`.
 """
+
 from .notifications import notify_reservation, send_email
 from .outbox import Subscriber
 from .search.sync import index_embedded, index_meilisearch
+from .services.chores import expire_listings, expire_overdue, send_reminders
 from .services.moderation import notify_listing_hidden
-from .services.reservations import expire_listings, expire_overdue, send_reminders
 from .services.saved_searches import alert_saved_searches
 from .services.settlement import settle
 
 NOTIFY = Subscriber(notify_reservation)
-SETTLE = Subscriber(settle, when="STRIPE_ENABLED")   # money moves only with Stripe on
+SETTLE = Subscriber(settle, when="STRIPE_ENABLED")  # money moves only with Stripe on
 
 HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     # A listing changed (created, edited, reserved, hidden…): keep the search indexes in step.
-    "listing.changed": (Subscriber(index_embedded),
-                        Subscriber(index_meilisearch, when="MEILI_ENABLED")),
+    "listing.changed": (
+        Subscriber(index_embedded),
+        Subscriber(index_meilisearch, when="MEILI_ENABLED"),
+    ),
     # A new listing is findable: tell the users whose saved search it matches.
     "listing.indexed": (Subscriber(alert_saved_searches),),
     # The city hid a listing: tell its builders why.

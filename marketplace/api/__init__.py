@@ -1,7 +1,5 @@
 """The JSON API at /api/v1 (contract: shared spec api-v1.md; OpenAPI at /api/v1/openapi.json)."""
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from .blueprint import bp
 
 
 def init_app(app):

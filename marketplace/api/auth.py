@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from ..errors import DomainError, Forbidden, Unauthenticated
 from ..extensions import csrf
 from ..services import accounts
-from . import bp
+from .blueprint import bp
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -1,6 +1,7 @@
 """API: the materials catalogue."""
 from ..queries import listings as listing_queries
-from . import bp, present, schemas
+from . import present, schemas
+from .blueprint import bp
 from .io import doc, respond
 
 

@@ -13,7 +13,8 @@ from ..errors import Forbidden, Unauthenticated
 from ..models import Role
 from ..queries import exports as export_queries
 from ..queries import impact as impact_queries
-from . import bp, present, schemas
+from . import present, schemas
+from .blueprint import bp
 from .auth import current, login_required
 from .io import BadRequest, doc, respond
 

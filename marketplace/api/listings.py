@@ -9,7 +9,8 @@ from ..search import parse as search_parse
 from ..search import service as search
 from ..services import listings as listing_services
 from ..services import photos as photo_services
-from . import bp, present, schemas
+from . import present, schemas
+from .blueprint import bp
 from .auth import current, login_required
 from .io import BadRequest, doc, parse_body, provided, respond
 

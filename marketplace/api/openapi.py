@@ -3,7 +3,8 @@ pydantic schemas they declare with @doc (never written by hand)."""
 from flask import current_app, jsonify
 from pydantic.json_schema import models_json_schema
 
-from . import bp, schemas
+from . import schemas
+from .blueprint import bp
 from .io import doc
 
 _CODES = {400: "Malformed request", 401: "Unauthenticated", 403: "Forbidden", 404: "Not found",

@@ -5,7 +5,7 @@ import io
 from flask import Response
 
 from ..models import Role
-from . import bp
+from .blueprint import bp
 from .auth import login_required
 from .io import doc
 
@@ -15,7 +15,7 @@ from .io import doc
 @doc("Payment records as CSV (city staff)", errors=(401, 403))
 def payments_csv():
     """Every payment with its reservation, listing and organisation; no card data is ever stored."""
-    from ..queries.payments import all_payments
+    from ..queries.payment_records import all_payments
 
     out = io.StringIO()
     writer = csv.writer(out)

@@ -68,14 +68,12 @@ def payment(p) -> s.PaymentOut:
 
 
 def reservation(r, viewer, recorded=None, checkout_url=None) -> s.ReservationOut:
-    """The pickup code is shown to the reserver and the listing's organisation only."""
-    from ..queries.impact import handover_of_reservation
-    from ..queries.payments import of_reservation
-
+    """The pickup code is shown to the reserver and the listing's organisation only. Makes no
+    queries of its own: the selectors in queries/reservations.py load payments and handovers."""
     sees_code = viewer.id == r.user_id or viewer.belongs_to(r.listing.organization_id)
-    h = recorded or (handover_of_reservation(r.id) if r.status.value == "collected" else None)
+    h = recorded or r.handover
     return s.ReservationOut(id=r.id, listing_id=r.listing_id, quantity=r.quantity, unit=r.listing.unit,
                             status=r.status.value, pickup_at=r.pickup_at, created_at=r.created_at,
                             expires_at=r.expires_at, message=r.message, code=r.code if sees_code else None,
                             cancel_reason=r.cancel_reason, handover=handover(h) if h else None,
-                            payments=[payment(p) for p in of_reservation(r.id)], checkout_url=checkout_url)
+                            payments=[payment(p) for p in r.payments], checkout_url=checkout_url)

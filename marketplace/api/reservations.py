@@ -3,10 +3,11 @@ from flask import current_app, request
 
 from ..extensions import limiter
 from ..queries import reservations as reservation_queries
-from ..services import payments as payment_services
+from ..services import checkout
 from ..services import reservations as reservation_services
-from ..web.payments import checkout_urls
-from . import bp, present, schemas
+from ..urls import checkout_urls
+from . import present, schemas
+from .blueprint import bp
 from .auth import current, login_required
 from .io import BadRequest, doc, parse_body, respond
 
@@ -100,6 +101,6 @@ def reservations_no_show(reservation_id):
 def reservations_checkout(reservation_id):
     """The Stripe Checkout URL for a reservation in pending_payment (the same session while it is open)."""
     success, cancel = checkout_urls()
-    url = payment_services.checkout_start(reservation_id=reservation_id, user_id=current().id,
-                                          success_url=success, cancel_url=cancel)
+    url = checkout.checkout_start(reservation_id=reservation_id, user_id=current().id,
+                                  success_url=success, cancel_url=cancel)
     return respond(schemas.CheckoutOut(checkout_url=url))

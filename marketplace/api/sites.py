@@ -2,7 +2,8 @@
 from ..models import Role
 from ..queries import sites as site_queries
 from ..services import sites as site_services
-from . import bp, present, schemas
+from . import present, schemas
+from .blueprint import bp
 from .auth import current, login_required
 from .io import doc, parse_body, respond
 

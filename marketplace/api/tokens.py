@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from ..errors import Unauthenticated
 from ..extensions import limiter
 from ..services import accounts
-from . import bp, present, schemas
+from . import present, schemas
+from .blueprint import bp
 from .auth import current, login_required
 from .io import doc, parse_body, respond
 

@@ -7,7 +7,7 @@ from .city import FactorIsImmutable, StaffAction, YearlyTarget
 from .notifications import Notification
 from .outbox import OutboxMessage, OutboxStatus
 from .payments import Payment, PaymentEvent, PaymentKind, PaymentStatus, StripeEvent
-from .reservations import OPEN, TRANSITIONS, Reservation, ReservationStatus
+from .reservations import LATE_CANCEL_HOURS, OPEN, TRANSITIONS, Reservation, ReservationStatus
 from .searches import SavedSearch
 from .sites import WEEKDAYS, Site
 
@@ -17,6 +17,6 @@ __all__ = [
     "Condition", "Listing", "ListingEvent", "ListingPhoto", "ListingStatus", "MassSource",
     "Handover", "HandoverKind", "LedgerIsAppendOnly", "Notification",
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus", "StripeEvent",
-    "OPEN", "TRANSITIONS", "Reservation", "ReservationStatus",
+    "LATE_CANCEL_HOURS", "OPEN", "TRANSITIONS", "Reservation", "ReservationStatus",
     "SavedSearch", "WEEKDAYS", "Site", "FactorIsImmutable", "StaffAction", "YearlyTarget",
 ]

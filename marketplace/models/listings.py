@@ -110,6 +110,17 @@ class Listing(db.Model):
         """Can still change: not withdrawn, expired or fully collected."""
         return self.status in (ListingStatus.AVAILABLE, ListingStatus.RESERVED)
 
+    def refresh_status(self) -> None:
+        """Derive available / reserved / collected from the counters (terminal states stay)."""
+        if self.status in (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED):
+            return
+        if self.quantity_collected >= self.quantity:
+            self.status = ListingStatus.COLLECTED
+        elif self.quantity_available <= 0:
+            self.status = ListingStatus.RESERVED
+        else:
+            self.status = ListingStatus.AVAILABLE
+
     @property
     def is_public(self) -> bool:
         """Visible to everyone (hidden listings are seen only by their organisation and the city)."""

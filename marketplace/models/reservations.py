@@ -1,6 +1,6 @@
 """Reservations of part or all of a listing, with their allowed status transitions."""
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -24,6 +24,9 @@ class ReservationStatus(enum.StrEnum):
 
 S = ReservationStatus
 OPEN = (S.PENDING_PAYMENT, S.CONFIRMED)
+# A taker who cancels less than this before the pickup time cancels late: a paid lot keeps the
+# listing's late-cancellation share, a deposit is kept. Pages state it from this constant.
+LATE_CANCEL_HOURS = 24
 # The lifecycle, in one place (the API contract's "allowed transitions only").
 TRANSITIONS = {
     S.PENDING_PAYMENT: {S.CONFIRMED, S.CANCELLED, S.EXPIRED},
@@ -66,6 +69,13 @@ class Reservation(db.Model):
 
     listing: so.Mapped[Listing] = so.relationship()
     user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+    # Read-only views for presenters (selectors load them; see queries/reservations.py). The
+    # classes are resolved by the mapper. Handovers: newest first, reversals left out.
+    payments: so.Mapped[list["Payment"]] = so.relationship(  # noqa: F821
+        order_by="Payment.id", viewonly=True)
+    handovers: so.Mapped[list["Handover"]] = so.relationship(  # noqa: F821
+        primaryjoin="and_(Handover.reservation_id == Reservation.id, Handover.kind != 'reversal')",
+        order_by="Handover.id.desc()", viewonly=True)
 
     @property
     def is_open(self) -> bool:
@@ -74,10 +84,23 @@ class Reservation(db.Model):
     def can_become(self, status: ReservationStatus) -> bool:
         return status in TRANSITIONS[self.status]
 
+    @property
+    def cancelled_late(self) -> bool:
+        """The taker cancelled less than LATE_CANCEL_HOURS before the pickup time."""
+        return (self.cancelled_by_id == self.user_id and self.pickup_at is not None
+                and self.closed_at is not None
+                and self.pickup_at - self.closed_at < timedelta(hours=LATE_CANCEL_HOURS))
+
     def can_cancel(self, user) -> bool:
         """The reserver and the listing's organisation may cancel."""
         return getattr(user, "is_authenticated", False) and (
             user.id == self.user_id or user.belongs_to(self.listing.organization_id))
+
+    @property
+    def handover(self):
+        """The ledger row that counts for this reservation once collected (a correction replaces
+        the original), or None."""
+        return self.handovers[0] if self.status == S.COLLECTED and self.handovers else None
 
     def visible_to(self, user) -> bool:
         """The reserver, the listing's organisation and city staff may see it."""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ..catalog_loader import read_catalogue
 from ..extensions import db
 from ..models import CarbonFactor, Category, FactorSet, Handover, StaffAction
-from ..services.impact import co2e
+from ..services.ledger import co2e
 from . import impact
 
 

@@ -100,8 +100,3 @@ def ledger(start: date | None = None, end: date | None = None, **filters) -> lis
     return list(db.session.scalars(sa.select(Handover).where(_period(start, end, **filters))
                                    .order_by(Handover.id)))
 
-
-def handover_of_reservation(reservation_id: int) -> Handover | None:
-    """The latest ledger row for a reservation (a correction replaces the original)."""
-    return db.session.scalar(sa.select(Handover).where(Handover.reservation_id == reservation_id,
-                                                       Handover.kind != "reversal").order_by(Handover.id.desc()))

@@ -15,9 +15,17 @@ def _with_listing(query):
                          so.joinedload(Reservation.user))
 
 
+def _presentable(query):
+    """Everything the reservation presenters show (payments, the handover), loaded up front so
+    that a list costs the same number of queries for 1 reservation as for 100."""
+    return _with_listing(query).options(so.selectinload(Reservation.payments),
+                                        so.selectinload(Reservation.handovers))
+
+
 def reservation_for(user, reservation_id: int) -> Reservation:
     """A reservation the user may see: their own, their organisation's listing's, or any (city)."""
-    reservation = db.session.get(Reservation, reservation_id)
+    reservation = db.session.scalars(_presentable(
+        sa.select(Reservation).where(Reservation.id == reservation_id))).unique().one_or_none()
     if reservation is None or not reservation.visible_to(user):
         raise NotFound()
     return reservation
@@ -25,14 +33,14 @@ def reservation_for(user, reservation_id: int) -> Reservation:
 
 def of_user(user_id: int) -> list[Reservation]:
     """The user's reservations, open ones first, newest first."""
-    return list(db.session.scalars(_with_listing(
+    return list(db.session.scalars(_presentable(
         sa.select(Reservation).where(Reservation.user_id == user_id)
         .order_by(Reservation.status.in_(OPEN).desc(), Reservation.id.desc()))).unique())
 
 
 def of_organization(organization_id: int) -> list[Reservation]:
     """Reservations on the organisation's listings, open ones first."""
-    return list(db.session.scalars(_with_listing(
+    return list(db.session.scalars(_presentable(
         sa.select(Reservation).join(Listing, Listing.id == Reservation.listing_id)
         .where(Listing.organization_id == organization_id)
         .order_by(Reservation.status.in_(OPEN).desc(), Reservation.pickup_at, Reservation.id.desc()))).unique())

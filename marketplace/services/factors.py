@@ -13,10 +13,11 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..auth import acting_user
 from ..catalog_loader import read_catalogue
 from ..database import write_transaction
-from ..errors import Forbidden, NotFound, ValidationFailed
-from ..models import CarbonFactor, Category, FactorSet, StaffAction, User
+from ..errors import NotFound, ValidationFailed
+from ..models import CarbonFactor, Category, FactorSet, Role, StaffAction, User
 from ..models.types import to_milli
 from . import validation as v
 
@@ -34,10 +35,7 @@ class FactorTableInvalid(ValidationFailed):
 
 
 def _city(session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or not user.is_city:
-        raise Forbidden()
-    return user
+    return acting_user(session, user_id, Role.CITY)
 
 
 def parse_table(text: str, known: set[str]) -> tuple[list[dict], list[tuple[int, str]]]:

@@ -1,18 +1,22 @@
-"""Listing use cases: create, edit, withdraw. Every change is logged and sent to the outbox."""
+"""Listing use cases: create, edit, withdraw. Every change is logged and sent to the outbox
+(services/listing_log.py)."""
 from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, outbox
+from .. import clock, payment_gateway
+from ..auth import acting_user
 from ..database import write_transaction
 from ..labels import LISTING_STATUSES, label
 from ..labels import UNITS as UNIT_LABELS
 from ..errors import Forbidden, HazardousMaterial, InvalidTransition, NotFound
-from ..models import (MASS_UNITS, UNITS, Category, Condition, Listing, ListingEvent, ListingStatus,
-                      MassSource, Site, User)
+from ..models import (MASS_UNITS, UNITS, Category, Condition, Listing, ListingStatus, MassSource, Role,
+                      Site, User)
 from . import validation as v
+from .holds import cancel_open_for_listing
+from .listing_log import record_event
 
 MAX_WINDOW_DAYS = 365
 DEFAULT_WINDOW_DAYS = 30
@@ -23,10 +27,8 @@ MAX_DEPOSIT_CENTS = 50_000
 
 
 def _builder(session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or not user.is_builder or user.organization_id is None:
-        raise Forbidden(_l("Only builders can list material."))
-    return user
+    denied = Forbidden(_l("Only builders can list material."))
+    return acting_user(session, user_id, Role.BUILDER, denied=denied)
 
 
 def _owned_listing(session, user: User, listing_id: int) -> Listing:
@@ -88,11 +90,8 @@ def _validated(session, user: User, data: dict, current: Listing | None) -> dict
 
 def _money_terms(errors, values, user: User) -> None:
     """A no-show deposit needs online payments, the organisation's payouts, and a free lot."""
-    from .. import payments
-
     if values["deposit_cents"]:
-        org = user.organization
-        if not payments.online() or not (org.stripe_account_id and org.charges_enabled):
+        if not payment_gateway.takes_online_payments(user.organization):
             errors["deposit_cents"] = _l("Deposits need online payments: set up payouts for your organisation first.")
         elif values["price_cents"]:
             errors["deposit_cents"] = _l("A deposit is for free lots; a priced lot is paid in advance.")
@@ -169,7 +168,7 @@ def listing_update(*, user_id: int, listing_id: int, **data) -> Listing:
         changed = {k: str(val) for k, val in values.items() if getattr(listing, k) != val}
         for key, value in values.items():
             setattr(listing, key, value)
-        refresh_status(listing)
+        listing.refresh_status()
         if changed:
             record_event(session, listing, user, "listing.updated", {"changed": sorted(changed)})
     return listing
@@ -177,8 +176,6 @@ def listing_update(*, user_id: int, listing_id: int, **data) -> Listing:
 
 def listing_withdraw(*, user_id: int, listing_id: int, reason: str = "") -> Listing:
     """Take an open listing down; open reservations are cancelled and their holders notified."""
-    from . import reservations  # the reservation rules own cancelling
-
     with write_transaction() as session:
         user = _builder(session, user_id)
         listing = _owned_listing(session, user, listing_id)
@@ -187,28 +184,10 @@ def listing_withdraw(*, user_id: int, listing_id: int, reason: str = "") -> List
         if not listing.is_open:
             raise InvalidTransition(_l("A listing in state “%(status)s” cannot be withdrawn.",
                                        status=label(LISTING_STATUSES, listing.status)))
-        reservations.cancel_open_for_listing(session, listing, by=user, reason=reason or "listing withdrawn")
+        cancel_open_for_listing(session, listing, by=user, reason=reason or "listing withdrawn")
         listing.status = ListingStatus.WITHDRAWN
         record_event(session, listing, user, "listing.withdrawn", {"reason": reason[:500]})
     return listing
-
-
-def refresh_status(listing: Listing) -> None:
-    """Derive available / reserved / collected from the counters (terminal states stay)."""
-    if listing.status in (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED):
-        return
-    if listing.quantity_collected >= listing.quantity:
-        listing.status = ListingStatus.COLLECTED
-    elif listing.quantity_available <= 0:
-        listing.status = ListingStatus.RESERVED
-    else:
-        listing.status = ListingStatus.AVAILABLE
-
-
-def record_event(session, listing: Listing, actor: User | None, kind: str, data: dict) -> None:
-    """Append to the listing's event log and tell the outbox (search index, alerts)."""
-    session.add(ListingEvent(listing_id=listing.id, actor_id=actor.id if actor else None, kind=kind, data=data))
-    outbox.enqueue(session, "listing.changed", {"listing_id": listing.id, "kind": kind})
 
 
 def _plain(value: Decimal) -> str:

@@ -8,21 +8,20 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import clock, notifications, outbox
+from ..auth import acting_user
 from ..database import write_transaction
-from ..errors import Forbidden, InvalidTransition, NotFound
+from ..errors import InvalidTransition, NotFound
 from ..models import Listing, Organization, Role, StaffAction, User, YearlyTarget
 from . import validation as v
-from .listings import record_event
+from .holds import cancel_open_for_listing
+from .listing_log import record_event
 
 MIN_YEAR, MAX_YEAR = 2020, 2100
 MAX_TONNES = 10_000_000
 
 
 def _city(session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or not user.is_city:
-        raise Forbidden()
-    return user
+    return acting_user(session, user_id, Role.CITY)
 
 
 def organization_verify(*, user_id: int, organization_id: int, verified: bool = True) -> Organization:
@@ -42,8 +41,6 @@ def organization_verify(*, user_id: int, organization_id: int, verified: bool = 
 
 def listing_hide(*, user_id: int, listing_id: int, reason: str) -> Listing:
     """Hide a listing from everyone but its organisation and the city, saying why."""
-    from . import reservations  # the reservation rules own cancelling
-
     errors = v.Errors()
     reason = v.text(errors, "reason", reason, min_len=3, max_len=500)
     errors.raise_if_any()
@@ -55,7 +52,7 @@ def listing_hide(*, user_id: int, listing_id: int, reason: str) -> Listing:
         if listing.hidden_reason:
             raise InvalidTransition(_l("This listing is hidden already."))
         listing.hidden_reason = reason
-        cancelled = reservations.cancel_open_for_listing(
+        cancelled = cancel_open_for_listing(
             session, listing, by=user, reason=str(_l("The city hid the listing: %(reason)s", reason=reason)))
         record_event(session, listing, user, "listing.hidden", {"reason": reason, "cancelled": cancelled})
         outbox.enqueue(session, "listing.hidden", {"listing_id": listing.id, "reason": reason})

@@ -12,7 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ..database import write_transaction
 from ..errors import NotFound, ValidationFailed
 from ..models import Listing, ListingPhoto, User
-from .listings import record_event
+from .listing_log import record_event
 
 MAX_PHOTOS = 8
 MAX_BYTES = 10 * 1024 * 1024          # per photo

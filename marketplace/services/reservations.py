@@ -1,12 +1,13 @@
-"""Reservation use cases: reserve part of a lot, cancel, hand over, no-show, expire.
+"""Reservation use cases: reserve part of a lot, cancel, hand over, no-show. Each opens and
+commits its own transaction; the steps inside are services/holds.py (expiry is a chore,
+services/chores.py).
 
 Never over-reserved: the listing's counters change only through conditional UPDATEs inside one
 write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL the UPDATE re-checks its WHERE
 clause on the row it waited for), and a CHECK constraint backs them up.
 """
 import secrets
-from datetime import datetime
-from decimal import Decimal
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,22 +17,15 @@ from .. import clock, outbox
 from ..database import write_transaction
 from ..errors import Forbidden, InsufficientQuantity, InvalidTransition, LimitReached, ListingNotAvailable, NotFound
 from ..labels import RESERVATION_STATUSES, UNITS, label
+from ..extensions import db
 from ..models import OPEN, Listing, ListingStatus, Reservation, ReservationStatus, Site, User
-from ..models.types import to_milli
-from . import impact, pickups
+from . import checkout, ledger, pickups
 from . import validation as v
-from .listings import record_event, refresh_status
+from .holds import available_sql, close, milli
+from .listing_log import record_event
 
 S = ReservationStatus
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud at a site gate
-
-
-def _available_sql():
-    return Listing.quantity - Listing.quantity_reserved - Listing.quantity_collected
-
-
-def _milli(value: Decimal):
-    return sa.bindparam(None, to_milli(value), type_=sa.BigInteger)
 
 
 def _left_message(listing: Listing) -> str:
@@ -43,17 +37,14 @@ def reservation_book(*, user_id: int, listing_id: int, quantity, pickup_at: date
                      message: str = "", success_url: str = "", cancel_url: str = ""):
     """Reserve, and when the lot is paid online (or carries a deposit) start Stripe Checkout.
     Returns (reservation, checkout URL or None)."""
-    from . import payments as payment_services
-    from ..extensions import db
-
     listing = db.session.get(Listing, listing_id)
-    kind = payment_services.payment_kind(listing) if listing is not None else None
+    kind = checkout.payment_kind(listing) if listing is not None else None
     reservation = reservation_create(user_id=user_id, listing_id=listing_id, quantity=quantity, pickup_at=pickup_at,
                                      message=message, payment_kind=kind)
     if kind is None:
         return reservation, None
-    url = payment_services.checkout_start(reservation_id=reservation.id, user_id=user_id,
-                                          success_url=success_url, cancel_url=cancel_url)
+    url = checkout.checkout_start(reservation_id=reservation.id, user_id=user_id,
+                                  success_url=success_url, cancel_url=cancel_url)
     return reservation, url
 
 
@@ -86,8 +77,8 @@ def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: da
         taken = session.execute(
             sa.update(Listing)
             .where(Listing.id == listing.id, Listing.status == ListingStatus.AVAILABLE,
-                   _available_sql() >= _milli(quantity))
-            .values(quantity_reserved=Listing.quantity_reserved + _milli(quantity), updated_at=clock.now())
+                   available_sql() >= milli(quantity))
+            .values(quantity_reserved=Listing.quantity_reserved + milli(quantity), updated_at=clock.now())
             .execution_options(synchronize_session=False))
         session.refresh(listing)
         if taken.rowcount != 1:
@@ -95,11 +86,9 @@ def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: da
                 raise ListingNotAvailable()
             raise InsufficientQuantity(_left_message(listing), fields={"quantity": _left_message(listing)},
                                        available=float(listing.quantity_available))
-        refresh_status(listing)
+        listing.refresh_status()
         if payment_kind:
-            from .payments import checkout_hold_end
-
-            status, expires_at = S.PENDING_PAYMENT, checkout_hold_end()
+            status, expires_at = S.PENDING_PAYMENT, checkout.checkout_hold_end()
         else:
             status, expires_at = S.CONFIRMED, pickups.expiry_for(listing, pickup_at)
         reservation = Reservation(listing_id=listing.id, user_id=user.id, quantity=quantity, status=status,
@@ -126,8 +115,6 @@ def _check_open_limit(session, user: User) -> None:
 
 def _check_deposit_window(pickup_at: datetime | None) -> None:
     """A deposit is a card hold, which lasts about 7 days: the pickup must be sooner."""
-    from datetime import timedelta
-
     days = current_app.config["DEPOSIT_MAX_DAYS"]
     if pickup_at is None or pickup_at > clock.now() + timedelta(days=days):
         v.Errors(pickup_at=_l("This lot has a no-show deposit: choose a pickup time within %(n)d days.", n=days)
@@ -148,33 +135,6 @@ def _load(session, reservation_id: int, user: User | None) -> Reservation:
     return reservation
 
 
-def _release(session, reservation: Reservation) -> Listing:
-    """Return an open reservation's quantity to its listing (the counter can never go negative)."""
-    session.execute(
-        sa.update(Listing).where(Listing.id == reservation.listing_id,
-                                 Listing.quantity_reserved >= _milli(reservation.quantity))
-        .values(quantity_reserved=Listing.quantity_reserved - _milli(reservation.quantity), updated_at=clock.now())
-        .execution_options(synchronize_session=False))
-    listing = session.get(Listing, reservation.listing_id)
-    session.refresh(listing)
-    refresh_status(listing)
-    return listing
-
-
-def _close(session, reservation: Reservation, status: ReservationStatus, actor: User | None, kind: str,
-           data: dict | None = None, payload: dict | None = None) -> Listing:
-    if not reservation.can_become(status):
-        raise InvalidTransition(_l("A reservation in state “%(status)s” cannot become “%(new)s”.",
-                                   status=label(RESERVATION_STATUSES, reservation.status),
-                                   new=label(RESERVATION_STATUSES, status)))
-    listing = _release(session, reservation)
-    reservation.status = status
-    reservation.closed_at = clock.now()
-    record_event(session, listing, actor, kind, {"reservation_id": reservation.id, **(data or {})})
-    outbox.enqueue(session, kind, {"reservation_id": reservation.id, **(payload or {})})
-    return listing
-
-
 def reservation_cancel(*, user_id: int, reservation_id: int, reason: str = "") -> Reservation:
     """The reserver or the listing's organisation cancels; the quantity returns to the listing."""
     errors = v.Errors()
@@ -187,7 +147,7 @@ def reservation_cancel(*, user_id: int, reservation_id: int, reason: str = "") -
             raise NotFound()
         reservation.cancel_reason = reason or str(_l("No reason given"))
         reservation.cancelled_by_id = user.id
-        _close(session, reservation, S.CANCELLED, user, "reservation.cancelled", {"reason": reservation.cancel_reason})
+        close(session, reservation, S.CANCELLED, user, "reservation.cancelled", {"reason": reservation.cancel_reason})
     return reservation
 
 
@@ -203,7 +163,7 @@ def reservation_no_show(*, user_id: int, reservation_id: int, capture_cents: int
             raise InvalidTransition(_l("A no-show can be marked only after the pickup time."))
         if capture_cents is not None and (not isinstance(capture_cents, int) or capture_cents < 0):
             v.Errors(capture_cents=_l("Enter the amount in cents, 0 or more.")).raise_if_any()
-        _close(session, reservation, S.NO_SHOW, user, "reservation.no_show",
+        close(session, reservation, S.NO_SHOW, user, "reservation.no_show",
                payload={"capture_cents": capture_cents} if capture_cents is not None else None)
     return reservation
 
@@ -231,93 +191,18 @@ def reservation_collect(*, user_id: int, reservation_id: int, quantity=None, wei
                      ).raise_if_any()
         session.execute(
             sa.update(Listing).where(Listing.id == reservation.listing_id,
-                                     Listing.quantity_reserved >= _milli(reservation.quantity))
-            .values(quantity_reserved=Listing.quantity_reserved - _milli(reservation.quantity),
-                    quantity_collected=Listing.quantity_collected + _milli(actual), updated_at=clock.now())
+                                     Listing.quantity_reserved >= milli(reservation.quantity))
+            .values(quantity_reserved=Listing.quantity_reserved - milli(reservation.quantity),
+                    quantity_collected=Listing.quantity_collected + milli(actual), updated_at=clock.now())
             .execution_options(synchronize_session=False))
         listing = session.get(Listing, reservation.listing_id)
         session.refresh(listing)
-        refresh_status(listing)
+        listing.refresh_status()
         reservation.status = S.COLLECTED
         reservation.closed_at = clock.now()
-        handover = impact.record_handover(session, listing=listing, reservation=reservation, quantity=actual,
+        handover = ledger.record_handover(session, listing=listing, reservation=reservation, quantity=actual,
                                           weighed_kg=weighed, recorded_by=user)
         record_event(session, listing, user, "reservation.collected",
                      {"reservation_id": reservation.id, "quantity": str(actual), "mass_kg": str(handover.mass_kg)})
         outbox.enqueue(session, "reservation.collected", {"reservation_id": reservation.id})
     return reservation, handover
-
-
-def reservation_confirm_payment(session, reservation: Reservation) -> bool:
-    """pending_payment → confirmed (payments); False when the reservation moved on already."""
-    if reservation.status != S.PENDING_PAYMENT:
-        return False
-    reservation.status = S.CONFIRMED
-    reservation.expires_at = pickups.expiry_for(reservation.listing, reservation.pickup_at)
-    record_event(session, reservation.listing, None, "reservation.paid", {"reservation_id": reservation.id})
-    outbox.enqueue(session, "reservation.created", {"reservation_id": reservation.id})
-    return True
-
-
-def release_for_payment(session, reservation: Reservation, status: ReservationStatus, reason: str) -> bool:
-    """A failed or expired payment releases the hold (payments); False if nothing to do."""
-    if reservation.status != S.PENDING_PAYMENT:
-        return False
-    reservation.cancel_reason = reason
-    _close(session, reservation, status, None, f"reservation.{status.value}", {"reason": reason})
-    return True
-
-
-def cancel_open_for_listing(session, listing: Listing, *, by: User, reason: str) -> int:
-    """Cancel every open reservation of a listing (it is being withdrawn or hidden)."""
-    open_ = session.scalars(sa.select(Reservation).where(Reservation.listing_id == listing.id,
-                                                          Reservation.status.in_(OPEN)))
-    count = 0
-    for reservation in open_:
-        reservation.cancel_reason = reason
-        reservation.cancelled_by_id = by.id if by else None
-        _close(session, reservation, S.CANCELLED, by, "reservation.cancelled", {"reason": reason})
-        count += 1
-    return count
-
-
-def expire_overdue() -> int:
-    """Scheduled: open reservations past their expiry return their quantity."""
-    now = clock.now()
-    with write_transaction() as session:
-        overdue = list(session.scalars(sa.select(Reservation).where(Reservation.status.in_(OPEN),
-                                                                    Reservation.expires_at < now)))
-        for reservation in overdue:
-            _close(session, reservation, S.EXPIRED, None, "reservation.expired")
-    return len(overdue)
-
-
-def expire_listings() -> int:
-    """Scheduled: listings past their availability window become expired."""
-    with write_transaction() as session:
-        stale = list(session.scalars(sa.select(Listing).where(
-            Listing.status.in_((ListingStatus.AVAILABLE, ListingStatus.RESERVED)),
-            Listing.available_until < clock.today())))
-        for listing in stale:
-            listing.status = ListingStatus.EXPIRED
-            record_event(session, listing, None, "listing.expired", {})
-    return len(stale)
-
-
-def send_reminders() -> int:
-    """Scheduled: remind reservers the day before their pickup (once)."""
-    from datetime import timedelta
-
-    from ..clock import HELSINKI
-
-    tomorrow = clock.today() + timedelta(days=1)
-    start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=HELSINKI)
-    end = start + timedelta(days=1)
-    with write_transaction() as session:
-        due = list(session.scalars(sa.select(Reservation).where(
-            Reservation.status == S.CONFIRMED, Reservation.reminder_sent_at.is_(None),
-            Reservation.pickup_at >= start, Reservation.pickup_at < end)))
-        for reservation in due:
-            reservation.reminder_sent_at = clock.now()
-            outbox.enqueue(session, "reservation.reminder", {"reservation_id": reservation.id})
-    return len(due)

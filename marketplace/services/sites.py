@@ -3,9 +3,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from ..auth import acting_user
 from ..database import write_transaction
 from ..errors import Forbidden, NotFound
-from ..models import WEEKDAYS, Site, User
+from ..models import WEEKDAYS, Role, Site, User
 from . import validation as v
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -58,10 +59,8 @@ def _site_values(data: dict) -> dict:
 
 
 def _builder(session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None or not user.is_builder or user.organization_id is None:
-        raise Forbidden(_l("Only builders can manage sites."))
-    return user
+    denied = Forbidden(_l("Only builders can manage sites."))
+    return acting_user(session, user_id, Role.BUILDER, denied=denied)
 
 
 def site_create(*, user_id: int, **data) -> Site:

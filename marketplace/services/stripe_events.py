@@ -10,8 +10,8 @@ from ..extensions import db
 from ..models import Organization, Payment, PaymentKind, Reservation, StripeEvent
 from ..models import PaymentStatus as P
 from ..models import ReservationStatus as RS
-from .payments import advance
-from .reservations import release_for_payment, reservation_confirm_payment
+from .holds import confirm_payment, release_for_payment
+from .payment_log import advance
 
 
 def apply(event: dict) -> str:
@@ -49,7 +49,7 @@ def _paid_or_held(session, payment: Payment, event_id: str) -> None:
         return
     reservation = session.get(Reservation, payment.reservation_id)
     if reservation.status == RS.PENDING_PAYMENT:
-        reservation_confirm_payment(session, reservation)
+        confirm_payment(session, reservation)
     else:
         # The hold lapsed before the payment arrived: give the money back.
         outbox.enqueue(session, "payment.settle", {"payment_id": payment.id, "reason": "late payment"})

@@ -5,14 +5,14 @@ from flask_babel import ngettext
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from .. import payments
+from .. import payment_gateway
 from ..auth import role_required
 from ..errors import ValidationFailed
 from ..models import Role
 from ..queries import listings as listing_queries
 from ..queries import sites as site_queries
 from ..services import listings as listing_services
-from ..services import payments as payment_services
+from ..services import checkout
 from ..services import photos as photo_services
 from . import USER_ERRORS, show_errors
 from .forms import ButtonForm
@@ -33,7 +33,7 @@ def detail(listing_id):
 
         reserve_form = reserve_form_for(listing)
     return render_template("listings/detail.html", listing=listing, button=ButtonForm(), can_manage=can_manage,
-                           reserve_form=reserve_form, payment_kind=payment_services.payment_kind(listing))
+                           reserve_form=reserve_form, payment_kind=checkout.payment_kind(listing))
 
 
 @bp.get("/<int:listing_id>/events")
@@ -63,8 +63,7 @@ def _form(**kwargs) -> ListingForm:
 
 
 def _payouts_ready() -> bool:
-    org = current_user.organization
-    return payments.online() and bool(org.stripe_account_id and org.charges_enabled)
+    return payment_gateway.takes_online_payments(current_user.organization)
 
 
 def _add_photos(listing_id: int, files, alt: str = "") -> int:

@@ -5,14 +5,15 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import payments
+from .. import payment_gateway
 from ..auth import role_required
 from ..errorhandlers import error_body
 from ..extensions import csrf, db
 from ..models import Payment, Role
-from ..payments.gateway import SignatureInvalid
-from ..services import payments as payment_services
-from ..services import stripe_events
+from ..payment_gateway.gateway import SignatureInvalid
+from ..services import checkout, stripe_events
+from ..services.payouts import payouts_link, payouts_refresh
+from ..urls import checkout_urls
 from . import USER_ERRORS
 from .forms import ButtonForm
 
@@ -24,7 +25,7 @@ bp = Blueprint("payments", __name__)
 def stripe_webhook():
     """Stripe's events: the signature is checked over the raw body before anything else. The only
     route without a CSRF token, because Stripe's signature authenticates it."""
-    gateway = payments.gateway()
+    gateway = payment_gateway.gateway()
     if not gateway.online:
         abort(404)
     payload = request.get_data(cache=False)
@@ -33,12 +34,6 @@ def stripe_webhook():
     except SignatureInvalid:
         return jsonify(error_body("invalid_signature", _("The Stripe signature does not verify."))), 400
     return jsonify({"received": True, "result": stripe_events.apply(event)}), 200
-
-
-def checkout_urls() -> tuple[str, str]:
-    """Where Stripe Checkout sends the taker back (Stripe fills in the session id)."""
-    success = url_for("payments.checkout_return", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
-    return success, url_for("reservations.mine", _external=True)
 
 
 @bp.get("/payments/return")
@@ -60,8 +55,8 @@ def pay(reservation_id):
         return redirect(url_for("reservations.detail", reservation_id=reservation_id))
     success, cancel = checkout_urls()
     try:
-        url = payment_services.checkout_start(reservation_id=reservation_id, user_id=current_user.id,
-                                              success_url=success, cancel_url=cancel)
+        url = checkout.checkout_start(reservation_id=reservation_id, user_id=current_user.id,
+                                      success_url=success, cancel_url=cancel)
     except USER_ERRORS as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("reservations.detail", reservation_id=reservation_id))
@@ -73,19 +68,19 @@ def pay(reservation_id):
 def payouts():
     """Whether the organisation receives payments online, and the way to set it up."""
     return render_template("payments/payouts.html", organization=current_user.organization,
-                           online=payments.online(), button=ButtonForm())
+                           online=payment_gateway.online(), button=ButtonForm())
 
 
 @bp.post("/account/payouts/start")
 @role_required(Role.BUILDER)
 def payouts_start():
     """Go to Stripe's hosted onboarding for the organisation's Connect account."""
-    if not payments.online() or not ButtonForm().validate_on_submit():
+    if not payment_gateway.online() or not ButtonForm().validate_on_submit():
         return redirect(url_for("payments.payouts"))
     try:
-        link = payment_services.payouts_link(user_id=current_user.id,
-                                             refresh_url=url_for("payments.payouts", _external=True),
-                                             return_url=url_for("payments.payouts_return", _external=True))
+        link = payouts_link(user_id=current_user.id,
+                            refresh_url=url_for("payments.payouts", _external=True),
+                            return_url=url_for("payments.payouts_return", _external=True))
     except USER_ERRORS as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("payments.payouts"))
@@ -97,7 +92,7 @@ def payouts_start():
 def payouts_return():
     """Back from onboarding: ask Stripe for the account's state."""
     try:
-        org = payment_services.payouts_refresh(user_id=current_user.id)
+        org = payouts_refresh(user_id=current_user.id)
         flash(_("Payouts are set up: your priced lots are now paid online.") if org.charges_enabled
               else _("Stripe still needs some details before payouts can start."), "info")
     except USER_ERRORS as exc:

@@ -12,17 +12,17 @@ from ..auth import role_required
 from ..extensions import limiter
 from ..models import Role
 from ..queries import listings as listing_queries
-from ..queries import payments as payment_queries
+from ..queries import payment_records
 from ..queries import reservations as reservation_queries
 from ..queries import sites as site_queries
 from ..security import safe_next
-from ..services import payments as payment_services
+from ..services import checkout
 from ..services import pickups
 from ..services import reservations as reservation_services
+from ..urls import checkout_urls
 from . import USER_ERRORS, show_errors
 from .forms import ButtonForm
 from .forms.reservations import CancelForm, CollectForm, NoShowForm, ReserveForm
-from .payments import checkout_urls
 
 bp = Blueprint("reservations", __name__)
 
@@ -31,7 +31,7 @@ def reserve_form_for(listing) -> ReserveForm:
     """The reserve form with the listing's free pickup times as choices (sooner ones when a
     deposit's card hold must still be valid at pickup)."""
     form = ReserveForm()
-    limit = current_app.config["DEPOSIT_MAX_DAYS"] if payment_services.payment_kind(listing) == "deposit" else None
+    limit = current_app.config["DEPOSIT_MAX_DAYS"] if checkout.payment_kind(listing) == "deposit" else None
     form.pickup_at.choices = [(s.start.isoformat(), s.local) for s in pickups.free_slots(listing, limit_days=limit)]
     return form
 
@@ -65,7 +65,7 @@ def reserve(listing_id):
             return redirect(url_for("reservations.detail", reservation_id=reservation.id))
     listing = listing_queries.listing_for(current_user, listing_id)
     return render_template("listings/detail.html", listing=listing, button=ButtonForm(), reserve_form=form,
-                           can_manage=False, payment_kind=payment_services.payment_kind(listing)), 422
+                           can_manage=False, payment_kind=checkout.payment_kind(listing)), 422
 
 
 @bp.get("/reservations")
@@ -110,7 +110,7 @@ def detail(reservation_id):
     seller = current_user.belongs_to(reservation.listing.organization_id)
     return render_template("reservations/detail.html", r=reservation, qr=qr, seller=seller,
                            cancel_form=CancelForm(), collect_form=CollectForm(), button=ButtonForm(),
-                           no_show_form=NoShowForm(), payments=payment_queries.of_reservation(reservation.id))
+                           no_show_form=NoShowForm(), payments=payment_records.of_reservation(reservation.id))
 
 
 @bp.post("/reservations/<int:reservation_id>/cancel")

@@ -1,5 +1,6 @@
 """What makes a listing findable has one home with two expressions (models/listings.py): the
 Python predicate and the SQL clause must agree on every listing."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -23,13 +24,18 @@ def listing_states(draw):
     collected = min(draw(MILLI), quantity - reserved)
     return {
         "status": draw(st.sampled_from(list(ListingStatus))),
-        "quantity": quantity, "quantity_reserved": reserved, "quantity_collected": collected,
+        "quantity": quantity,
+        "quantity_reserved": reserved,
+        "quantity_collected": collected,
         "hidden_reason": draw(st.sampled_from(["", "Asbestos suspected"])),
-        "available_until": clock.today() + timedelta(days=draw(st.integers(min_value=-3, max_value=3))),
+        "available_until": clock.today()
+        + timedelta(days=draw(st.integers(min_value=-3, max_value=3))),
     }
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(state=listing_states())
 def test_the_sql_clause_and_the_python_predicate_agree(app, state):
     listing_id = _listing_id()
@@ -38,8 +44,14 @@ def test_the_sql_clause_and_the_python_predicate_agree(app, state):
     listing = db.session.get(Listing, listing_id)
     db.session.refresh(listing)
     today = clock.today()
-    in_sql = db.session.scalar(sa.select(sa.func.count()).select_from(Listing).where(
-        Listing.id == listing_id, Listing.findable_clause(today))) == 1
+    in_sql = (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Listing)
+            .where(Listing.id == listing_id, Listing.findable_clause(today))
+        )
+        == 1
+    )
     assert in_sql == listing.is_findable(today), state
 
 

@@ -1,5 +1,6 @@
 """The table of side effects (marketplace/handlers.py) against the code: every topic the code
 enqueues has a handler, and every handler's topic is enqueued somewhere."""
+
 import ast
 from pathlib import Path
 
@@ -11,8 +12,11 @@ PACKAGE = ROOT / "marketplace"
 # enqueue() calls whose topic is not a string literal: (file, enclosing function) -> the topics
 # that call can send. A new non-literal enqueue fails the test until it is listed here.
 DYNAMIC = {
-    ("marketplace/services/reservations.py", "_close"):
-        {"reservation.cancelled", "reservation.expired", "reservation.no_show"},
+    ("marketplace/services/holds.py", "close"): {
+        "reservation.cancelled",
+        "reservation.expired",
+        "reservation.no_show",
+    },
 }
 
 
@@ -38,9 +42,14 @@ def enqueued_topics() -> tuple[dict[str, list[str]], list[str]]:
 
 def _enqueue_calls(tree):
     """(enclosing function name, call) for each call of `enqueue` or `<x>.enqueue`."""
+
     def walk(node, function):
         for child in ast.iter_child_nodes(node):
-            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            inner = (
+                child.name
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+                else function
+            )
             if isinstance(child, ast.Call):
                 func = child.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
@@ -63,7 +72,9 @@ def test_every_enqueue_names_its_topic_literally_or_is_listed():
 def test_every_enqueued_topic_has_a_handler():
     literal, _unlisted = enqueued_topics()
     missing = {topic: where for topic, where in literal.items() if topic not in handlers.HANDLERS}
-    assert not missing, f"topics enqueued but handled by nobody (add them to handlers.py): {missing}"
+    assert not missing, (
+        f"topics enqueued but handled by nobody (add them to handlers.py): {missing}"
+    )
 
 
 def test_every_handled_topic_is_enqueued_somewhere():

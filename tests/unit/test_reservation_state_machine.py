@@ -13,6 +13,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Handover, Listing, Reservation
 from marketplace.services import listings as listing_services
+from marketplace.services import chores
 from marketplace.services import reservations as svc
 
 from .. import factories
@@ -71,7 +72,7 @@ def test_reservation_state_machine(app):
         @rule(hours=st.integers(1, 100))
         def time_passes(self, hours):
             clock.advance(hours=hours)
-            svc.expire_overdue()
+            chores.expire_overdue()
 
         @precondition(lambda self: not self.withdrawn)
         @rule(quantity=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("80"), places=3))

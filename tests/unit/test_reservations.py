@@ -11,6 +11,7 @@ from marketplace.extensions import db
 from marketplace.models import Handover, Listing, ListingEvent, Reservation, TRANSITIONS
 from marketplace.services import listings as listing_services
 from marketplace.services import pickups
+from marketplace.services import chores
 from marketplace.services import reservations as svc
 
 from ..conftest import NOON
@@ -199,7 +200,7 @@ def test_closed_reservations_allow_no_transition(lot, closed, action):
         svc.reservation_no_show(user_id=seller.id, reservation_id=reservation.id)
     else:
         clock.set(reservation.expires_at + timedelta(minutes=1))
-        assert svc.expire_overdue() == 1
+        assert chores.expire_overdue() == 1
     assert TRANSITIONS[db.session.get(Reservation, reservation.id).status] == set()
     with pytest.raises(InvalidTransition):
         if action == "cancel":
@@ -215,9 +216,9 @@ def test_expiry_returns_the_quantity_after_pickup_time_plus_grace(app, lot):
     reservation = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="7", pickup_at=slot())
     grace = timedelta(minutes=app.config["PICKUP_GRACE_MINUTES"])
     clock.set(slot() + grace - timedelta(minutes=1))
-    assert svc.expire_overdue() == 0
+    assert chores.expire_overdue() == 0
     clock.set(slot() + grace + timedelta(minutes=1))
-    assert svc.expire_overdue() == 1
+    assert chores.expire_overdue() == 1
     assert db.session.get(Reservation, reservation.id).status == "expired"
     assert fresh(listing).quantity_available == 40
 
@@ -225,17 +226,17 @@ def test_expiry_returns_the_quantity_after_pickup_time_plus_grace(app, lot):
 def test_listings_past_their_window_expire(lot):
     seller, listing, taker = lot
     clock.set(NOON + timedelta(days=31))
-    assert svc.expire_listings() == 1
+    assert chores.expire_listings() == 1
     assert fresh(listing).status == "expired"
 
 
 def test_a_reminder_is_queued_once_the_day_before_pickup(lot):
     seller, listing, taker = lot
     reservation = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="1", pickup_at=slot(days=2))
-    assert svc.send_reminders() == 0                    # pickup is the day after tomorrow
+    assert chores.send_reminders() == 0                    # pickup is the day after tomorrow
     clock.set(NOON + timedelta(days=1))
-    assert svc.send_reminders() == 1
-    assert svc.send_reminders() == 0                    # once only
+    assert chores.send_reminders() == 1
+    assert chores.send_reminders() == 0                    # once only
     assert db.session.get(Reservation, reservation.id).reminder_sent_at is not None
 
 

@@ -34,4 +34,11 @@ def online() -> bool:
     return gateway().online
 
 
-__all__ = ["CheckoutSession", "Gateway", "GatewayError", "GatewayUnavailable", "gateway", "online"]
+def takes_online_payments(organization) -> bool:
+    """The one rule for "does this organisation take online payments?": money moves online and
+    the organisation finished Stripe's onboarding so that its account can take charges."""
+    return online() and bool(organization.stripe_account_id and organization.charges_enabled)
+
+
+__all__ = ["CheckoutSession", "Gateway", "GatewayError", "GatewayUnavailable", "gateway", "online",
+           "takes_online_payments"]
