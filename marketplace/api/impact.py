@@ -13,7 +13,7 @@ from ..errors import Forbidden, Unauthenticated
 from ..models import Role
 from ..queries import exports as export_queries
 from ..queries import impact as impact_queries
-from . import present, schemas
+from . import parameters, present, schemas
 from .blueprint import bp
 from .auth import current, login_required
 from .io import BadRequest, doc, respond
@@ -23,8 +23,6 @@ LEDGER_COLUMNS = ("id", "kind", "corrects_id", "created_at", "listing_id", "rese
                   "factor_set", "factor_kg_co2e_per_kg", "factor_source", "co2e_avoided_kg")
 WASTE_COLUMNS = ("period_from", "period_to", "organization_id", "site_id", "ewc_code", "ewc_title", "hazardous",
                  "categories", "handovers", "mass_kg", "mass_t")
-PERIOD = {"from": "YYYY-MM-DD (inclusive, Helsinki time)", "to": "YYYY-MM-DD (inclusive)"}
-SCOPE = {**PERIOD, "organization_id": "only this builder organisation", "site_id": "only this site"}
 OPEN_DATA_COLUMNS = {
     "month": "Calendar month of the ledger entries, YYYY-MM, Helsinki time",
     "category": "Material category id of the exchange's catalogue (stable slug)",
@@ -66,7 +64,7 @@ def _scope() -> dict:
 
 @bp.get("/impact")
 @doc("Diverted mass and CO2e avoided", response=schemas.ImpactOut, errors=(400, 401, 403),
-     query={**PERIOD, "group_by": "category, ewc_code, site (city staff), organization (city staff), month"})
+     query=parameters.IMPACT)
 def impact():
     """Totals are public; grouping by site or organisation needs the city role."""
     start, end = _period()
@@ -103,7 +101,8 @@ def _csv(header, rows, filename: str) -> Response:
 
 @bp.get("/impact/handovers.csv")
 @login_required(Role.CITY)
-@doc("The handover ledger as CSV (city staff)", errors=(400, 401, 403), query=PERIOD)
+@doc("The handover ledger as CSV (city staff)", errors=(400, 401, 403), query=parameters.PERIOD,
+     media="text/csv")
 def handovers_csv():
     """Every ledger row, corrections included, with the factor used for each."""
     start, end = _period()
@@ -117,7 +116,8 @@ def handovers_csv():
 
 @bp.get("/impact/handovers.json")
 @login_required(Role.CITY)
-@doc("The handover ledger as JSON (city staff)", response=schemas.LedgerOut, errors=(400, 401, 403), query=SCOPE)
+@doc("The handover ledger as JSON (city staff)", response=schemas.LedgerOut, errors=(400, 401, 403),
+     query=parameters.SCOPE)
 def handovers_json():
     """The same rows and names as handovers.csv; numbers are JSON numbers, absent values null."""
     start, end = _period()
@@ -136,7 +136,7 @@ def _waste_report():
 @bp.get("/impact/waste-report")
 @login_required(Role.CITY)
 @doc("Net mass per waste class (EWC code), for the Building Act 751/2023 report (city staff)",
-     response=schemas.WasteReportOut, errors=(400, 401, 403), query=SCOPE)
+     response=schemas.WasteReportOut, errors=(400, 401, 403), query=parameters.SCOPE)
 def waste_report():
     """By weight per List of Waste code, in kg and t, for a period, organisation or site."""
     start, end, scope, classes = _waste_report()
@@ -150,7 +150,8 @@ def waste_report():
 
 @bp.get("/impact/waste-report.csv")
 @login_required(Role.CITY)
-@doc("The waste-class summary as CSV (city staff)", errors=(400, 401, 403), query=SCOPE)
+@doc("The waste-class summary as CSV (city staff)", errors=(400, 401, 403), query=parameters.SCOPE,
+     media="text/csv")
 def waste_report_csv():
     """One row per EWC code; the period and filters are repeated on every row so a row stands alone."""
     start, end, scope, classes = _waste_report()
@@ -175,7 +176,7 @@ def _open_data_body(start, end) -> schemas.OpenDataOut:
 
 @bp.get("/open-data/impact")
 @doc("Open data: reuse by month and material (CC BY 4.0, no personal data)", response=schemas.OpenDataOut,
-     errors=(400,), query=PERIOD)
+     errors=(400,), query=parameters.PERIOD)
 def open_data():
     """Aggregates only; column names are stable and documented in the README ("Open data")."""
     start, end = _period()
@@ -183,7 +184,8 @@ def open_data():
 
 
 @bp.get("/open-data/impact.csv")
-@doc("Open data as CSV (CC BY 4.0, no personal data)", errors=(400,), query=PERIOD)
+@doc("Open data as CSV (CC BY 4.0, no personal data)", errors=(400,), query=parameters.PERIOD,
+     media="text/csv")
 def open_data_csv():
     """The rows of /open-data/impact under the same column names; the licence is in a header."""
     start, end = _period()

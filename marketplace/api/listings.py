@@ -9,14 +9,14 @@ from ..search import parse as search_parse
 from ..search import service as search
 from ..services import listings as listing_services
 from ..services import photos as photo_services
-from . import present, schemas
+from . import parameters, present, schemas
 from .blueprint import bp
 from .auth import current, login_required
 from .io import BadRequest, doc, parse_body, provided, respond
 
 
 @bp.get("/listings")
-@doc("Search and browse listings", response=schemas.SearchOut, errors=(400,), query=search_parse.PARAMETERS)
+@doc("Search and browse listings", response=schemas.SearchOut, errors=(400,), query=parameters.SEARCH)
 def listings_search():
     """Available listings matching the filters; typo-tolerant text search with `q`."""
     try:
@@ -105,7 +105,7 @@ def listings_photo_add(listing_id):
 
 @bp.delete("/listings/<int:listing_id>/photos/<int:photo_id>")
 @login_required(Role.BUILDER)
-@doc("Remove a photo", errors=(401, 403, 404))
+@doc("Remove a photo", status=204, errors=(401, 403, 404))
 def listings_photo_delete(listing_id, photo_id):
     """Remove one photo of the caller's organisation's listing."""
     photo_services.photo_delete(user_id=current().id, listing_id=listing_id, photo_id=photo_id)

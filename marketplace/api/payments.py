@@ -12,7 +12,7 @@ from .io import doc
 
 @bp.get("/payments.csv")
 @login_required(Role.CITY)
-@doc("Payment records as CSV (city staff)", errors=(401, 403))
+@doc("Payment records as CSV (city staff)", errors=(401, 403), media="text/csv")
 def payments_csv():
     """Every payment with its reservation, listing and organisation; no card data is ever stored."""
     from ..queries.payment_records import all_payments

@@ -6,7 +6,7 @@ from ..queries import reservations as reservation_queries
 from ..services import checkout
 from ..services import reservations as reservation_services
 from ..urls import checkout_urls
-from . import present, schemas
+from . import parameters, present, schemas
 from .blueprint import bp
 from .auth import current, login_required
 from .io import BadRequest, doc, parse_body, respond
@@ -40,7 +40,7 @@ def reservations_create(listing_id):
 @bp.get("/reservations")
 @login_required()
 @doc("My reservations (or, with ?as=seller, those on my organisation's listings)",
-     response=list[schemas.ReservationOut], errors=(401,), query={"as": "seller: reservations on my listings"})
+     response=list[schemas.ReservationOut], errors=(401,), query=parameters.RESERVATIONS)
 def reservations_list():
     """The caller's reservations, open first."""
     user = current()
@@ -62,7 +62,7 @@ def reservations_get(reservation_id):
 @bp.post("/reservations/<int:reservation_id>/cancel")
 @login_required()
 @doc("Cancel a reservation", body=schemas.ReservationCancel, response=schemas.ReservationOut,
-     errors=(401, 404, 409, 415, 422))
+     errors=(401, 404, 409, 415, 422), body_required=False)
 def reservations_cancel(reservation_id):
     """The reserver or the listing's organisation cancels; the quantity returns to the listing.
     The body is optional (`{"reason": "..."}`)."""
@@ -75,7 +75,7 @@ def reservations_cancel(reservation_id):
 @bp.post("/reservations/<int:reservation_id>/collect")
 @login_required()
 @doc("Hand over (collect)", body=schemas.ReservationCollect, response=schemas.ReservationOut,
-     errors=(401, 404, 409, 415, 422))
+     errors=(401, 404, 409, 415, 422), body_required=False)
 def reservations_collect(reservation_id):
     """The listing's organisation records the handover; writes the immutable handover record.
     The body is optional."""

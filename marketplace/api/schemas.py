@@ -7,14 +7,39 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from ..services.validation import MAX_KG_PER_UNIT, MAX_PRICE_CENTS, MAX_QUANTITY
 
 Number = Annotated[
     Decimal,
     PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d),
                     return_type=int | float, when_used="json"),
 ]
-Quantity = Annotated[Decimal, Field(description="Decimal with at most 3 decimal places (number or numeric string)")]
+
+
+def decimal_schema(maximum: Decimal) -> WithJsonSchema:
+    """How a request decimal is documented: a number or numeric string, > 0, at most 3 decimals."""
+    return WithJsonSchema({"anyOf": [
+        {"type": "number", "exclusiveMinimum": 0, "maximum": int(maximum)},
+        {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,3})?$"}]}, mode="validation")
+
+
+def limits(**keywords) -> dict:
+    """JSON-schema bounds for the document only: the services enforce them and word the message
+    (tests/fuzz/test_openapi_document.py checks that both agree)."""
+    return {"json_schema_extra": keywords}
+
+
+_DECIMALS = "at most 3 decimal places (number or numeric string)"
+Quantity = Annotated[Decimal, decimal_schema(MAX_QUANTITY),
+                     Field(description=f"Decimal, {_DECIMALS}")]
+KgPerUnit = Annotated[Decimal, decimal_schema(MAX_KG_PER_UNIT),
+                      Field(description=f"kg per unit, {_DECIMALS}")]
+WeighedKg = Annotated[Decimal, decimal_schema(MAX_KG_PER_UNIT * 1000),
+                      Field(description=f"kg, {_DECIMALS}")]
+_HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+Hours = Annotated[str, WithJsonSchema({"type": "string", "pattern": _HH_MM}, mode="validation")]
 Unit = Literal["pcs", "m", "m2", "m3", "kg", "t"]
 ConditionGrade = Literal["new", "like_new", "good", "fair", "for_parts"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -33,56 +58,65 @@ class TokenCreate(Request):
 
 
 class SiteCreate(Request):
-    name: str
-    address: str
-    lat: float = Field(description="WGS84 latitude, -90..90")
-    lng: float = Field(description="WGS84 longitude, -180..180")
-    pickup_instructions: str = ""
-    opening_hours: dict[Weekday, tuple[str, str]] | None = Field(
-        None, description='e.g. {"mon": ["07:00", "16:00"]}; a missing day is closed')
+    name: str = Field(**limits(minLength=1, maxLength=120))
+    address: str = Field(**limits(minLength=1, maxLength=200))
+    lat: float = Field(description="WGS84 latitude, -90..90", **limits(minimum=-90, maximum=90))
+    lng: float = Field(description="WGS84 longitude, -180..180",
+                       **limits(minimum=-180, maximum=180))
+    pickup_instructions: str = Field("", **limits(maxLength=2000))
+    opening_hours: dict[Weekday, tuple[Hours, Hours]] | None = Field(
+        None, description='e.g. {"mon": ["07:00", "16:00"]}; a missing day is closed; '
+                          "opening before closing")
 
 
 class SiteUpdate(Request):
     """PATCH: only the fields sent change."""
-    name: str | None = None
-    address: str | None = None
-    lat: float | None = Field(None, description="WGS84 latitude, -90..90")
-    lng: float | None = Field(None, description="WGS84 longitude, -180..180")
-    pickup_instructions: str | None = None
-    opening_hours: dict[Weekday, tuple[str, str]] | None = None
+    name: str | None = Field(None, **limits(minLength=1, maxLength=120))
+    address: str | None = Field(None, **limits(minLength=1, maxLength=200))
+    lat: float | None = Field(None, description="WGS84 latitude, -90..90",
+                              **limits(minimum=-90, maximum=90))
+    lng: float | None = Field(None, description="WGS84 longitude, -180..180",
+                              **limits(minimum=-180, maximum=180))
+    pickup_instructions: str | None = Field(None, **limits(maxLength=2000))
+    opening_hours: dict[Weekday, tuple[Hours, Hours]] | None = None
 
 
 class ListingCreate(Request):
-    title: str
-    description: str = ""
+    title: str = Field(**limits(minLength=3, maxLength=140))
+    description: str = Field("", **limits(maxLength=5000))
     category: str = Field(description="Category slug from GET /api/v1/categories")
     quantity: Quantity
     unit: Unit
-    kg_per_unit: Quantity | None = Field(None, description="Omit to use the catalogue's typical mass")
+    kg_per_unit: KgPerUnit | None = Field(
+        None, description="Omit to use the catalogue's typical mass")
     condition: ConditionGrade
-    site_id: int
-    price_cents: int = Field(0, description="Price per unit in euro cents; 0 = free")
-    available_from: date | None = None
-    available_until: date | None = None
-    dimensions: str = ""
+    site_id: int = Field(description="One of the caller's organisation's sites",
+                         **limits(minimum=1))
+    price_cents: int = Field(0, description="Price per unit in euro cents; 0 = free",
+                             **limits(minimum=0, maximum=MAX_PRICE_CENTS))
+    available_from: date | None = Field(None, description="Default: today")
+    available_until: date | None = Field(None, description="Default: 30 days after available_from; "
+                                         "not in the past, at most a year after available_from")
+    dimensions: str = Field("", **limits(maxLength=120))
     hazard_free: bool = Field(True, description=(
         "The seller's declaration that the material is free of asbestos, PCB and other hazardous "
         "substances. Posting through the API makes this declaration (the token page says so); false is refused."))
 
 
 class ListingUpdate(Request):
-    title: str | None = None
-    description: str | None = None
+    """PATCH: only the fields sent change; null leaves a field as it is."""
+    title: str | None = Field(None, **limits(minLength=3, maxLength=140))
+    description: str | None = Field(None, **limits(maxLength=5000))
     category: str | None = None
     quantity: Quantity | None = None
     unit: Unit | None = None
-    kg_per_unit: Quantity | None = None
+    kg_per_unit: KgPerUnit | None = None
     condition: ConditionGrade | None = None
-    site_id: int | None = None
-    price_cents: int | None = None
+    site_id: int | None = Field(None, **limits(minimum=1))
+    price_cents: int | None = Field(None, **limits(minimum=0, maximum=MAX_PRICE_CENTS))
     available_from: date | None = None
     available_until: date | None = None
-    dimensions: str | None = None
+    dimensions: str | None = Field(None, **limits(maxLength=120))
 
 
 class OrganizationOut(BaseModel):
@@ -207,16 +241,16 @@ class ErrorOut(BaseModel):
 class ReservationCreate(Request):
     quantity: Quantity
     pickup_at: datetime | None = Field(None, description="ISO 8601 with offset; one of the site's pickup slots")
-    message: str = ""
+    message: str = Field("", **limits(maxLength=1000))
 
 
 class ReservationCancel(Request):
-    reason: str = ""
+    reason: str = Field("", **limits(maxLength=500))
 
 
 class ReservationCollect(Request):
     quantity: Quantity | None = Field(None, description="Defaults to the reserved quantity; the rest returns")
-    weighed_kg: Quantity | None = Field(None, description="A weighed mass: mass_source becomes measured")
+    weighed_kg: WeighedKg | None = Field(None, description="A weighed mass: mass_source becomes measured")
     code: str | None = Field(None, description="The taker's pickup code, checked when given")
 
 

@@ -31,9 +31,11 @@ def _period(start: date | None, end: date | None, *, organization_id: int | None
         conditions.append(Handover.organization_id == organization_id)
     if site_id is not None:
         conditions.append(Handover.site_id == site_id)
-    if start:
+    # The first and the last calendar day bound nothing, and their Helsinki midnights lie
+    # outside the datetimes UTC can hold (from=0001-01-01 or to=9999-12-31 made an OverflowError).
+    if start and start > date.min:
         conditions.append(Handover.created_at >= datetime.combine(start, datetime.min.time(), tzinfo=HELSINKI))
-    if end:
+    if end and end < date.max:
         conditions.append(Handover.created_at < datetime.combine(end + timedelta(days=1), datetime.min.time(),
                                                                  tzinfo=HELSINKI))
     return sa.and_(sa.true(), *conditions)
