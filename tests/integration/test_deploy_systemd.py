@@ -59,6 +59,9 @@ def test_systemd_units_run_real_commands_hardened(site, name):
     hardening = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes"}
     assert {key: settings.get(key) for key in hardening} == hardening
     assert env["INSTANCE_DIR"] in settings["ReadWritePaths"].split()
+    metrics = f"/run/{settings['RuntimeDirectory']}"   # one folder for gunicorn and the workers
+    assert ("Environment", f"PROMETHEUS_MULTIPROC_DIR={metrics}") in service
+    assert metrics == "/run/kera-metrics" and settings["RuntimeDirectoryPreserve"] == "yes"
     commands = exec_lines(service)
     assert commands
     for argv in commands:
