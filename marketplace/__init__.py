@@ -1,6 +1,4 @@
 """Kera Material Exchange: the application factory reads like a table of contents."""
-import logging
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -18,8 +16,8 @@ def create_app(config=None):
     config.check()
     app.config.from_object(config)
     _ensure_directories(app)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("marketplace").setLevel(app.config["LOG_LEVEL"])
+    from . import ops
+    ops.init_app(app)   # logs with request ids, /healthz, /readyz, /metrics (README "Operating")
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -1,4 +1,4 @@
-"""Flask commands: users, tokens, demo data, catalogue, worker."""
+"""Flask commands: users, tokens, demo data, catalogue, worker, search, backup and restore."""
 import click
 from flask import Flask
 
@@ -12,6 +12,8 @@ def init_app(app: Flask):
     app.cli.add_command(catalog)
     app.cli.add_command(worker)
     app.cli.add_command(search)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 def _fail(exc: ValidationFailed):
@@ -145,3 +147,39 @@ def search_settings():
     for backend in service.backends():
         backend.apply_settings()
         click.echo(f"{backend.name}: settings applied")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists")
+def backup(path, force):
+    """Copy the SQLite database to PATH while the app runs (PostgreSQL: use pg_dump)."""
+    from .ops import backup as backups
+
+    try:
+        written = backups.backup(path, overwrite=force)
+    except backups.BackupRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up to {written} (schema {backups.revision(str(written))})")
+    click.echo("Photos live in UPLOAD_DIR: copy that folder too.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation")
+def restore(path, yes):
+    """Replace the SQLite database with the backup at PATH (checked first; PostgreSQL: pg_restore)."""
+    from .ops import backup as backups
+
+    try:
+        backups.live_path()
+        revision = backups.check(path)
+        if not yes:
+            click.confirm("Replace every row of the database with the backup?", abort=True)
+        kept = backups.restore(path)
+    except backups.BackupRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {path} (schema {revision})")
+    if kept:
+        click.echo(f"the replaced database was kept as {kept}")
+    click.echo("Now run `flask search reindex`: the search index is rebuilt from the database.")

@@ -113,6 +113,15 @@ class Config:
 
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
 
+        # Operations (README "Operating"): logs, request ids, readiness, metrics.
+        self.LOG_FORMAT = env.get("LOG_FORMAT") or ("json" if production else "text")
+        self.TRUST_REQUEST_ID = _bool(env.get("TRUST_REQUEST_ID"), True)  # a well-formed X-Request-ID
+        self.READY_WORKER_MAX_AGE_S = _int(env.get("READY_WORKER_MAX_AGE_S"), 120)  # else degraded
+        self.READY_OUTBOX_MAX_AGE_S = _int(env.get("READY_OUTBOX_MAX_AGE_S"), 300)  # else degraded
+        self.READY_SEARCH_TIMEOUT_S = float(env.get("READY_SEARCH_TIMEOUT_S", "2"))
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")    # unset: /metrics only on loopback
+        self.PROMETHEUS_MULTIPROC_DIR = env.get("PROMETHEUS_MULTIPROC_DIR", "")
+
     # Feature flags, derived here once ("is this integration on?"). Properties, so that a test's
     # overrides of the underlying settings are seen; Flask copies them into app.config.
     @property

@@ -79,10 +79,13 @@ def handle_http_error(exc: HTTPException):
 
 
 def handle_unexpected(exc: Exception):
-    reference = secrets.token_hex(4)
+    """A 500 whose reference is the request id: on the page, in the API body and in the log line."""
+    from .ops.logs import current_request_id
+
+    reference = current_request_id() or secrets.token_hex(8)
     log.exception("unhandled error (reference %s) on %s %s", reference, request.method, request.path)
     message = _("Something went wrong on our side (reference %(ref)s). Nothing you entered was saved twice; try again.",
                 ref=reference)
     if wants_json():
-        return jsonify(error_body("internal_error", message)), 500
+        return jsonify(error_body("internal_error", message, request_id=reference)), 500
     return render_template("errors/error.html", status=500, message=message), 500

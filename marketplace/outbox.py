@@ -25,6 +25,7 @@ from flask import current_app
 
 from . import clock
 from .database import write_transaction
+from .ops import heartbeat
 from .extensions import db
 from .models.outbox import OutboxMessage, OutboxStatus
 
@@ -167,6 +168,7 @@ def run_once(worker_id: str | None = None, batch: int = 50) -> int:
             log.exception("chore %s failed", task.__name__)
     delivered = 0
     while True:
+        heartbeat.beat(worker_id)   # /readyz: this worker is alive (throttled)
         ids = _claim(worker_id, batch)
         if not ids:
             return delivered

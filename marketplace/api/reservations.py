@@ -5,6 +5,7 @@ from ..extensions import limiter
 from ..queries import reservations as reservation_queries
 from ..services import checkout
 from ..services import reservations as reservation_services
+from ..ops.outcomes import refusals
 from ..urls import checkout_urls
 from . import parameters, present, schemas
 from .blueprint import bp
@@ -31,9 +32,10 @@ def reservations_create(listing_id):
         raise BadRequest("pickup_at needs a UTC offset, e.g. 2026-12-01T09:00:00+02:00",
                          fields={"pickup_at": "Give the time with its UTC offset."})
     success, cancel = checkout_urls()
-    reservation, checkout_url = reservation_services.reservation_book(
-        user_id=current().id, listing_id=listing_id, quantity=body.quantity, pickup_at=body.pickup_at,
-        message=body.message, success_url=success, cancel_url=cancel)
+    with refusals():   # counts kera_reservations_total{outcome="refused", reason=<error code>}
+        reservation, checkout_url = reservation_services.reservation_book(
+            user_id=current().id, listing_id=listing_id, quantity=body.quantity, pickup_at=body.pickup_at,
+            message=body.message, success_url=success, cancel_url=cancel)
     return respond(present.reservation(reservation, current(), checkout_url=checkout_url), 201)
 
 

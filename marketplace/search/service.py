@@ -5,6 +5,7 @@ import logging
 from flask import current_app
 from flask_babel import gettext as _
 
+from ..ops.metrics import timed_search
 from .backend import SearchUnavailable
 from .query import SearchQuery, SearchResult
 
@@ -41,6 +42,7 @@ def backends() -> list:
     return [b for b in (embedded(), meilisearch()) if b is not None]
 
 
+@timed_search   # kera_search_duration_seconds{backend}
 def search(query: SearchQuery) -> SearchResult:
     """Run `query` on Meilisearch when configured, falling back to the embedded engine."""
     meili = meilisearch()

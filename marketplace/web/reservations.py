@@ -11,6 +11,7 @@ from .. import clock
 from ..auth import role_required
 from ..extensions import limiter
 from ..models import Role
+from ..ops.outcomes import refusals
 from ..queries import listings as listing_queries
 from ..queries import payment_records
 from ..queries import reservations as reservation_queries
@@ -52,10 +53,11 @@ def reserve(listing_id):
     if form.validate_on_submit():
         success, cancel = checkout_urls()
         try:
-            reservation, checkout_url = reservation_services.reservation_book(
-                user_id=current_user.id, listing_id=listing.id, quantity=form.quantity.data,
-                pickup_at=datetime.fromisoformat(form.pickup_at.data), message=form.message.data or "",
-                success_url=success, cancel_url=cancel)
+            with refusals():   # counts kera_reservations_total{outcome="refused", reason=<code>}
+                reservation, checkout_url = reservation_services.reservation_book(
+                    user_id=current_user.id, listing_id=listing.id, quantity=form.quantity.data,
+                    pickup_at=datetime.fromisoformat(form.pickup_at.data), message=form.message.data or "",
+                    success_url=success, cancel_url=cancel)
         except USER_ERRORS as exc:
             show_errors(form, exc)
         else:

@@ -132,6 +132,10 @@ TABLE = {
     ("GET", "/api/v1/open-data/impact"): (200, 200, 200, 200, 200),
     ("GET", "/api/v1/open-data/impact.csv"): (200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
+    # Operations: probes for anyone; /metrics from loopback when METRICS_TOKEN is unset.
+    ("GET", "/healthz"): (200, 200, 200, 200, 200),
+    ("GET", "/readyz"): (200, 200, 200, 200, 200),              # degraded (no worker) is still ready
+    ("GET", "/metrics"): (200, 200, 200, 200, 200),
 }
 
 API_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 422: "validation_failed"}
