@@ -8,7 +8,7 @@ from ..extensions import limiter
 from ..queries import accounts as account_queries
 from ..security import safe_next
 from ..services import accounts
-from . import show_errors
+from .feedback import show_errors
 from .forms import ButtonForm
 from .forms.accounts import LoginForm, PasswordForm, ProfileForm, SignupForm, TokenForm
 from .helpers import prefill

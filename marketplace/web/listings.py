@@ -14,7 +14,7 @@ from ..queries import sites as site_queries
 from ..services import listings as listing_services
 from ..services import checkout
 from ..services import photos as photo_services
-from . import USER_ERRORS, show_errors
+from .feedback import USER_ERRORS, show_errors
 from .forms import ButtonForm
 from .forms.listings import ListingForm, PhotoForm
 from .helpers import prefill

@@ -14,7 +14,7 @@ from ..payment_gateway.gateway import SignatureInvalid
 from ..services import checkout, stripe_events
 from ..services.payouts import payouts_link, payouts_refresh
 from ..urls import checkout_urls
-from . import USER_ERRORS
+from .feedback import USER_ERRORS
 from .forms import ButtonForm
 
 bp = Blueprint("payments", __name__)

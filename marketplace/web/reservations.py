@@ -21,7 +21,7 @@ from ..services import checkout
 from ..services import pickups
 from ..services import reservations as reservation_services
 from ..urls import checkout_urls
-from . import USER_ERRORS, show_errors
+from .feedback import USER_ERRORS, show_errors
 from .forms import ButtonForm
 from .forms.reservations import CancelForm, CollectForm, NoShowForm, ReserveForm
 

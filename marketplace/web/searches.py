@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..services import saved_searches
-from . import USER_ERRORS
+from .feedback import USER_ERRORS
 from .forms import ButtonForm
 
 bp = Blueprint("searches", __name__, url_prefix="/searches")

@@ -8,7 +8,7 @@ from ..errors import ValidationFailed
 from ..models import WEEKDAYS, Role
 from ..queries import sites as site_queries
 from ..services import sites as site_services
-from . import show_errors
+from .feedback import show_errors
 from .forms.sites import WEEKDAY_LABELS, SiteForm
 from .helpers import prefill
 

@@ -5,15 +5,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth import role_required
-from ..models import Role
-from ..queries import factors as factor_queries
-from ..services import factors as factor_services
-from ..services.factors import FactorTableInvalid
-from . import USER_ERRORS, show_errors
-from .forms import ButtonForm
-from .forms.staff import CompareForm, FactorUploadForm
-from .staff import _period_form, bp
+from ...auth import role_required
+from ...models import Role
+from ...queries import factors as factor_queries
+from ...services import factors as factor_services
+from ...services.factors import FactorTableInvalid
+from ..feedback import USER_ERRORS, show_errors
+from ..forms import ButtonForm
+from ..forms.staff import CompareForm, FactorUploadForm
+from . import bp, period_form
 
 
 def _render(form: FactorUploadForm, line_errors=(), status: int = 200):
@@ -73,7 +73,7 @@ def factors_activate(version_id):
 def factors_compare():
     """A period's recorded CO2e beside the same handovers recomputed under a chosen version."""
     sets = [s for s, _used in factor_queries.factor_sets()]
-    form = _period_form(CompareForm, versions=sets)
+    form = period_form(CompareForm, versions=sets)
     start, end = form.period()
     active = factor_queries.active_set()
     version = form.version.data if form.version.data in {s.id for s in sets} else (active.id if active else None)

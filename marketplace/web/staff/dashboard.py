@@ -1,33 +1,25 @@
-"""Pages for city staff: the dashboard, the printable report, the waste-class summary and the
-outbox's dead letters. Factor versions (staff_factors.py) and moderation and targets
-(staff_moderation.py) add their pages to the same blueprint. Every page needs the city role."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""City staff pages: the dashboard, the printable report, the waste-class summary and the
+outbox's dead letters."""
+from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .. import clock, outbox
-from ..auth import role_required
-from ..models import Role
-from ..queries import exports as export_queries
-from ..queries import moderation as moderation_queries
-from ..queries import reports
-from .forms import ButtonForm
-from .forms.staff import PeriodForm, ScopeForm
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-
-
-def _period_form(form_class=PeriodForm, **kwargs):
-    form = form_class(formdata=request.args, **kwargs)
-    form.validate()
-    return form
+from ... import clock, outbox
+from ...auth import role_required
+from ...models import Role
+from ...queries import exports as export_queries
+from ...queries import moderation as moderation_queries
+from ...queries import reports
+from ..forms import ButtonForm
+from ..forms.staff import ScopeForm
+from . import bp, period_form
 
 
 @bp.get("/")
 @role_required(Role.CITY)
 def dashboard():
     """Diverted mass and CO2e for a period, by every grouping, with the market's health figures."""
-    form = _period_form()
+    form = period_form()
     start, end = form.period()
     return render_template("staff/index.html", form=form, start=start, end=end,
                            **reports.dashboard(start, end, str(get_locale())))
@@ -37,7 +29,7 @@ def dashboard():
 @role_required(Role.CITY)
 def report():
     """The dashboard's figures as a document to print or save as PDF, with the waste-class summary."""
-    form = _period_form()
+    form = period_form()
     start, end = form.period()
     locale = str(get_locale())
     return render_template("staff/report.html", form=form, start=start, end=end, generated_at=clock.now(),
@@ -49,7 +41,7 @@ def report():
 @role_required(Role.CITY)
 def waste_report():
     """Net mass per waste class (EWC code) for the Building Act 751/2023 report, by weight."""
-    form = _period_form(ScopeForm, organizations=moderation_queries.all_organizations(),
+    form = period_form(ScopeForm, organizations=moderation_queries.all_organizations(),
                         sites=moderation_queries.all_sites())
     start, end = form.period()
     scope = form.scope()
@@ -74,6 +66,3 @@ def outbox_retry(message_id):
     if ButtonForm().validate_on_submit() and outbox.retry(message_id):
         flash(_("The message was queued again."), "info")
     return redirect(url_for("staff.outbox_problems"))
-
-
-from . import staff_factors, staff_moderation  # noqa: E402,F401 - their routes join this blueprint

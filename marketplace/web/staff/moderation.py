@@ -3,17 +3,17 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import clock
-from ..auth import role_required
-from ..models import Role
-from ..queries import listings as listing_queries
-from ..queries import moderation as moderation_queries
-from ..queries import reports
-from ..services import moderation as moderation_services
-from . import USER_ERRORS, show_errors
-from .forms import ButtonForm
-from .forms.staff import HideForm, TargetForm
-from .staff import bp
+from ... import clock
+from ...auth import role_required
+from ...models import Role
+from ...queries import listings as listing_queries
+from ...queries import moderation as moderation_queries
+from ...queries import reports
+from ...services import moderation as moderation_services
+from ..feedback import USER_ERRORS, show_errors
+from ..forms import ButtonForm
+from ..forms.staff import HideForm, TargetForm
+from . import bp
 
 
 @bp.get("/organisations")
