@@ -47,7 +47,8 @@ APP = create_app(
         ARGON2_FAST=True,
     )
 )
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
+# Loaded as a document rather than with from_wsgi, which leaves out the operation serving it.
+schema = schemathesis.openapi.from_dict(APP.test_client().get("/api/v1/openapi.json").get_json())
 
 
 @schema.hook
