@@ -108,7 +108,7 @@ def _operation(rule, method: str, view, meta) -> dict:
             "name": arg,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_ID},
+            "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID},
         }
         for arg in sorted(rule.arguments)
     ]
