@@ -7,6 +7,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from .locales import LOCALES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
@@ -77,7 +79,7 @@ class Config:
         self.RESERVE_LIMIT = env.get("RESERVE_LIMIT", "10/minute;60/hour")
 
         self.BABEL_DEFAULT_LOCALE = env.get("DEFAULT_LOCALE", "fi")
-        self.LANGUAGES = ("fi", "sv", "en")
+        self.LANGUAGES = LOCALES
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
 
         # Marketplace rules.

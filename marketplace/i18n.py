@@ -7,8 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from .extensions import babel
-
-LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+from .locales import LANGUAGE_NAMES
 
 
 def init_app(app):

@@ -1,9 +1,14 @@
-"""Translatable names of codes (units, conditions, statuses, events), for pages and messages."""
+"""Translatable names of codes (units, conditions, statuses, events), for pages and messages.
+The codes themselves are defined once, in the models; these tables only name them."""
 from flask_babel import lazy_gettext as _l
 
-UNITS = {"pcs": _l("pcs"), "m": "m", "m2": "m²", "m3": "m³", "kg": "kg", "t": "t"}
-CONDITIONS = {"new": _l("New"), "like_new": _l("Like new"), "good": _l("Good"), "fair": _l("Fair"),
-              "for_parts": _l("For parts")}
+from .models import UNITS as UNIT_CODES
+from .models import Condition
+
+_UNIT_NAMES = {"pcs": _l("pcs"), "m2": "m²", "m3": "m³"}    # the others are written as coded
+UNITS = {unit: _UNIT_NAMES.get(unit, unit) for unit in UNIT_CODES}
+CONDITIONS = {Condition.NEW: _l("New"), Condition.LIKE_NEW: _l("Like new"), Condition.GOOD: _l("Good"),
+              Condition.FAIR: _l("Fair"), Condition.FOR_PARTS: _l("For parts")}
 LISTING_STATUSES = {"available": _l("Available"), "reserved": _l("Fully reserved"), "collected": _l("Collected"),
                     "expired": _l("Expired"), "withdrawn": _l("Withdrawn")}
 RESERVATION_STATUSES = {"pending_payment": _l("Awaiting payment"), "confirmed": _l("Confirmed"),

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from ..models import UNITS, Condition
 from ..services.validation import MAX_KG_PER_UNIT, MAX_PRICE_CENTS, MAX_QUANTITY
 
 Number = Annotated[
@@ -40,8 +41,8 @@ WeighedKg = Annotated[Decimal, decimal_schema(MAX_KG_PER_UNIT * 1000),
                       Field(description=f"kg, {_DECIMALS}")]
 _HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 Hours = Annotated[str, WithJsonSchema({"type": "string", "pattern": _HH_MM}, mode="validation")]
-Unit = Literal["pcs", "m", "m2", "m3", "kg", "t"]
-ConditionGrade = Literal["new", "like_new", "good", "fair", "for_parts"]
+Unit = Literal[UNITS]                                        # the enumerations, defined once
+ConditionGrade = Literal[tuple(c.value for c in Condition)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 

@@ -77,7 +77,7 @@ class Listing(db.Model):
     available_until: so.Mapped[date]
     price_cents: so.Mapped[int] = so.mapped_column(default=0)
     deposit_cents: so.Mapped[int] = so.mapped_column(default=0)            # no-show deposit (free lots)
-    late_cancel_fee_percent: so.Mapped[int] = so.mapped_column(default=0)  # kept if cancelled < 24 h before pickup
+    late_cancel_fee_percent: so.Mapped[int] = so.mapped_column(default=0)  # kept on a late cancellation
     status: so.Mapped[ListingStatus] = so.mapped_column(_enum(ListingStatus, "listing_status"),
                                                         default=ListingStatus.AVAILABLE)
     hazard_free_declared_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())

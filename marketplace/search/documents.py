@@ -7,6 +7,7 @@ over); any other state means "delete from the index". Dates are also given as da
 from datetime import date
 
 from .. import clock
+from ..locales import LOCALES
 from ..models import Listing
 
 
@@ -30,7 +31,7 @@ def document(listing: Listing) -> dict:
         "description": listing.description,
         "language": listing.language,
         "category": category.slug,
-        "category_names": [names.get("fi", ""), names.get("sv", ""), names.get("en", "")],
+        "category_names": [names.get(code, "") for code in LOCALES],
         "category_synonyms": synonyms,
         "condition": listing.condition.value,
         "site_id": listing.site_id,

@@ -16,7 +16,7 @@ _DIGITS = re.compile(r"[0-9]{1,9}")
 PARAMETERS = {
     "q": "Free text; typo tolerant; fi/sv/en synonyms; the last word is a prefix",
     "category": "Category slug; repeatable (OR)",
-    "condition": "new, like_new, good, fair, for_parts; repeatable (OR)",
+    "condition": f"{', '.join(Condition)}; repeatable (OR)",
     "site_id": "Integer site id",
     "free": "true = only free listings",
     "available_on": "YYYY-MM-DD: listings whose availability window contains this date",

@@ -12,11 +12,11 @@ from .. import clock
 from ..database import write_transaction
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..locales import LOCALES
 from ..models import ApiToken, Organization, Role, User
 from ..models.accounts import new_session_token
 from . import passwords
 
-LOCALES = ("fi", "sv", "en")
 TOKEN_PREFIX = "kme_"
 
 

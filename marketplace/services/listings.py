@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from .. import clock, payment_gateway
 from ..auth import acting_user
 from ..database import write_transaction
+from ..errors import Forbidden, HazardousMaterial, InvalidTransition, NotFound
 from ..labels import LISTING_STATUSES, label
 from ..labels import UNITS as UNIT_LABELS
-from ..errors import Forbidden, HazardousMaterial, InvalidTransition, NotFound
+from ..locales import FALLBACK, LOCALES
 from ..models import (MASS_UNITS, UNITS, Category, Condition, Listing, ListingStatus, MassSource, Role,
                       Site, User)
 from . import validation as v
@@ -55,7 +56,7 @@ def _validated(session, user: User, data: dict, current: Listing | None) -> dict
     }
     _money_terms(errors, values, user)
     language = merged.get("language") or user.locale
-    values["language"] = language if language in ("fi", "sv", "en") else "fi"
+    values["language"] = language if language in LOCALES else FALLBACK
 
     unit = merged.get("unit")
     if unit not in UNITS:

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import ValidationFailed
+from ..locales import FALLBACK, LOCALES
 from ..extensions import limiter
 from ..queries import accounts as account_queries
 from ..security import safe_next
@@ -36,7 +37,7 @@ def signup():
         return redirect(url_for("main.index"))
     form = SignupForm()
     if request.method == "GET":
-        form.locale.data = request.accept_languages.best_match(("fi", "sv", "en")) or "fi"
+        form.locale.data = request.accept_languages.best_match(LOCALES) or FALLBACK
     if form.validate_on_submit():
         try:
             user = accounts.user_signup(

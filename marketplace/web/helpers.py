@@ -1,10 +1,12 @@
 """Template helpers: localised labels for units and conditions, paging links, highlights."""
 import html
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from markupsafe import Markup, escape
 
 from .. import clock, labels
+from ..models import LATE_CANCEL_HOURS
+from ..services.listings import DEFAULT_WINDOW_DAYS
 
 
 def init_app(app):
@@ -16,6 +18,7 @@ def init_app(app):
                                  view_url=view_url)
     app.jinja_env.filters["time_local"] = lambda d: d.astimezone(clock.HELSINKI).strftime("%H:%M") if d else ""
     app.context_processor(_unread_notifications)
+    app.context_processor(_rules)
     app.jinja_env.filters["safe_highlight"] = safe_highlight
     app.jinja_env.filters["nl2br"] = nl2br
 
@@ -27,6 +30,13 @@ def nl2br(text: str) -> Markup:
 
 def event_label(kind: str) -> str:
     return labels.label(labels.EVENTS, kind)
+
+
+def _rules() -> dict:
+    """The marketplace rules pages state in words, from their one home (never typed in a
+    template): late cancellation, the deposit's pickup window, a listing's default window."""
+    return {"late_cancel_hours": LATE_CANCEL_HOURS, "default_window_days": DEFAULT_WINDOW_DAYS,
+            "deposit_max_days": current_app.config["DEPOSIT_MAX_DAYS"]}
 
 
 def _unread_notifications() -> dict:

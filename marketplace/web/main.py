@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import get_locale
 from flask_login import current_user
 
+from ..locales import LOCALES
 from ..models import Condition
 from ..queries import listings as listing_queries
 from ..queries import sites as site_queries
@@ -56,7 +57,7 @@ def language():
     """Remember the chosen language (and store it on the account when signed in)."""
     form = ButtonForm()
     locale = request.form.get("locale")
-    if form.validate_on_submit() and locale in ("fi", "sv", "en"):
+    if form.validate_on_submit() and locale in LOCALES:
         session["locale"] = locale
         if current_user.is_authenticated:
             accounts.user_update_profile(user_id=current_user.id, display_name=current_user.display_name,

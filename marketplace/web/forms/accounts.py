@@ -4,7 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-LOCALE_CHOICES = [("fi", "Suomi"), ("sv", "Svenska"), ("en", "English")]
+from ...locales import LANGUAGE_NAMES
+
+LOCALE_CHOICES = list(LANGUAGE_NAMES.items())
 
 
 class SignupForm(FlaskForm):
