@@ -56,13 +56,6 @@ RESERVATIONS = Counter(
 )
 
 
-def init_app(app):
-    """Count reservation outcomes from every session (pages, API, worker)."""
-    from . import outcomes
-
-    outcomes.listen()
-
-
 def timed_search(fn):
     """Decorator for the search entry point: observe its duration under the answering backend."""
 
