@@ -1,13 +1,13 @@
 """Kera Material Exchange: the application factory reads like a table of contents."""
-from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, Config
+from .public_url import App
 
 
 def create_app(config=None):
     """Build the app: config, extensions, security, languages, blueprints, CLI."""
-    app = Flask(
+    app = App(   # Flask, with absolute URLs built on PUBLIC_BASE_URL
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
@@ -15,6 +15,8 @@ def create_app(config=None):
     config = config or Config()
     config.check()
     app.config.from_object(config)
+    from . import client_input
+    client_input.init_app(app)   # ids in range, bounded JSON: before any URL rule exists
     _ensure_directories(app)
     from . import ops
     ops.init_app(app)   # logs with request ids, /healthz, /readyz, /metrics (README "Operating")

@@ -6,6 +6,7 @@ STRIPE_SECRET_KEY means the offline payment mode, no MAIL_SERVER means in-app no
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .locales import LOCALES
 
@@ -63,8 +64,15 @@ class Config:
         self.SESSION_PROTECTION = "strong"
         self.PREFERRED_URL_SCHEME = "https" if secure else "http"
         self.WTF_CSRF_SSL_STRICT = secure
-        trusted = env.get("TRUSTED_HOSTS", "")
-        self.TRUSTED_HOSTS = [h for h in trusted.split(",") if h] or None
+        # Absolute URLs (photos in the API, Stripe return URLs, e-mail links) are built on
+        # PUBLIC_BASE_URL, never on the request's Host (public_url.py). Production requires it,
+        # and accepts only its host unless TRUSTED_HOSTS names others (README "Hardening").
+        default_base = "" if production else "http://127.0.0.1:5000"
+        self.PUBLIC_BASE_URL = (env.get("PUBLIC_BASE_URL") or default_base).strip().rstrip("/")
+        trusted = [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+        if not trusted and production and self.PUBLIC_BASE_URL:
+            trusted = [urlsplit(self.PUBLIC_BASE_URL).hostname or ""]
+        self.TRUSTED_HOSTS = trusted or None
         self.PROXY_FIX_HOPS = _int(env.get("PROXY_FIX_HOPS"), 0)
 
         # Request size: photos are checked individually in services/photos.py.
@@ -76,6 +84,7 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP", "20/minute;100/hour")
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute;30/hour")
+        self.SIGNUP_LIMIT_PER_IP = env.get("SIGNUP_LIMIT_PER_IP", "20/hour;100/day")
         self.RESERVE_LIMIT = env.get("RESERVE_LIMIT", "10/minute;60/hour")
 
         self.BABEL_DEFAULT_LOCALE = env.get("DEFAULT_LOCALE", "fi")
@@ -111,7 +120,6 @@ class Config:
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD", "")
         self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"))
         self.MAIL_FROM = env.get("MAIL_FROM", "Kera Material Exchange <noreply@kera.example>")
-        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
 
@@ -150,6 +158,18 @@ class Config:
             )
         if self.APP_ENV == "production" and len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production.")
+        if self.APP_ENV == "production" and not self.PUBLIC_BASE_URL:
+            raise ConfigError(
+                "PUBLIC_BASE_URL is not set. Production builds every absolute link (photo "
+                "URLs, Stripe return URLs, e-mail links) from it and, unless TRUSTED_HOSTS is "
+                "set, accepts only its host; set it to the site's public address, e.g. "
+                "https://kera.example.fi."
+            )
+        base = urlsplit(self.PUBLIC_BASE_URL) if self.PUBLIC_BASE_URL else None
+        if base and (base.scheme not in ("http", "https") or not base.hostname or base.query
+                     or base.fragment):
+            raise ConfigError(f"PUBLIC_BASE_URL must look like https://host[:port][/path], "
+                              f"not {self.PUBLIC_BASE_URL!r}.")
 
 
 class TestConfig(Config):
@@ -162,6 +182,7 @@ class TestConfig(Config):
         self.WTF_CSRF_ENABLED = False
         self.RATELIMIT_ENABLED = False
         self.SERVER_NAME = "localhost"
+        self.PUBLIC_BASE_URL = "http://localhost"
         for key, value in overrides.items():
             setattr(self, key, value)
 

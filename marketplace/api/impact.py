@@ -9,6 +9,7 @@ from flask import Response, request
 from flask_babel import gettext as _
 
 from .. import clock
+from ..client_input import parse_id
 from ..errors import Forbidden, Unauthenticated
 from ..models import Role
 from ..queries import exports as export_queries
@@ -56,9 +57,9 @@ def _scope() -> dict:
     for name in ("organization_id", "site_id"):
         raw = request.args.get(name, "").strip()
         if raw:
-            if not raw.isdigit():
+            scope[name] = parse_id(raw)   # ASCII digits, at most 2^63-1: SQLite binds no more
+            if scope[name] is None:
                 raise BadRequest(_("Enter a whole number."), fields={name: _("Enter a whole number.")})
-            scope[name] = int(raw)
     return scope
 
 

@@ -3,6 +3,7 @@ that api/openapi.py turns into the OpenAPI document."""
 from flask import jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import BadRequest as NotJSON
 
 from ..errors import DomainError, UnknownField, ValidationFailed
 
@@ -36,12 +37,14 @@ def doc(summary: str, *, body: type[BaseModel] | None = None, response=None, sta
 
 
 def parse_body(model: type[BaseModel]):
-    """The JSON body validated against `model`: 415, 400 or 422 with field messages otherwise."""
+    """The JSON body validated against `model`: 415, 400 or 422 with field messages otherwise.
+    Size, nesting and number limits are the request's (client_input.py): 413 or 400 saying why."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(_("Send JSON with Content-Type: application/json."))
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest(_("The body is not valid JSON."))
+    try:
+        data = request.get_json()
+    except NotJSON:
+        raise BadRequest(_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise BadRequest(_("The body must be a JSON object."))
     try:

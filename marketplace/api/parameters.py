@@ -4,12 +4,12 @@ The views parse them (search/parse.py, api/impact.py); the bounds here are read 
 constants, so the document states the limits that the parsers enforce.
 """
 
+from ..client_input import MAX_ID  # the id converter's bound: INTEGER ids (2^31-1)
 from ..models import Condition
 from ..queries.impact import CITY_GROUPS
 from ..search import parse as search_parse
 from ..search.query import MAX_PER_PAGE, SORTS
 
-MAX_ID = 2**63 - 1  # the largest id a database row can have (a BIGINT)
 _NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 
 

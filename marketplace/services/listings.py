@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock, payment_gateway
 from ..auth import acting_user
+from ..client_input import is_row_id
 from ..database import write_transaction
 from ..errors import Forbidden, HazardousMaterial, InvalidTransition, NotFound
 from ..labels import LISTING_STATUSES, label
@@ -74,7 +75,7 @@ def _validated(session, user: User, data: dict, current: Listing | None) -> dict
     values["category_slug"] = category.slug if category else None
 
     site_id = merged.get("site_id")
-    site = session.get(Site, site_id) if isinstance(site_id, int) and not isinstance(site_id, bool) else None
+    site = session.get(Site, site_id) if is_row_id(site_id) else None   # 2^40: not a 500
     if site is None or site.organization_id != user.organization_id:
         errors["site_id"] = _l("Choose one of your organisation's sites.")
     values["site_id"] = site.id if site else None

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from .. import clock
 from ..auth import role_required
+from ..client_input import parse_id
 from ..extensions import limiter
 from ..models import Role
 from ..ops.outcomes import refusals
@@ -97,7 +98,7 @@ def pickup_list():
         day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else clock.today()
     except ValueError:
         day = clock.today()
-    site_id = request.args.get("site_id", type=int) or sites[0].id
+    site_id = parse_id(request.args.get("site_id")) or sites[0].id   # out of range: the first
     site = site_queries.site_for(current_user, site_id)
     return render_template("reservations/pickups.html", sites=sites, site=site, day=day,
                            reservations=reservation_queries.pickup_list(site, day), collect_form=CollectForm())

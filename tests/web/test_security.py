@@ -148,7 +148,7 @@ def test_pages_allow_only_nonced_inline_scripts(app):
 def production_env(tmp_path, **extra):
     env = {"APP_ENV": "production", "INSTANCE_DIR": str(tmp_path),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "UPLOAD_DIR": str(tmp_path / "uploads"),
-           "SEARCH_DB_PATH": str(tmp_path / "search.sqlite3")}
+           "SEARCH_DB_PATH": str(tmp_path / "search.sqlite3"), "PUBLIC_BASE_URL": "https://localhost"}
     env.update(extra)
     return env
 
