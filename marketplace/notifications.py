@@ -25,6 +25,7 @@ KINDS = {
     "reservation.reminder": _l("Pickup tomorrow"),
     "listing.hidden": _l("Your listing was hidden"),
     "search.matched": _l("New listing matches your saved search"),
+    "account.signup_attempted": _l("Someone tried to sign up with your address"),
 }
 def _org_builders(session, organization_id: int) -> list[int]:
     return list(session.scalars(sa.select(User.id).where(User.organization_id == organization_id,

@@ -1,8 +1,11 @@
-"""Security headers (with a per-request CSP nonce) and the safe `next` redirect rule."""
+"""Security headers (with a per-request CSP nonce), the sign-in and sign-up throttles and the
+safe `next` redirect rule."""
 import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, g, request
+
+from .extensions import limiter
 
 TILE_HOST = "https://tile.openstreetmap.org"
 
@@ -58,6 +61,32 @@ def _set_headers(response):
         # Pages and API answers carry per-user data (names, CSRF tokens): never cache them.
         headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _signing_in_as() -> str:
+    """The account a sign-in attempt names, from the form (page) or the JSON body (API), read as
+    services.accounts.user_authenticate reads it: one key per account however the attempt comes."""
+    email = request.form.get("email")
+    if email is None:
+        data = request.get_json(silent=True)
+        email = data.get("email") if isinstance(data, dict) else None
+    return str(email or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+# Every way of signing in (the sign-in page, POST /api/v1/tokens) shares these two counters: a
+# shared limit counts in its scope, not per route, so an account gets LOGIN_LIMIT_PER_ACCOUNT
+# failed guesses in all, not that many per door. Only failures count against the account.
+login_limit_per_ip = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+                                          scope="login-ip", methods=["POST"])
+login_limit_per_account = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], scope="login-account",
+    key_func=_signing_in_as, methods=["POST"], deduct_when=_failed)
+signup_limit_per_ip = limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_IP"],
+                                    methods=["POST"])
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -1,9 +1,8 @@
 """API: personal access tokens and the caller's identity."""
-from flask import current_app, request
 from flask_babel import gettext as _
 
 from ..errors import Unauthenticated
-from ..extensions import limiter
+from ..security import login_limit_per_account, login_limit_per_ip
 from ..services import accounts
 from . import present, schemas
 from .blueprint import bp
@@ -11,16 +10,9 @@ from .auth import current, login_required
 from .io import doc, parse_body, respond
 
 
-def _account_key() -> str:
-    data = request.get_json(silent=True)
-    email = data.get("email") if isinstance(data, dict) else None
-    return f"token:{str(email or '').strip().lower()[:254]}"
-
-
 @bp.post("/tokens")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
-               deduct_when=lambda response: response.status_code == 401)
+@login_limit_per_ip          # the sign-in page counts on the same two counters
+@login_limit_per_account
 @doc("Create a personal access token", body=schemas.TokenCreate, response=schemas.TokenOut, status=201,
      errors=(401, 422, 429))
 def token_create():

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from .. import clock
+from .. import clock, notifications
 from ..database import write_transaction
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -18,6 +18,7 @@ from ..models.accounts import new_session_token
 from . import passwords
 
 TOKEN_PREFIX = "kme_"
+SIGNUP_ATTEMPT_KIND = "account.signup_attempted"   # the notification an address's owner gets
 
 
 def business_id_valid(value: str) -> bool:
@@ -75,23 +76,32 @@ def _organization_for_new_builder(name: str, business_id: str, errors: dict) -> 
 
 
 def user_signup(*, email: str, password: str, display_name: str, locale: str = "fi",
-                organization_name: str = "", business_id: str = "") -> User:
-    """Create a resident account, or a builder account with a new organisation."""
+                organization_name: str = "", business_id: str = "") -> User | None:
+    """Create a resident account, or a builder account with a new organisation.
+
+    No account enumeration: an address that already has an account is not an error. Nothing is
+    created, None is returned, and the owner is told instead (SIGNUP_ATTEMPT_KIND: in the app,
+    and by e-mail with MAIL_SERVER). Both paths hash the password, so they take as long."""
     email = normalise_email(email)
     with write_transaction() as session:
         errors = _check_profile(display_name, locale)
         problem = passwords.password_problem(password or "")
         if problem:
             errors["password"] = problem
-        if _email_taken(email):
-            errors["email"] = _l("An account with this e-mail already exists. Sign in instead.")
         builder = bool(organization_name or business_id)
         organization = _organization_for_new_builder(organization_name, business_id, errors) if builder else None
         if errors:
             raise ValidationFailed(fields=errors)
+        password_hash = passwords.hash_password(password)
+        owner = session.scalar(sa.select(User).where(User.email == email))
+        if owner is not None:
+            # One message a day at most, however many attempts: nobody can mail-bomb an address.
+            notifications.add(session, user_id=owner.id, kind=SIGNUP_ATTEMPT_KIND, data={},
+                              source_key=f"signup-attempt:{clock.today().isoformat()}")
+            return None
         user = User(email=email, display_name=display_name.strip(), locale=locale,
-                    password_hash=passwords.hash_password(password),
-                    role=Role.BUILDER if builder else Role.RESIDENT, organization=organization)
+                    password_hash=password_hash, role=Role.BUILDER if builder else Role.RESIDENT,
+                    organization=organization)
         session.add(user)
     return user
 

@@ -5,9 +5,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import ValidationFailed
 from ..locales import FALLBACK, LOCALES
-from ..extensions import limiter
 from ..queries import accounts as account_queries
-from ..security import safe_next
+from ..security import login_limit_per_account, login_limit_per_ip, safe_next, signup_limit_per_ip
 from ..services import accounts
 from .feedback import show_errors
 from .forms import ButtonForm
@@ -15,10 +14,6 @@ from .forms.accounts import LoginForm, PasswordForm, ProfileForm, SignupForm, To
 from .helpers import prefill
 
 bp = Blueprint("accounts", __name__)
-
-
-def _account_key() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 def _start_session(user, remember=False) -> None:
@@ -31,8 +26,10 @@ def _start_session(user, remember=False) -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@signup_limit_per_ip
 def signup():
-    """Create a resident account, or a builder account with its organisation."""
+    """Create a resident account, or a builder account with its organisation. The answer is the
+    same whether or not the address already has an account (no enumeration): on to sign-in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = SignupForm()
@@ -40,7 +37,7 @@ def signup():
         form.locale.data = request.accept_languages.best_match(LOCALES) or FALLBACK
     if form.validate_on_submit():
         try:
-            user = accounts.user_signup(
+            accounts.user_signup(
                 email=form.email.data, password=form.password.data, display_name=form.display_name.data,
                 locale=form.locale.data,
                 organization_name=form.organization_name.data if form.is_builder.data else "",
@@ -48,18 +45,17 @@ def signup():
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
-            _start_session(user)
-            session["locale"] = user.locale
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
-            return redirect(url_for("main.index"))
+            session["locale"] = form.locale.data
+            flash(_("Thank you! Sign in with the address and password you chose. If the address "
+                    "already had an account, we have sent a message to it instead."), "info")
+            return redirect(url_for("accounts.login"))
     status = 422 if form.errors else 200
     return render_template("accounts/signup.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"], key_func=_account_key,
-               deduct_when=lambda response: response.status_code == 401)
+@login_limit_per_ip          # POST /api/v1/tokens counts on the same two counters
+@login_limit_per_account
 def login():
     """Sign in; throttled per IP and per account. `next` only ever leads to a page of this site."""
     form = LoginForm()

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from marketplace.errors import ValidationFailed
 from marketplace.extensions import db
-from marketplace.models import ApiToken, Organization, Role, User
+from marketplace.models import ApiToken, Notification, Organization, Role, User
 from marketplace.services import accounts, passwords
 from tests import factories
 from tests.factories import PASSWORD
@@ -120,12 +120,13 @@ def test_builder_sign_up_creates_the_organisation(app):
     assert (stored.organization.name, stored.organization.business_id) == ("Rakennus Oy", bid)
 
 
-def test_sign_up_with_a_taken_email_gives_an_email_field_error(app):
-    factories.resident(email="taken@example.com")
-    with pytest.raises(ValidationFailed) as caught:
-        accounts.user_signup(email="TAKEN@example.com", password=PASSWORD, display_name="Other")
-    assert "email" in caught.value.fields
+def test_sign_up_with_a_taken_email_creates_nothing_and_tells_the_owner_once_a_day(app):
+    owner = factories.resident(email="taken@example.com")
+    for _attempt in range(3):
+        assert accounts.user_signup(email="TAKEN@example.com", password=PASSWORD, display_name="Other") is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    told = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == owner.id)).all()
+    assert told == [accounts.SIGNUP_ATTEMPT_KIND]
 
 
 def test_builder_sign_up_with_a_registered_business_id_gives_a_field_error(app):
