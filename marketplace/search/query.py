@@ -24,6 +24,9 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
 
+    def __post_init__(self):
+        object.__setattr__(self, "text", close_quotes(self.text))
+
     @property
     def effective_sort(self) -> str:
         return self.sort or ("relevance" if self.text.strip() else "newest")
@@ -37,6 +40,32 @@ class SearchQuery:
         return (self.page - 1) * self.per_page
 
 
+def close_quotes(text: str) -> str:
+    """The query text both backends see: a quote left without its pair is dropped (the last
+    one; quotes pair in order) and a space takes its place, so `"kattotiili mus` is two words,
+    the last a prefix, on either backend (Meilisearch alone would read an unclosed quote as a
+    phrase up to the end)."""
+    if text.count('"') % 2 == 0:
+        return text
+    at = text.rindex('"')
+    return text[:at] + " " + text[at + 1:]      # a separator still, as the quote was
+
+
+# How a query word found a listing (SearchHit.matches), best first.
+MATCH_KINDS = ("exact", "prefix", "compound", "split", "concat", "synonym", "category", "typo")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One query word and what it matched in a listing: `found` is the listing's word (folded),
+    `how` one of MATCH_KINDS (compound: a catalogue part of a longer word; split: the word
+    written apart; concat: query words written together; category: the category's name)."""
+
+    word: str
+    found: str
+    how: str
+
+
 @dataclass
 class SearchHit:
     """One result: the listing id, and what the engine knows about the match."""
@@ -44,6 +73,17 @@ class SearchHit:
     id: int
     distance_km: float | None = None
     highlight: dict[str, str] = field(default_factory=dict)   # field -> HTML-escaped text with <mark>
+    matches: list[Match] = field(default_factory=list)         # one per query word that matched
+
+    @property
+    def typo_only(self) -> bool:
+        """Found only through similar spellings (every matched word a typo)."""
+        return bool(self.matches) and all(m.how == "typo" for m in self.matches)
+
+    @property
+    def synonyms(self) -> list[Match]:
+        """The matches through another name of the material (a synonym or the category)."""
+        return [m for m in self.matches if m.how in ("synonym", "category")]
 
 
 @dataclass

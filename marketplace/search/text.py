@@ -34,6 +34,30 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# Meilisearch's tokenizer (charabia, separators.rs CONTEXT_SEPARATORS) calls these separators
+# *hard*: a phrase never spans one and words on either side are 8 positions apart. Latin and
+# general punctuation only (our listings are fi/sv/en); ". " and ", " need the space, so
+# "12,5" and "MRT.75" stay soft. Parentheses, brackets and "|" are soft there, not hard.
+HARD = "§h"               # the token standing for a hard separator in the indexed text
+_HARD_SEPARATORS = re.compile(r"[!;?¡¿§¶´\u037e…‥․‼‽⁇⁈⁉⁏⁖⁚⸘⸮、。！，．：；？｡､]|[.,] ")
+_WORD_OR_HARD = re.compile(r"\w+|\x00")
+
+
+def positioned_words(text: str) -> list[str]:
+    """words(), with HARD between two words that a hard separator parts:
+    'Punatiili, poltettu. 12,5 mm' → ['punatiili', '§h', 'poltettu', '§h', '12', '5', 'mm']."""
+    found = _WORD_OR_HARD.findall(fold(_HARD_SEPARATORS.sub("\x00", text)))
+    out: list[str] = []
+    for token in found:
+        if token != "\x00":
+            out.append(token)
+        elif out and out[-1] != HARD:
+            out.append(HARD)
+    if out and out[-1] == HARD:
+        out.pop()
+    return out
+
+
 @lru_cache(maxsize=1)
 def _parts() -> tuple[str, ...]:
     vocabulary = {fold(p) for parts in compound_parts().values() for p in parts}

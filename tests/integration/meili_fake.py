@@ -63,6 +63,9 @@ def _check_geo(doc):
                       f"The `_geo` field in the document with the id: `{doc.get('id')}` is invalid.")
 
 
+SEARCHABLE_PREFIXES = ("title_", "description_", "category_name_", "category_synonyms", "compound_terms")
+
+
 class FakeMeilisearch:
     """State, behaviour switches and the request log. `url` is set once serving."""
 
@@ -273,6 +276,22 @@ class FakeMeilisearch:
                 "facetDistribution": facets, "facetStats": {}}
 
     @staticmethod
+    def _positions(doc, words):
+        found = {}
+        for field, value in doc.items():
+            values = value if isinstance(value, list) else [value]
+            for index, item in enumerate(values):
+                if not isinstance(item, str) or not field.startswith(SEARCHABLE_PREFIXES):
+                    continue
+                for word in words:
+                    for m in re.finditer(rf"(?i)\b{re.escape(word)}", item):
+                        entry = {"start": len(item[:m.start()].encode()), "length": len(m.group().encode())}
+                        if isinstance(value, list):
+                            entry["indices"] = [index]
+                        found.setdefault(field, []).append(entry)
+        return found
+
+    @staticmethod
     def _hit(doc, body):
         retrieve = body.get("attributesToRetrieve") or list(doc)
         hit = {k: v for k, v in doc.items() if k in retrieve or "*" in retrieve}
@@ -287,6 +306,8 @@ class FakeMeilisearch:
                 formatted[field] = value
         if body.get("attributesToHighlight"):
             hit["_formatted"] = formatted
+        if body.get("showMatchesPosition"):     # byte offsets of word-prefix matches, as the engine gives
+            hit["_matchesPosition"] = FakeMeilisearch._positions(doc, words)
         for key in body.get("sort", []):
             m = re.fullmatch(r"_geoPoint\(([-\d.]+),([-\d.]+)\):asc", key)
             if m and doc.get("_geo"):        # haversine on geoutils' sphere, whole meters

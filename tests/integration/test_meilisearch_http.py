@@ -111,7 +111,7 @@ def test_apply_settings_creates_the_index_with_id_and_sends_every_setting(meili,
     assert all(term == term.lower() for term in groups)
     assert sent["localizedAttributes"] == [
         {"attributePatterns": ["title_fi", "description_fi", "category_name_fi"], "locales": ["fin"]},
-        {"attributePatterns": ["title_sv", "description_sv", "category_name_sv"], "locales": ["swe"]},
+        {"attributePatterns": ["title_sv", "description_sv", "category_name_sv"], "locales": ["fin"]},   # folds å/ä/ö
         {"attributePatterns": ["title_en", "description_en", "category_name_en"], "locales": ["eng"]}]
     assert sent["pagination"] == {"maxTotalHits": 10_000}
     assert "rankingRules" not in sent            # the server's default is kept
@@ -345,6 +345,44 @@ def test_text_with_quotes_goes_only_into_q(ready, fake):
 
     assert body["q"] == text
     assert body["filter"] == f"available_until_day >= {today()}"
+
+
+def test_the_query_keeps_phrases_drops_words_from_the_end_and_explains_its_hits(ready, fake):
+    _, body = run_search(ready, fake, text='punainen "kattotiili musta')
+
+    assert body["q"] == 'punainen  kattotiili musta'        # the unclosed quote never reaches the engine
+    assert body["matchingStrategy"] == "last"
+    assert body["locales"] == ["fin", "eng"]                # no query is read as Swedish (å/ä/ö fold)
+    assert body["showMatchesPosition"] is True and body["showRankingScoreDetails"] is True
+    assert {"compound_terms", "category_synonyms", "description_fi"} <= set(body["attributesToRetrieve"])
+
+
+def test_each_hit_carries_what_matched_and_how(ready, fake):
+    ready.upsert([doc(1, title="Kattotiili, punainen")])
+
+    result, _ = run_search(ready, fake, text="tiili punai")
+
+    [hit] = result.hits
+    assert [(m.word, m.found, m.how) for m in hit.matches] == [
+        ("tiili", "kattotiili", "compound"), ("punai", "punainen", "prefix")]
+    assert not hit.typo_only
+
+
+def test_why_reads_typos_synonyms_and_joined_words_from_the_response():
+    from marketplace.search.meili.why import matches
+
+    hit = {"title_sv": "Kablar och kakel", "category_synonyms": ["tegel", "brick"],
+           "title_fi": "Doorframe",
+           "_matchesPosition": {"title_sv": [{"start": 0, "length": 6}],
+                                "category_synonyms": [{"start": 0, "length": 5, "indices": [1]}],
+                                "title_fi": [{"start": 0, "length": 9}]},
+           "_rankingScoreDetails": {"typo": {"typoCount": 1, "maxTypoCount": 2}}}
+    assert [(m.word, m.found, m.how) for m in matches(hit, "kablat tiili door frame ")] == [
+        ("kablat", "kablar", "typo"), ("tiili", "brick", "synonym"),
+        ("door", "doorframe", "concat"), ("frame", "doorframe", "concat")]
+    hit["_rankingScoreDetails"]["typo"]["typoCount"] = 0       # no typo counted: not a typo
+    assert matches(hit, "kablat ")[0].how == "synonym"
+    assert matches({"_matchesPosition": {}}, "-tiili") == []
 
 
 def test_the_quoting_recipe_itself():

@@ -54,6 +54,26 @@ def test_distance_from_a_chosen_point_filters_and_sorts(client, stock):
     assert re.search(r"0[.,]\d km away", page.text)
 
 
+def test_results_found_only_by_a_similar_spelling_come_under_their_own_heading(client, stock, make):
+    make.listing(stock, title="Kouru sinkitty", category="door")
+    make.listing(stock, title="Koura kaivinkoneeseen", category="door")
+    outbox.run_once()
+    page = client.get("/?q=kouru+", headers=EN).text
+    assert page.index("sinkitty") < page.index('id="similar-heading">Similar spellings<') < page.index("kaivinkone")
+    assert re.search(r"Matched:\s+“koura”, spelled like “kouru”", page)
+    only_typos = client.get("/?q=kourq+", headers=EN).text   # nothing exact: no heading to set them apart
+    assert "sinkitty" in only_typos and "kaivinkone" in only_typos and "Similar spellings" not in only_typos
+
+
+def test_a_card_says_which_synonym_or_part_of_a_word_matched(client, stock, make):
+    page = client.get("/?q=katto+", headers=EN).text
+    assert "“kattotiili”, which contains “katto”" in page
+    make.listing(stock, title="Punatiili", category="brick", description="Lavoilla.")
+    outbox.run_once()
+    page = client.get("/?q=tegel+", headers=EN).text
+    assert "Punatiili" in page and ("“punatiili”, a synonym of “tegel”" in page or "“tegel”: the category" in page)
+
+
 def test_an_empty_result_suggests_spellings_and_other_languages(client, stock):
     page = client.get("/?q=kipsilvey", headers=EN)
     assert "Nothing matches" in page.text and 'href="/?q=kipsilevy"' in page.text

@@ -31,7 +31,9 @@ from ..query import SearchHit, SearchQuery, SearchResult
 from .browse import browse, facets, one_pass, result
 from .geo import haversine
 from .places import PlaceSet, narrow, nearest_page
+from .joins import query_words as derive_words
 from .rank import Matcher, rank
+from .why import explain
 from .schema import Codes
 from .sql import Filters, filters, limit, matching, text_filters, words_bucket
 from .store import Store
@@ -74,7 +76,7 @@ class EmbeddedBackend:
         """Ids in rank order, exact total, facets over the filtered set, highlights, distances."""
         conn, generation = self.store.connection()
         parsed = parse_query(query.text)
-        words, last_is_prefix = parsed.words, parsed.last_is_prefix
+        words = parsed.words
         conn.execute("BEGIN")
         try:
             codes, today = Codes.load(conn), clock.today()
@@ -100,32 +102,35 @@ class EmbeddedBackend:
                 return result(hits(conn, query, keys, html.escape), counts)
             with self.lexicon.lock:
                 self.lexicon.refresh(conn, generation)
-                query_words = [self.lexicon.derive(w, last_is_prefix and i == len(words) - 1)
-                               for i, w in enumerate(words)]
-                matcher = Matcher(query_words, self.lexicon) if _sort(query) == "relevance" else None
-            if matcher is not None:
+                query_words = derive_words(self.lexicon, conn, parsed)
+                matcher = Matcher(query_words, self.lexicon)
+            order = parsed.removal_order()
+            if _sort(query) == "relevance":
                 if places is not None:
-                    places.choose(conn, words_bucket(query_words, 1, exclusive=False), f)
-                counts = facets(conn, words_bucket(query_words, 1, exclusive=False), f, codes)
-                keys = self._relevance_page(conn, query, query_words, f, matcher)
+                    places.choose(conn, words_bucket(query_words, order[-1]), f)
+                counts = facets(conn, words_bucket(query_words, order[-1]), f, codes)
+                keys = self._relevance_page(conn, query, query_words, order, f, matcher)
             else:
-                counts, keys = self._sorted_page(conn, query, query_words, f, codes, places)
-            return result(hits(conn, query, keys, Highlighter(query_words)), counts)
+                counts, keys = self._sorted_page(conn, query, query_words, order, f, codes, places)
+            found = hits(conn, query, keys, Highlighter(query_words))
+            explain(conn, matcher, found, keys)
+            return result(found, counts)
         finally:
             conn.execute("ROLLBACK")        # a read-only transaction
 
-    def _relevance_page(self, conn, query: SearchQuery, query_words: list[QueryWord], f: Filters,
+    def _relevance_page(self, conn, query: SearchQuery, query_words: list[QueryWord], order, f: Filters,
                         matcher: Matcher) -> list[int]:
         need, ranked = query.offset + query.per_page, []
-        for k in range(len(query_words), 0, -1):
-            expression = words_bucket(query_words, k, exclusive=True)
+        for n, kept in enumerate(order):
+            dropped = next(iter(order[n - 1] - kept)) if n else None
+            expression = words_bucket(query_words, kept, dropped)
             window = [row[0] for row in conn.execute(
                 *matching(expression, f, "fts.rowid", f"ORDER BY fts.rowid DESC {limit(f, RANK_WINDOW)}"))]
             if not window:
                 continue
             rows = conn.execute(f"SELECT key, title, title_x, descr, descr_x, cat FROM ftsdata "
                                 f"WHERE key IN ({', '.join('?' * len(window))})", window).fetchall()
-            ranked += rank(matcher, rows, k)
+            ranked += rank(matcher, rows, kept)
             if len(window) == RANK_WINDOW and len(ranked) < need:     # the bucket's older rest
                 tail = f"ORDER BY fts.rowid DESC {limit(f, need - len(ranked), RANK_WINDOW)}"
                 ranked += [row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))]
@@ -133,15 +138,15 @@ class EmbeddedBackend:
                 break
         return ranked[query.offset:need]
 
-    def _sorted_page(self, conn, query, query_words, f: Filters, codes: Codes,
+    def _sorted_page(self, conn, query, query_words, order, f: Filters, codes: Codes,
                      places: PlaceSet | None) -> tuple[Counter, list[int]]:
         # An explicit sort orders strictly by its key, not as a tie-break after relevance as in
         # Meilisearch: the text only filters, to the documents matching the longest run of
         # leading query words that has any hit ("last" strategy: drop words from the end until
         # something matches). Total and facets count that set.
         sort = _sort(query)
-        for k in range(len(query_words), 0, -1):
-            expression = words_bucket(query_words, k, exclusive=False)
+        for kept in order:
+            expression = words_bucket(query_words, kept)
             if places is not None:
                 places.choose(conn, expression, f)
             if sort == "newest":

@@ -1,109 +1,148 @@
 """Relevance inside one "words" bucket, from the candidates' indexed text: Meilisearch's typo,
-proximity, attribute and exactness criteria, then newest first. The words criterion itself
-(how many leading query words match) is decided in SQL, bucket by bucket (embedded.py).
+proximity, attributeRank, wordPosition and exactness rules (its default order since v1.36;
+`sort` sits between attributeRank and wordPosition and is empty for relevance), then newest
+first. The words rule itself (which query words a document matches) is decided in SQL, bucket
+by bucket (backend.py); `kept` is the bucket's set of query word indices.
 
-Attribute ranks: title 0, category names/synonyms 1, description 2 (a compound part counts in
-the attribute it came from). Exactness: the query word itself, or exactly one of the category's
-names, not a typo, prefix extension, synonym or compound part. Proximity per consecutive pair of
-query words, as Meilisearch: 1 when adjacent in order, the gap (+1 when reversed) up to 7, and 8
-when farther apart or in different attributes.
+- typo: the sum over the kept words of the fewest typos of what matched (a split costs 1, a
+  concatenation 1 per word joined);
+- proximity: per consecutive pair of kept words, 1 when adjacent in order, the gap (+1 when
+  reversed) up to 7, and 8 when farther apart, in different attributes, or across a hard
+  separator (the indexed text holds text.HARD there, worth 7 positions);
+- attributeRank: title 0, category names/synonyms 1, description 2 (a compound part counts in
+  the attribute it came from);
+- wordPosition: per kept word, Meilisearch's cost of the distance between its position in the
+  query and its earliest position in an attribute (0, 1, 2 for 2-4, 3 for 5-7, … 10);
+- exactness: first an attribute that *is* the query (its words, in order, nothing else), then
+  one that starts with it, then the number of words matched exactly (not a typo, prefix
+  extension, synonym or compound part). Both levels need the kept words to be the query's
+  first words (no hole), as Meilisearch's exact_attribute.rs.
 """
+from ..text import HARD, _compound_terms
 from .terms import Lexicon, QueryWord
 
 # Columns as read from ftsdata: title, title_x, descr, descr_x, cat.
 ATTRIBUTE = (0, 0, 2, 2, 1)
 EXACT_COUNTS = (True, False, True, False, True)     # compound parts are never exact
-WITH_POSITIONS = (0, 2)
+TEXT_OF = (0, 0, 2, 2, None)                        # the column whose positions a match takes
 CATEGORY = 4
 FAR = 8
+HARD_GAP = 7
+_POSITION_COSTS = ((0, 0), (1, 1), (4, 2), (7, 3), (11, 4), (16, 5), (24, 6), (64, 7), (256, 8), (1024, 9))
+
+
+def position_cost(distance: int) -> int:
+    """Meilisearch's wordPosition cost of a distance (ranking_rule_graph/position/mod.rs)."""
+    for upto, cost in _POSITION_COSTS:
+        if distance <= upto:
+            return cost
+    return 10
+
+
+def positions(text: str) -> dict[str, list[int]]:
+    """The positions of each token of an indexed column (a hard separator adds 7)."""
+    found: dict[str, list[int]] = {}
+    position = -1
+    for token in text.split():
+        if token == HARD:
+            position += HARD_GAP
+            continue
+        position += 1
+        found.setdefault(token, []).append(position)
+    return found
 
 
 class Matcher:
-    """Which query words (at what typo cost, exactly or not) each indexed term stands for."""
+    """Which query words (at what typo cost, exactly or not, how) each indexed term stands for."""
 
     def __init__(self, query_words: list[QueryWord], lexicon: Lexicon):
-        info: dict[str, dict[int, tuple[int, bool]]] = {}
+        info: dict[str, dict[int, tuple[int, bool, str]]] = {}
+        self.words = [qw.text for qw in query_words]
         for i, qw in enumerate(query_words):
             for d in qw.derivations:
-                if len(d.term) > 1:
+                if len(d.term) > 1 and d.kind not in ("split", "compound"):
                     # A multi-word synonym ("clay brick") finds documents in FTS5; for ranking,
                     # its words nearly always come with a one-word synonym ("brick") anyway.
                     continue
-                terms = lexicon.vocabulary.with_prefix(d.term[0]) if d.prefix else [d.term[0]]
+                if d.prefix:
+                    terms = lexicon.vocabulary.with_prefix(d.term[0])
+                else:
+                    terms = d.term
                 for term in terms:
                     per_word = info.setdefault(term, {})
-                    exact = d.exact and term == d.term[0]
+                    exact = d.exact and term == d.term[0] and len(d.term) == 1
                     old = per_word.get(i)
                     if old is None or (d.typos, not exact) < (old[0], not old[1]):
-                        per_word[i] = (d.typos, exact)
-        self.info = {term: tuple((i, t, e) for i, (t, e) in per_word.items()) for term, per_word in info.items()}
+                        per_word[i] = (d.typos, exact, d.kind)
+        self.info = {term: tuple((i, t, e, k) for i, (t, e, k) in per_word.items())
+                     for term, per_word in info.items()}
         self.terms = frozenset(self.info)
-        self._cache: dict[str, tuple] = {}
 
-    def _summary(self, c: int, hits) -> tuple[tuple[int, int, bool], ...]:
-        """(word, fewest typos, exact?) for each query word a column's hits stand for."""
-        best: dict[int, list] = {}
-        counts_exact = EXACT_COUNTS[c]
-        for term in hits:
-            for i, cost, exact in self.info[term]:
-                exact = exact and counts_exact
-                found = best.get(i)
-                if found is None:
-                    best[i] = [cost, exact]
-                else:
-                    if cost < found[0]:
-                        found[0] = cost
-                    found[1] = found[1] or exact
-        return tuple((i, cost, exact) for i, (cost, exact) in best.items())
-
-    def key(self, columns: tuple[str, ...], k: int, doc_key: int) -> tuple:
-        """Sort key of a document that matches the first k query words."""
-        typos, attribute, exact, seen = [0] * k, [2] * k, [False] * k, [False] * k
-        hits_by_column: list = [()] * len(columns)
-        for c, text in enumerate(columns):
-            if not text:
-                continue
-            summary = self._cache.get(text) if c == CATEGORY else None
-            if summary is None:
-                hits = self.terms.intersection(text.split())
-                hits_by_column[c] = hits
-                summary = self._summary(c, hits) if hits else ()
-                if c == CATEGORY:
-                    self._cache[text] = summary
-            rank_here = ATTRIBUTE[c]
-            for i, cost, is_exact in summary:
-                if i < k:
-                    if not seen[i] or cost < typos[i]:
+    def key(self, columns: tuple[str, ...], kept: frozenset[int], doc_key: int) -> tuple:
+        """Sort key of a document that matches the query words in `kept`."""
+        typos, attribute, where = {i: 0 for i in kept}, {i: 2 for i in kept}, {i: 10 for i in kept}
+        exact, seen = set(), set()
+        tokens = [text.split() if text else [] for text in columns]
+        places = [positions(columns[c]) if c in (0, 2) and columns[c] else {} for c in range(len(columns))]
+        hits_by_column = []
+        for c, column in enumerate(tokens):
+            hits = self.terms.intersection(column)
+            hits_by_column.append(hits)
+            for term in hits:
+                position = self._position(term, c, tokens, places)
+                for i, cost, is_exact, _ in self.info[term]:
+                    if i not in kept:
+                        continue
+                    if i not in seen or cost < typos[i]:
                         typos[i] = cost
-                    seen[i] = True
-                    if rank_here < attribute[i]:
-                        attribute[i] = rank_here
-                    if is_exact:
-                        exact[i] = True
-            if k == 1 and c == 0 and exact[0] and typos[0] == 0 and attribute[0] == 0:
-                break          # the best a one-word match can get; other columns change nothing
-        proximity = self._proximity(columns, hits_by_column, k) if k > 1 else 0
-        return (sum(typos), proximity, sum(attribute), -sum(exact), -doc_key)
+                    seen.add(i)
+                    attribute[i] = min(attribute[i], ATTRIBUTE[c])
+                    where[i] = min(where[i], position_cost(abs(position - i)))
+                    if is_exact and EXACT_COUNTS[c]:
+                        exact.add(i)
+        proximity = self._proximity(places, hits_by_column, sorted(kept)) if len(kept) > 1 else 0
+        level = self._exact_level(tokens, kept)
+        return (sum(typos.values()), proximity, sum(attribute.values()), sum(where.values()), level,
+                -len(exact), -doc_key)
 
-    def _proximity(self, columns, hits_by_column, k: int) -> int:
-        best = [FAR] * (k - 1)
-        for c in WITH_POSITIONS:
-            hits = hits_by_column[c]
-            words_here = {i for term in hits for i, _, _ in self.info[term] if i < k}
-            if not any(i in words_here and i + 1 in words_here for i in range(k - 1)):
-                continue
-            positions: dict[int, list[int]] = {}
-            for position, token in enumerate(columns[c].split()):
-                if token in hits:
-                    for i, _, _ in self.info[token]:
-                        positions.setdefault(i, []).append(position)
-            for i in range(k - 1):
-                for p in positions.get(i, ()):
-                    for q in positions.get(i + 1, ()):
-                        best[i] = min(best[i], q - p if q > p else p - q + 1)
+    def _position(self, term: str, c: int, tokens, places) -> int:
+        if c in (0, 2):
+            return places[c][term][0]
+        if c == CATEGORY:
+            return 0
+        text = TEXT_OF[c]          # a compound part: where its word is
+        for position, word in enumerate(tokens[text]):
+            if term in _compound_terms(word):
+                return places[text][word][0]
+        return 0
+
+    def _exact_level(self, tokens, kept: frozenset[int]) -> int:
+        """0: an attribute is the query; 1: one starts with it; 2: neither."""
+        if kept != frozenset(range(len(kept))):
+            return 2
+        query = [self.words[i] for i in range(len(kept))]
+        level = 2
+        for c in (0, 2):
+            if tokens[c] == query:
+                return 0
+            if tokens[c][:len(query)] == query:
+                level = 1
+        return level
+
+    def _proximity(self, places, hits_by_column, kept: list[int]) -> int:
+        best = [FAR] * (len(kept) - 1)
+        for c in (0, 2):
+            at: dict[int, list[int]] = {}
+            for term in hits_by_column[c]:
+                for i, _, _, _ in self.info[term]:
+                    at.setdefault(i, []).extend(places[c][term])
+            for n, (i, j) in enumerate(zip(kept, kept[1:])):
+                for p in at.get(i, ()):
+                    for q in at.get(j, ()):
+                        best[n] = min(best[n], q - p if q > p else p - q + 1)
         return sum(min(b, FAR) for b in best)
 
 
-def rank(matcher: Matcher, rows: list[tuple], k: int) -> list[int]:
+def rank(matcher: Matcher, rows: list[tuple], kept: frozenset[int]) -> list[int]:
     """Keys of the window's documents in relevance order; rows are (key, *columns)."""
-    return [row[0] for row in sorted(rows, key=lambda row: matcher.key(row[1:], k, row[0]))]
+    return [row[0] for row in sorted(rows, key=lambda row: matcher.key(row[1:], kept, row[0]))]

@@ -6,7 +6,9 @@ Key order is therefore "newest first" order (created_ts, then id), which lets FT
 candidates newest first and stop early; and the facet values ride along in the low 8 bits, so
 counting facets and filtering by category or condition need no table lookups.
 
-FTS columns: title and descr hold the folded words; title_x and descr_x their compound parts
+FTS columns: title and descr hold the folded words, with the token §h (text.HARD) where a
+hard separator parts two words (". ", ", ", ";", "!", "?" …), so that a phrase never spans one and
+proximity sees the words as far apart, as Meilisearch does; title_x and descr_x their compound parts
 (text.derived_terms); cat one token for the category (§c<code>); tags tokens that let FTS5 do
 common filters without a table lookup: §free, §s<site id>, §u<until day>, the document's
 *place* (§q<quadtree digits>_<exact position>, see place_token: documents at one position, e.g.
@@ -22,9 +24,9 @@ import json
 import sqlite3
 import struct
 
-from ..text import compound_parts_of, derived_terms, words
+from ..text import HARD, compound_parts_of, derived_terms, positioned_words, words
 
-SCHEMA_VERSION = "4"          # change it with the tables: an index of another version is replaced
+SCHEMA_VERSION = "5"          # change it with the tables: an index of another version is replaced
 EPOCH = 1_577_836_800             # 2020-01-01T00:00:00Z
 MAX_ID = (1 << 24) - 1
 CATEGORY_OVERFLOW, CONDITION_OVERFLOW = 31, 7   # codes shared by every value beyond the 31st / 7th
@@ -162,8 +164,9 @@ def doc_rows(doc: dict, codes: Codes, conn=None) -> tuple[tuple, tuple, tuple, s
     geo = doc.get("_geo") or {}
     lat, lng = geo.get("lat"), geo.get("lng")
     title, description = doc["title"], doc.get("description", "")
-    title_words, description_words = words(title), words(description)
-    text = (title_words, compound_parts_of(title_words), description_words, compound_parts_of(description_words))
+    title_words, description_words = positioned_words(title), positioned_words(description)
+    text = (title_words, compound_parts_of([w for w in title_words if w != HARD]),
+            description_words, compound_parts_of([w for w in description_words if w != HARD]))
     category, condition = str(doc["category"]), str(doc["condition"])
     category_code = codes.code("category", category, conn)
     key = make_key(doc["created_ts"], int(doc["id"]), category_code, codes.code("condition", condition, conn))
@@ -177,7 +180,7 @@ def doc_rows(doc: dict, codes: Codes, conn=None) -> tuple[tuple, tuple, tuple, s
         tags += [grid_token(level, *grid_cell(level, row[10], row[11])) for level in range(len(GRID_DEGREES))]
     content = (key, title, json.dumps(doc, ensure_ascii=False, default=str))
     fts = (key, *(" ".join(c) for c in text), category_token(category_code), " ".join(tags))
-    return row, content, fts, {t for c in text for t in c}
+    return row, content, fts, {t for c in text for t in c} - {HARD}
 
 
 def create_schema(conn: sqlite3.Connection, *, indexes: bool = True) -> None:

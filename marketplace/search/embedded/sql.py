@@ -161,9 +161,16 @@ def browsing(f: Filters, select: str, tail: str = "") -> tuple[str, dict]:
     return f"SELECT {select} FROM docs WHERE {' AND '.join(f.browse)} {tail}", dict(f.params.values)
 
 
-def words_bucket(query_words: list[QueryWord], k: int, *, exclusive: bool) -> str:
-    """FTS5: documents matching the first k query words (and, if exclusive, not word k+1)."""
-    expression = " AND ".join(any_of(qw.derivations) for qw in query_words[:k])
-    if exclusive and k < len(query_words):
-        expression = f"({expression}) NOT {any_of(query_words[k].derivations)}"
+def _within(query_word: QueryWord, kept) -> list:
+    """The word's derivations, less the concatenations of words outside `kept`."""
+    return [d for d in query_word.derivations
+            if d.span is None or all(j in kept for j in range(d.span[0], d.span[1] + 1))]
+
+
+def words_bucket(query_words: list[QueryWord], kept: frozenset[int], dropped: int | None = None) -> str:
+    """FTS5: documents matching every query word in `kept` (and, given `dropped`, not that word:
+    the documents of the bucket before)."""
+    expression = " AND ".join(any_of(_within(query_words[i], kept)) for i in sorted(kept))
+    if dropped is not None:
+        expression = f"({expression}) NOT {any_of(_within(query_words[dropped], kept | {dropped}))}"
     return expression

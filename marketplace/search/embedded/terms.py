@@ -1,12 +1,19 @@
 """Query words for the embedded engine and what each may match (its derivations), as
 Meilisearch defines them: the word itself, a prefix for the last word, typo variants from the
-index vocabulary (Damerau-Levenshtein, budget by length, a different first letter costs one
-more, capped at 150 one-typo and 50 two-typo variants), plus two things of our own:
+index vocabulary (optimal string alignment: a swap of two adjacent letters is one typo, but no
+letter is edited twice, as Meilisearch's Levenshtein automaton; budget by length, a different
+first letter costs one more, capped at 150 one-typo and 50 two-typo variants), the word split in
+two where the halves stand side by side in some listing (one typo), and adjacent query words
+written together (concatenation, Meilisearch's 2- and 3-word ngrams: one typo per word joined);
+plus things of our own:
 
 - the category of a document is searchable by its names and synonyms in fi, sv and en: a word
   matching one of them (exactly, as a prefix or with typos) matches the category's token;
 - a word that *is* a one-word name or synonym of a category also looks for the category's other
-  names and synonyms in titles and descriptions (so `brick` finds a "Tiiliä" title elsewhere).
+  names and synonyms in titles and descriptions (so `brick` finds a "Tiiliä" title elsewhere);
+- a Finnish/Swedish compound made only of catalogue parts (`kattotiili` = katto + tiili) also
+  matches a listing whose compound parts hold all of them (`Savikattotiili`), so `kattotiili`,
+  `katto tiili` and `katto-tiili` find the same lots.
 
 FTS5 expressions are built here too: every term is quoted, so a query word can never act as an
 FTS5 operator. And titles are highlighted here.
@@ -20,14 +27,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA
 
-from ..text import _compound_terms, fold, words
+from ..text import HARD, _compound_terms, fold, positioned_words
 from .schema import category_token
 
 MAX_WORDS = 10                         # Meilisearch reads the first 10 query words
 ONE_TYPO_CAP, TWO_TYPO_CAP = 150, 50   # derivations per word, as Meilisearch's limits.rs
 _ENDS_IN_WORD = re.compile(r"\w$")
+_HARD_END = re.compile(r"(?:[!;?¡¿§¶…]|[.,] ?)$")     # a part ending in a hard separator
 _TITLE_WORD = re.compile(r"\w+")
 
 
@@ -43,12 +51,19 @@ class Derivation:
     term: tuple[str, ...]
     prefix: bool = False
     typos: int = 0
-    kind: str = "exact"                # exact, prefix, typo, synonym, category
+    kind: str = "exact"                # one of query.MATCH_KINDS
     exact: bool = False                # counts for the exactness criterion
+    span: tuple[int, int] | None = None     # concat: the query words (first, last) it joins
+    columns: str = ""                  # FTS5 columns it is limited to ("" = all)
+    all_of: bool = False               # compound: every term somewhere in `columns`
 
     def fts(self) -> str:
+        if self.all_of:
+            inner = " AND ".join('"' + t.replace('"', '""') + '"' for t in self.term)
+            return f"{{{self.columns}}} : ({inner})"
         quoted = '"' + " ".join(self.term).replace('"', '""') + '"'
-        return quoted + "*" if self.prefix else quoted
+        quoted = quoted + "*" if self.prefix else quoted
+        return f"{{{self.columns}}} : {quoted}" if self.columns else quoted
 
 
 @dataclass
@@ -68,6 +83,20 @@ class ParsedQuery:
     last_is_prefix: bool
     phrases: list[tuple[str, ...]] = field(default_factory=list)    # each must appear, words in order
     excluded: list[tuple[str, ...]] = field(default_factory=list)   # words or phrases no result holds
+    in_phrase: set[int] = field(default_factory=set, compare=False)  # indices of words of a phrase
+    breaks: set[int] = field(default_factory=set, compare=False)     # i: a hard separator before word i
+
+    def removal_order(self) -> list[frozenset[int]]:
+        """The word sets of the "words" buckets, best first: Meilisearch's `last` strategy drops
+        plain words from the end, never a phrase's; without a phrase the first word stays."""
+        kept = list(range(len(self.words)))
+        order = [frozenset(kept)]
+        droppable = [i for i in kept if i not in self.in_phrase]
+        floor = 0 if self.in_phrase else 1
+        while len(droppable) > floor:
+            kept.remove(droppable.pop())
+            order.append(frozenset(kept))
+        return order
 
 
 # A part: an optional leading "-" (only at the start of a part), then "a phrase" or a run without
@@ -75,24 +104,49 @@ class ParsedQuery:
 _PART = re.compile(r'(-?)"([^"]*)"|(-?)([^\s"]+)|"')
 
 
+def _runs(text: str) -> list[tuple[str, ...]]:
+    """The words of a text in runs that hard separators part: 'a, b c' → [('a',), ('b', 'c')]."""
+    runs, run = [], []
+    for token in positioned_words(text):
+        if token == HARD:
+            runs.append(tuple(run))
+            run = []
+        else:
+            run.append(token)
+    return [r for r in runs + [tuple(run)] if r]
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Words, phrases and exclusions; the last word is a prefix unless the query ends with a
-    space, a separator, a phrase or an exclusion."""
+    space, a separator, a phrase or an exclusion. A hard separator inside a phrase ends it and
+    starts another, as in Meilisearch; no concatenation joins words across one."""
     found, phrases, excluded, last_plain = [], [], [], False
+    in_phrase, breaks, hard_before = set(), set(), False
     for part in _PART.finditer(text):
         negative, phrase = part.group(1) or part.group(3), part.group(2)
-        terms = tuple(words(phrase if phrase is not None else part.group(4) or ""))
-        if not terms:
+        runs = _runs(phrase if phrase is not None else part.group(4) or "")
+        ends_hard = _HARD_END.search(text, 0, min(len(text), part.end() + 1)) is not None
+        if not runs:
+            hard_before = hard_before or ends_hard
             continue
-        if negative:
-            excluded.append(terms)
-        else:
-            found += terms
+        if hard_before:
+            breaks.add(len(found))
+        hard_before = ends_hard
+        for n, run in enumerate(runs):
+            if negative:
+                excluded.append(run)
+                continue
+            if n:
+                breaks.add(len(found))
             if phrase is not None:
-                phrases.append(terms)
+                in_phrase.update(range(len(found), len(found) + len(run)))
+                phrases.append(run)
+            found += run
         last_plain = not negative and phrase is None and part.end() == len(text)
     last_is_prefix = 0 < len(found) <= MAX_WORDS and last_plain and bool(_ENDS_IN_WORD.search(fold(text)))
-    return ParsedQuery(found[:MAX_WORDS], last_is_prefix, phrases, excluded)
+    words = found[:MAX_WORDS]
+    return ParsedQuery(words, last_is_prefix, phrases, excluded,
+                       {i for i in in_phrase if i < len(words)}, {i for i in breaks if 0 < i < len(words)})
 
 
 def any_of(derivations: list[Derivation]) -> str:
@@ -165,12 +219,12 @@ class TermIndex:
                 same, anyone = by_first.get(word[0], ()), every
             else:
                 same, anyone = self.by_first_len.get((word[0], length), ()), self.by_len.get(length, ())
-            for term, distance, _ in process.extract(word, same, scorer=DamerauLevenshtein.distance,
+            for term, distance, _ in process.extract(word, same, scorer=OSA.distance,
                                                      score_cutoff=budget, limit=None):
                 if distance:
                     found[term] = distance
             if budget >= 2:
-                for term, distance, _ in process.extract(word, anyone, scorer=DamerauLevenshtein.distance,
+                for term, distance, _ in process.extract(word, anyone, scorer=OSA.distance,
                                                          score_cutoff=budget - 1, limit=None):
                     if term[0] != word[0]:
                         found[term] = distance + 1
@@ -212,12 +266,12 @@ class Lexicon:
             self.category_words.add([w for _, _, entry in rows for w in entry.split()])
             self.last_entry = rows[-1][0]
 
-    def derive(self, word: str, is_prefix: bool) -> QueryWord:
-        """A query word with every derivation it may match."""
+    def derive(self, word: str, is_prefix: bool, budget: int | None = None) -> QueryWord:
+        """A query word with every derivation it may match (`budget`: typos, if not by length)."""
         qw = QueryWord(word, is_prefix, [Derivation((word,), exact=True)])
         if is_prefix:
             qw.derivations.append(Derivation((word,), prefix=True, kind="prefix"))
-        budget = typo_budget(word)
+        budget = typo_budget(word) if budget is None else budget
         if budget:
             ranked = sorted(self.vocabulary.near(word, budget, prefix=is_prefix).items(), key=lambda i: (i[1], i[0]))
             for typos, cap in ((1, ONE_TYPO_CAP), (2, TWO_TYPO_CAP)):
@@ -271,6 +325,8 @@ class Highlighter:
             for d in qw.derivations:
                 if len(d.term) == 1 and d.kind != "category":
                     (prefixes.append(d.term[0]) if d.prefix else self.exact.add(d.term[0]))
+                elif d.kind in ("split", "compound"):
+                    self.exact.update(d.term)
         self.prefixes = tuple(prefixes)
 
     def _matches(self, token: str) -> bool:

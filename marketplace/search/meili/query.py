@@ -12,7 +12,8 @@ from ... import clock
 from ..documents import day_number
 from ..query import SearchHit, SearchQuery, SearchResult
 from .documents import MARK_POST, MARK_PRE
-from .settings import FILTERABLE, LANGUAGES
+from .settings import FILTERABLE, LANGUAGES, QUERY_LOCALES, SEARCHABLE
+from .why import matches
 
 FACETS = ["category", "condition"]
 TITLE_FIELDS = [f"title_{lang}" for lang in LANGUAGES]
@@ -113,10 +114,17 @@ def request(query: SearchQuery) -> dict:
         "page": int(query.page),
         "hitsPerPage": int(query.per_page),
         "facets": list(FACETS),
-        "attributesToRetrieve": ["id", "_geo", *TITLE_FIELDS],
+        "attributesToRetrieve": ["id", "_geo", *SEARCHABLE],
         "attributesToHighlight": list(TITLE_FIELDS),
         "highlightPreTag": MARK_PRE,
         "highlightPostTag": MARK_POST,
+        # As the embedded engine: drop plain words from the end, never a phrase (the default,
+        # stated so that a changed default cannot part the backends).
+        "matchingStrategy": "last",
+        "locales": list(QUERY_LOCALES),
+        # Why a result is there (why.py): the matched words and the typo rule's count.
+        "showMatchesPosition": True,
+        "showRankingScoreDetails": True,
     }
     keys = sort(query)
     if keys:
@@ -175,7 +183,8 @@ def _highlight(hit: dict) -> dict[str, str]:
 
 def result(response: dict, query: SearchQuery) -> SearchResult:
     """SearchResult(backend="meilisearch") from a search response (page/hitsPerPage mode)."""
-    hits = [SearchHit(id=int(hit["id"]), distance_km=_distance_km(hit, query), highlight=_highlight(hit))
+    hits = [SearchHit(id=int(hit["id"]), distance_km=_distance_km(hit, query), highlight=_highlight(hit),
+                      matches=matches(hit, query.text))
             for hit in response.get("hits", [])]
     total = response.get("totalHits", response.get("estimatedTotalHits", len(hits)))
     distribution = response.get("facetDistribution") or {}

@@ -7,7 +7,7 @@ from ...catalog_loader import read_catalogue
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = {"fi": "fin", "sv": "swe", "en": "eng"}      # listing language -> Meilisearch locale
+LANGUAGES = {"fi": "fin", "sv": "swe", "en": "eng"}      # listing language -> its locale (fields: FOLDING_LOCALES)
 LOCALE_ALIASES = {"fi": "fin", "sv": "swe", "en": "eng"}
 
 # Ranked: a match in a title beats one in category words, which beats one in a description.
@@ -76,10 +76,19 @@ def synonyms(categories: list[dict] | None = None) -> dict[str, list[str]]:
             if len(term.split()) <= MAX_KEY_WORDS and others}
 
 
+# Swedish folds like Finnish: å/ä/ö → a/a/o, as the embedded engine folds every language. With
+# the locale `swe`, Meilisearch's tokenizer (charabia's swedish-recomposition normalizer, in the
+# default build) keeps å, ä and ö as letters of their own, so `dorr` would not find "Dörr".
+# The Swedish fields are therefore tokenized as Finnish (the same Latin pipeline, minus that
+# normalizer), and queries too (QUERY_LOCALES), so that no query is detected as Swedish.
+FOLDING_LOCALES = {"fi": "fin", "sv": "fin", "en": "eng"}
+QUERY_LOCALES = ["fin", "eng"]
+
+
 def localized_attributes() -> list[dict]:
-    """Per-language fields get their locale (Swedish keeps å/ä/ö; see reference 1.11)."""
+    """Per-language fields get a locale that folds å/ä/ö (FOLDING_LOCALES)."""
     return [{"attributePatterns": [f"title_{lang}", f"description_{lang}", f"category_name_{lang}"],
-             "locales": [locale]} for lang, locale in LANGUAGES.items()]
+             "locales": [FOLDING_LOCALES[lang]]} for lang in LANGUAGES]
 
 
 def wanted() -> dict:
