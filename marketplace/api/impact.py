@@ -1,11 +1,9 @@
 """API: impact figures from the handover ledger, the ledger and the waste-class summary for city
 staff, and the open-data table (aggregates only, CC BY 4.0) for everyone."""
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 
-from flask import Response, request
+from flask import request
 from flask_babel import gettext as _
 
 from .. import clock
@@ -14,7 +12,7 @@ from ..errors import Forbidden, Unauthenticated
 from ..models import Role
 from ..queries import exports as export_queries
 from ..queries import impact as impact_queries
-from . import parameters, present, schemas
+from . import csvfiles, parameters, present, schemas
 from .blueprint import bp
 from .auth import current, login_required
 from .io import BadRequest, doc, respond
@@ -91,28 +89,20 @@ def _ledger_values(h) -> list:
             h.factor_set_id, h.factor_kg_co2e_per_kg, h.factor_source, h.co2e_avoided_kg]
 
 
-def _csv(header, rows, filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
-
-
 @bp.get("/impact/handovers.csv")
 @login_required(Role.CITY)
-@doc("The handover ledger as CSV (city staff)", errors=(400, 401, 403), query=parameters.PERIOD,
-     media="text/csv")
+@doc("The handover ledger as CSV (city staff)", errors=(400, 401, 403),
+     query={**parameters.PERIOD, **parameters.CSV_VARIANT}, media="text/csv")
 def handovers_csv():
     """Every ledger row, corrections included, with the factor used for each."""
     start, end = _period()
+    variant = csvfiles.variant()
     rows = ([h.id, h.kind.value, h.corrects_id or "", h.created_at.isoformat(), h.listing_id,
              h.reservation_id or "", h.site_id, h.organization_id, h.category_slug, h.ewc_code,
              h.quantity, h.unit, h.mass_kg, h.mass_source, h.factor_set_id or "",
              h.factor_kg_co2e_per_kg if h.factor_kg_co2e_per_kg is not None else "", h.factor_source,
              h.co2e_avoided_kg] for h in impact_queries.ledger(start, end))
-    return _csv(LEDGER_COLUMNS, rows, "handovers.csv")
+    return csvfiles.csv_response(LEDGER_COLUMNS, rows, "handovers.csv", variant)
 
 
 @bp.get("/impact/handovers.json")
@@ -151,15 +141,16 @@ def waste_report():
 
 @bp.get("/impact/waste-report.csv")
 @login_required(Role.CITY)
-@doc("The waste-class summary as CSV (city staff)", errors=(400, 401, 403), query=parameters.SCOPE,
-     media="text/csv")
+@doc("The waste-class summary as CSV (city staff)", errors=(400, 401, 403),
+     query={**parameters.SCOPE, **parameters.CSV_VARIANT}, media="text/csv")
 def waste_report_csv():
     """One row per EWC code; the period and filters are repeated on every row so a row stands alone."""
+    variant = csvfiles.variant()
     start, end, scope, classes = _waste_report()
     rows = ([start or "", end or "", scope.get("organization_id", ""), scope.get("site_id", ""), c.ewc_code,
              c.title, "yes" if c.hazardous else "no", "; ".join(c.categories), c.handovers, c.mass_kg,
-             f"{c.mass_t:.6f}"] for c in classes)
-    return _csv(WASTE_COLUMNS, rows, "waste-report.csv")
+             c.mass_t.quantize(Decimal("0.000001"))] for c in classes)
+    return csvfiles.csv_response(WASTE_COLUMNS, rows, "waste-report.csv", variant)
 
 
 def _open_data_body(start, end) -> schemas.OpenDataOut:
@@ -185,12 +176,13 @@ def open_data():
 
 
 @bp.get("/open-data/impact.csv")
-@doc("Open data as CSV (CC BY 4.0, no personal data)", errors=(400,), query=parameters.PERIOD,
-     media="text/csv")
+@doc("Open data as CSV (CC BY 4.0, no personal data)", errors=(400,),
+     query={**parameters.PERIOD, **parameters.CSV_VARIANT}, media="text/csv")
 def open_data_csv():
     """The rows of /open-data/impact under the same column names; the licence is in a header."""
     start, end = _period()
+    variant = csvfiles.variant()
     rows = ([row.as_dict()[name] for name in OPEN_DATA_COLUMNS] for row in export_queries.open_data(start, end))
-    response = _csv(tuple(OPEN_DATA_COLUMNS), rows, "kera-impact.csv")
+    response = csvfiles.csv_response(tuple(OPEN_DATA_COLUMNS), rows, "kera-impact.csv", variant)
     response.headers["Link"] = '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
     return response

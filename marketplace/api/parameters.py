@@ -6,6 +6,7 @@ constants, so the document states the limits that the parsers enforce.
 
 from ..client_input import MAX_ID  # the id converter's bound: INTEGER ids (2^31-1)
 from ..models import Condition
+from .csvfiles import VARIANTS as csv_variants
 from ..queries.impact import CITY_GROUPS
 from ..search import parse as search_parse
 from ..search.query import MAX_PER_PAGE, SORTS
@@ -69,6 +70,14 @@ IMPACT = {
         type="string",
         enum=list(CITY_GROUPS),
     ),
+}
+CSV_VARIANT = {
+    "variant": param(
+        "standard (default): `,`-separated, `.` decimals, UTF-8 without BOM; spreadsheet: for "
+        "Excel or LibreOffice in Finnish or Swedish: `;`-separated, `,` decimals, UTF-8 with BOM",
+        type="string",
+        enum=list(csv_variants),
+    )
 }
 RESERVATIONS = {
     "as": param(

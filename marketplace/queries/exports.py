@@ -21,10 +21,21 @@ MASS_SOURCES = ("measured", "declared", "estimated")
 
 
 @lru_cache(maxsize=1)
-def ewc_titles() -> dict:
-    """{"code": {...}, "chapter": {...}}: List of Waste titles (English, the legal wording)."""
+def _ewc_file() -> dict:
     with open(EWC_FILE, "rb") as f:
-        return tomllib.load(f)
+        data = tomllib.load(f)
+    for locale in ("fi", "sv"):
+        if data.get(locale, {}).keys() - {"source"} and not data[locale].get("source"):
+            raise ValueError(f"{EWC_FILE.name}: [{locale}] titles need the official text they come from")
+    return data
+
+
+def ewc_titles(locale: str = "en") -> dict:
+    """{"code": {...}, "chapter": {...}}: List of Waste titles in `locale` where ewc.toml holds
+    the official wording in that language, in English (the legal wording we hold) elsewhere."""
+    data = _ewc_file()
+    local = data.get(locale, {}) if locale != "en" else {}
+    return {part: {**data[part], **local.get(part, {})} for part in ("chapter", "code")}
 
 
 @dataclass
@@ -61,7 +72,7 @@ def waste_summary(locale: str, start: date | None = None, end: date | None = Non
         grams[code] += int(mass or 0)
         counts[code] += int(handovers or 0)
         categories[code].append(names.get(slug, slug))
-    titles = ewc_titles()
+    titles = ewc_titles(locale)
     return [WasteClass(ewc_code=code, title=titles["code"].get(code, ""), chapter=code[:5],
                        chapter_title=titles["chapter"].get(code[:5], ""), hazardous=code.endswith("*"),
                        categories=sorted(categories[code]), handovers=counts[code], mass_kg=from_milli(grams[code]))

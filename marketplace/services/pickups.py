@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import clock
+from .. import clock, formatting
 from ..clock import HELSINKI
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
@@ -87,8 +87,8 @@ def check_pickup_time(listing: Listing, pickup_at: datetime) -> None:
     local = pickup_at.astimezone(HELSINKI)
     if not listing.available_from <= local.date() <= listing.available_until:
         raise ValidationFailed(fields={"pickup_at": _l(
-            "Choose a pickup time between %(start)s and %(end)s.", start=listing.available_from.isoformat(),
-            end=listing.available_until.isoformat())})
+            "Choose a pickup time between %(start)s and %(end)s.", start=formatting.format_date(listing.available_from),
+            end=formatting.format_date(listing.available_until))})
     if pickup_at <= clock.now():
         raise ValidationFailed(fields={"pickup_at": _l("Choose a pickup time in the future.")})
     if pickup_at not in slot_starts(listing, local.date()):

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, outbox
+from .. import clock, formatting, outbox
 from ..database import write_transaction
 from ..errors import Forbidden, InsufficientQuantity, InvalidTransition, LimitReached, ListingNotAvailable, NotFound
 from ..labels import RESERVATION_STATUSES, UNITS, label
@@ -30,7 +30,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud a
 
 def _left_message(listing: Listing) -> str:
     left = listing.quantity_available
-    return str(_l("Only %(n)s %(unit)s left.", n=format(left.normalize(), "f"), unit=label(UNITS, listing.unit)))
+    return str(_l("Only %(n)s %(unit)s left.", n=formatting.number(left), unit=label(UNITS, listing.unit)))
 
 
 def reservation_book(*, user_id: int, listing_id: int, quantity, pickup_at: datetime | None = None,
@@ -187,7 +187,7 @@ def reservation_collect(*, user_id: int, reservation_id: int, quantity=None, wei
             v.Errors(code=_l("The pickup code does not match this reservation.")).raise_if_any()
         actual = quantity if quantity is not None else reservation.quantity
         if actual > reservation.quantity:
-            v.Errors(quantity=_l("At most the reserved %(n)s.", n=format(reservation.quantity.normalize(), "f"))
+            v.Errors(quantity=_l("At most the reserved %(n)s.", n=formatting.number(reservation.quantity))
                      ).raise_if_any()
         session.execute(
             sa.update(Listing).where(Listing.id == reservation.listing_id,

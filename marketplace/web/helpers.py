@@ -16,7 +16,6 @@ def init_app(app):
                                  unit_choices=unit_choices, condition_choices=condition_choices,
                                  event_label=event_label, reservation_status_label=reservation_status_label,
                                  view_url=view_url)
-    app.jinja_env.filters["time_local"] = lambda d: d.astimezone(clock.HELSINKI).strftime("%H:%M") if d else ""
     app.context_processor(_unread_notifications)
     app.context_processor(_rules)
     app.jinja_env.filters["safe_highlight"] = safe_highlight

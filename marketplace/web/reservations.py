@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import clock
+from .. import clock, formatting
 from ..auth import role_required
 from ..client_input import parse_id
 from ..extensions import limiter
@@ -142,9 +142,9 @@ def collect(reservation_id):
     if form.validate_on_submit():
         try:
             _r, handover = reservation_services.reservation_collect(
-                user_id=current_user.id, reservation_id=reservation_id, quantity=form.quantity.data or None,
-                weighed_kg=form.weighed_kg.data or None, code=form.code.data)
-            flash(_("Handed over: %(kg)s kg recorded.", kg=format(handover.mass_kg.normalize(), "f")), "success")
+                user_id=current_user.id, reservation_id=reservation_id, quantity=form.quantity.data,
+                weighed_kg=form.weighed_kg.data, code=form.code.data)      # None when left empty
+            flash(_("Handed over: %(kg)s kg recorded.", kg=formatting.number(handover.mass_kg)), "success")
         except USER_ERRORS as exc:
             flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")
     else:

@@ -65,7 +65,8 @@
   if (pick) {
     var latInput = document.getElementById(pick.dataset.latInput);
     var lngInput = document.getElementById(pick.dataset.lngInput);
-    var start = [parseFloat(latInput.value) || 60.2161, parseFloat(lngInput.value) || 24.7539];
+    var start = [parseFloat(latInput.value.replace(",", ".")) || 60.2161,
+                 parseFloat(lngInput.value.replace(",", ".")) || 24.7539];   // 60,2170 is typed too
     var pm = baseMap(pick, start[0], start[1], 15);
     var marker = latInput.value ? L.marker(start).addTo(pm) : null;
     pm.on("click", function (e) {

@@ -144,7 +144,7 @@ def test_the_impact_page_shows_the_ledger_totals(app, scene, client):
     reservation = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="10")
     svc.reservation_collect(user_id=seller.id, reservation_id=reservation.id, weighed_kg="2500")
     page = client.get("/impact/", headers={"Accept-Language": "en"})
-    assert "2.5 t" in page.text and "Bricks" in page.text
+    assert "2.5\u00a0t" in page.text and "Bricks" in page.text
 
 
 def test_staff_see_dead_letters_and_can_queue_them_again(app, make):

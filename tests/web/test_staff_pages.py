@@ -132,7 +132,7 @@ def test_dashboard_figures_match_the_hand_computation(client, auth, ledger):
     assert D(figures["diverted_kg"]["data-value"]) == S.TOTAL_KG
     assert D(figures["co2e_avoided_kg"]["data-value"]) == S.TOTAL_CO2E
     assert int(figures["handovers"]["data-value"]) == S.HANDOVERS
-    assert "1.311 t" in html                                       # 1310.650 kg, to three decimals of a tonne
+    assert "1.311\u00a0t" in html                                      # 1310.650 kg, to three decimals of a tonne
     assert figures_of(html, "by-category-table") == S.BY_CATEGORY
     assert figures_of(html, "by-ewc-table") == S.BY_EWC
     assert figures_of(html, "by-month-table") == S.BY_MONTH

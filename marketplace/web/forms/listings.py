@@ -1,21 +1,20 @@
 """The listing form. Quantities accept a decimal comma; the price is typed in euros."""
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..helpers import condition_choices, unit_choices
+from .numbers import LocalDecimalField
 
 
-def euros_to_cents(text: str) -> int:
-    try:
-        euros = Decimal((text or "0").strip().replace(",", ".").replace("€", "").replace(" ", "") or "0")
-    except InvalidOperation:
-        raise ValidationError(_l("Enter a price in euros, e.g. 12,50.")) from None
-    if not euros.is_finite() or euros < 0 or euros != euros.quantize(Decimal("0.01")) or euros > 1_000_000:
+def euros_to_cents(euros: Decimal | None) -> int:
+    """Euros as typed (LocalDecimalField's data) in cents; 0 when left empty."""
+    euros = euros or Decimal(0)
+    if euros < 0 or euros != euros.quantize(Decimal("0.01")) or euros > 1_000_000:
         raise ValidationError(_l("Enter a price in euros with at most two decimals, e.g. 12,50."))
     return int(euros * 100)
 
@@ -25,23 +24,21 @@ class ListingForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
                                 render_kw={"rows": 5})
     category = SelectField(_l("Material"), validators=[DataRequired()])
-    quantity = StringField(_l("Quantity"), validators=[DataRequired(), Length(max=20)],
-                           render_kw={"inputmode": "decimal"})
+    quantity = LocalDecimalField(_l("Quantity"), validators=[InputRequired()])
     unit = SelectField(_l("Unit"), validators=[DataRequired()])
-    kg_per_unit = StringField(_l("Mass per unit (kg)"), validators=[Optional(), Length(max=20)],
-                              render_kw={"inputmode": "decimal"})
+    kg_per_unit = LocalDecimalField(_l("Mass per unit (kg)"), validators=[Optional()], suffix="kg")
     condition = SelectField(_l("Condition"), validators=[DataRequired()])
     dimensions = StringField(_l("Dimensions"), validators=[Optional(), Length(max=120)],
                              render_kw={"placeholder": "285 × 85 × 75 mm"})
     site_id = SelectField(_l("Site"), coerce=int, validators=[DataRequired()])
     available_from = DateField(_l("Available from"), validators=[Optional()])
     available_until = DateField(_l("Available until"), validators=[Optional()])
-    price = StringField(_l("Price per unit (€)"), validators=[Optional(), Length(max=20)],
-                        render_kw={"inputmode": "decimal", "placeholder": "0"})
+    price = LocalDecimalField(_l("Price per unit (€)"), validators=[Optional()], suffix="€",
+                              render_kw={"placeholder": "0"})
     late_cancel_fee_percent = IntegerField(_l("Kept on late cancellation (%)"), default=0,
                                            validators=[Optional(), NumberRange(min=0, max=100)])
-    deposit = StringField(_l("No-show deposit (€)"), validators=[Optional(), Length(max=10)],
-                          render_kw={"inputmode": "decimal", "placeholder": "0"})
+    deposit = LocalDecimalField(_l("No-show deposit (€)"), validators=[Optional()], suffix="€",
+                                render_kw={"placeholder": "0"})
     hazard_free = BooleanField(_l("I declare that this material is free of asbestos, PCB, impregnation "
                                   "agents and other hazardous substances"))
     photos = MultipleFileField(_l("Photos (up to 8, JPEG, PNG or WebP)"),
@@ -65,7 +62,7 @@ class ListingForm(FlaskForm):
         return {
             "title": self.title.data, "description": self.description.data or "",
             "category": self.category.data, "quantity": self.quantity.data, "unit": self.unit.data,
-            "kg_per_unit": self.kg_per_unit.data or None, "condition": self.condition.data,
+            "kg_per_unit": self.kg_per_unit.data, "condition": self.condition.data,
             "dimensions": self.dimensions.data or "", "site_id": self.site_id.data,
             "available_from": self.available_from.data, "available_until": self.available_until.data,
             "price_cents": euros_to_cents(self.price.data),

@@ -2,12 +2,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from .numbers import LocalDecimalField
 
 
 class ReserveForm(FlaskForm):
-    quantity = StringField(_l("Quantity"), validators=[DataRequired(), Length(max=20)],
-                           render_kw={"inputmode": "decimal"})
+    quantity = LocalDecimalField(_l("Quantity"), validators=[InputRequired()])
     pickup_at = SelectField(_l("Pickup time"), validators=[DataRequired()])
     message = TextAreaField(_l("Message to the seller (optional)"), validators=[Optional(), Length(max=1000)],
                             render_kw={"rows": 2})
@@ -28,15 +29,14 @@ class CancelForm(FlaskForm):
 class CollectForm(FlaskForm):
     code = StringField(_l("Pickup code shown by the taker"), validators=[DataRequired(), Length(max=8)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters"})
-    quantity = StringField(_l("Quantity handed over"), validators=[Optional(), Length(max=20)],
-                           render_kw={"inputmode": "decimal"})
-    weighed_kg = StringField(_l("Weighed mass in kg (optional)"), validators=[Optional(), Length(max=20)],
-                             render_kw={"inputmode": "decimal"})
+    quantity = LocalDecimalField(_l("Quantity handed over"), validators=[Optional()])
+    weighed_kg = LocalDecimalField(_l("Weighed mass in kg (optional)"), validators=[Optional()],
+                                   suffix="kg")
 
 
 class NoShowForm(FlaskForm):
-    keep = StringField(_l("Deposit to keep (€, empty = all of it)"), validators=[Optional(), Length(max=10)],
-                       render_kw={"inputmode": "decimal"})
+    keep = LocalDecimalField(_l("Deposit to keep (€, empty = all of it)"), validators=[Optional()],
+                             suffix="€")
 
     def validate_keep(self, field):
         self.capture_cents()
@@ -45,4 +45,4 @@ class NoShowForm(FlaskForm):
         """The part of a deposit to capture in cents, or None for all of it."""
         from .listings import euros_to_cents
 
-        return euros_to_cents(self.keep.data) if self.keep.data else None
+        return euros_to_cents(self.keep.data) if self.keep.data is not None else None

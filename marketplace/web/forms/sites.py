@@ -1,10 +1,11 @@
 """The site form: name, address, coordinates (typed or picked on the map), hours."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ...models import WEEKDAYS
+from .numbers import LocalDecimalField
 
 WEEKDAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
                   "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}
@@ -14,8 +15,8 @@ class SiteForm(FlaskForm):
     name = StringField(_l("Site name"), validators=[DataRequired(), Length(max=120)])
     address = StringField(_l("Street address"), validators=[DataRequired(), Length(max=200)],
                           render_kw={"autocomplete": "street-address"})
-    lat = FloatField(_l("Latitude"), validators=[DataRequired()], render_kw={"inputmode": "decimal", "step": "any"})
-    lng = FloatField(_l("Longitude"), validators=[DataRequired()], render_kw={"inputmode": "decimal", "step": "any"})
+    lat = LocalDecimalField(_l("Latitude"), validators=[InputRequired()])
+    lng = LocalDecimalField(_l("Longitude"), validators=[InputRequired()])
     pickup_instructions = TextAreaField(_l("Pickup instructions"), validators=[Optional(), Length(max=2000)],
                                         render_kw={"rows": 3})
 

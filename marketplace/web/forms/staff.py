@@ -4,10 +4,11 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ... import clock
+from .numbers import LocalDecimalField
 
 
 class PeriodForm(FlaskForm):
@@ -86,6 +87,6 @@ class TargetForm(FlaskForm):
     """A yearly target in tonnes diverted."""
 
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2020, max=2100)])
-    tonnes = DecimalField(_l("Target (tonnes diverted)"), places=3, validators=[DataRequired(), NumberRange(min=0)],
-                          render_kw={"inputmode": "decimal"})
+    tonnes = LocalDecimalField(_l("Target (tonnes diverted)"), validators=[DataRequired(), NumberRange(min=0)],
+                               suffix="t")
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
