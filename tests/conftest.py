@@ -1,6 +1,7 @@
 """Fixtures: an app per test on a fresh file-backed SQLite database (PostgreSQL too for tests
 that ask for `any_db` when TEST_DATABASE_URL is set), a client, a CLI runner and a clock."""
 import os
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -13,6 +14,7 @@ from marketplace.config import TestConfig
 from marketplace.extensions import db
 
 from . import factories
+from .helpers import sign_in
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 NOON = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)  # a Monday, 12:00 in Helsinki
@@ -60,13 +62,20 @@ def pg_url() -> str:
     return _normalise_db_url(PG_URL)
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+@contextmanager
+def running_app(tmp_path, database_url: str | None = None, **overrides):
+    """make_app's app inside its app context; its sessions and connections are closed after."""
+    app = make_app(tmp_path, database_url, **overrides)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path):
+    with running_app(tmp_path) as app:
+        yield app
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -74,11 +83,8 @@ def any_db(request, tmp_path):
     """The same test on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL."""
     if request.param == "postgresql" and not PG_URL:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (set by .ci/run)")
-    app = make_app(tmp_path, pg_url() if request.param == "postgresql" else None)
-    with app.app_context():
+    with running_app(tmp_path, pg_url() if request.param == "postgresql" else None) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -110,8 +116,7 @@ class AuthActions:
         self.client = client
 
     def login(self, user, password=factories.PASSWORD):
-        email = user if isinstance(user, str) else user.email
-        return self.client.post("/login", data={"email": email, "password": password})
+        return sign_in(self.client, user, password)
 
     def logout(self):
         return self.client.post("/logout")

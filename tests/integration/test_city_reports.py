@@ -21,7 +21,7 @@ from marketplace.services import moderation
 from marketplace.services import reservations as svc
 
 from .. import city_scenario as S
-from ..api.test_reservations_api import bearer
+from ..helpers import bearer_header
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_open_data_rows(ledger):
 
 
 def test_api_exports_agree_to_the_gram(client, ledger):
-    headers = bearer(ledger.city)
+    headers = bearer_header(ledger.city)
     body = client.get("/api/v1/impact?group_by=organization", headers=headers).json
     assert (D(str(body["diverted_kg"])), D(str(body["co2e_avoided_kg"])), body["handovers"]) == (
         S.TOTAL_KG, S.TOTAL_CO2E, S.HANDOVERS)

@@ -7,18 +7,12 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from marketplace.extensions import db
 from marketplace.models import Category, Listing, Organization, Site, User
 from marketplace.services import accounts
 from tests import factories
+from tests.helpers import fresh
 
 KERA = (60.2161, 24.7539)
-
-
-def fresh():
-    """The test's DB session with a new snapshot that sees what commands committed."""
-    db.session.rollback()
-    return db.session
 
 
 def invoke(runner, *args, timeout=60):

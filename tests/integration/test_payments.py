@@ -14,9 +14,9 @@ from marketplace import clock, outbox
 from marketplace.database import write_transaction
 from marketplace.extensions import db
 from marketplace.models import Organization, Payment, Reservation
-from marketplace.services import accounts
 
 from ..conftest import NOON, AuthActions, make_app
+from ..helpers import bearer_header
 from .stripe_fake import FakeStripe
 
 SECRET = "whsec_test_secret"
@@ -56,8 +56,8 @@ def event(kind: str, obj: dict, event_id=None) -> dict:
 
 
 def bearer(user):
-    """A token header; messages in English (without Accept-Language the API answers in Finnish)."""
-    return {"Authorization": f"Bearer {accounts.token_create(user_id=user.id)[1]}", "Accept-Language": "en"}
+    """A token header, messages in English."""
+    return bearer_header(user, "en")
 
 
 @pytest.fixture

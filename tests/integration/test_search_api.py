@@ -4,7 +4,7 @@ import pytest
 
 from marketplace import outbox
 from marketplace.services import listings
-from tests.integration.test_search_contract import KERA, KM_PER_DEGREE, haversine
+from tests.search_corpus import KERA, KM_PER_DEGREE, haversine
 
 
 def _get(client, query: str) -> dict:

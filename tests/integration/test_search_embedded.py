@@ -15,7 +15,7 @@ from marketplace.search.embedded.backend import EmbeddedBackend
 from marketplace.search.embedded.geo import KM_PER_DEGREE, flat_error, haversine
 from marketplace.search.embedded.terms import ONE_TYPO_CAP, TWO_TYPO_CAP, Lexicon, ParsedQuery, parse_query
 from marketplace.search.query import SearchQuery
-from tests.integration.test_search_contract import KERA, corpus, document
+from tests.search_corpus import KERA, corpus, document
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from marketplace.extensions import db
 from marketplace.models import ListingPhoto
 from marketplace.services import photos
 from tests import factories
+from tests.helpers import jpeg
 
 
 def jpeg_with_exif(size=(3000, 2000)) -> bytes:
@@ -32,12 +33,6 @@ def jpeg_with_exif(size=(3000, 2000)) -> bytes:
     gps[ExifTags.GPS.GPSLongitude] = (24.0, 45.0, 14.0)
     out = io.BytesIO()
     image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
-def small_jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (90, 120, 60)).save(out, "JPEG")
     return out.getvalue()
 
 
@@ -124,7 +119,7 @@ def test_png_photo_is_accepted_and_stored_as_jpeg(app, owner, listing):
 
 
 def test_photo_files_get_random_names(app, owner, listing):
-    first, second = add(owner, listing, small_jpeg()), add(owner, listing, small_jpeg())
+    first, second = add(owner, listing, jpeg((64, 48), (90, 120, 60))), add(owner, listing, jpeg((64, 48), (90, 120, 60)))
     for photo in (first, second):
         assert re.fullmatch(r"[0-9a-f]{32}\.jpg", photo.file_key)
         assert re.fullmatch(r"[0-9a-f]{32}_t\.jpg", photo.thumb_key)
@@ -132,14 +127,14 @@ def test_photo_files_get_random_names(app, owner, listing):
 
 
 def test_photo_files_are_under_upload_dir_and_not_in_static(app, owner, listing):
-    photo = add(owner, listing, small_jpeg())
+    photo = add(owner, listing, jpeg((64, 48), (90, 120, 60)))
     assert {photo.file_key, photo.thumb_key} <= set(stored_files(app))
     assert not upload_dir(app).resolve().is_relative_to((PROJECT_ROOT / "static").resolve())
     assert not list((PROJECT_ROOT / "static").rglob(photo.file_key))
 
 
 def test_photo_is_recorded_on_the_listing_in_order(app, owner, listing):
-    first, second = add(owner, listing, small_jpeg()), add(owner, listing, small_jpeg())
+    first, second = add(owner, listing, jpeg((64, 48), (90, 120, 60))), add(owner, listing, jpeg((64, 48), (90, 120, 60)))
     rows = db.session.scalars(sa.select(ListingPhoto).where(ListingPhoto.listing_id == listing.id)
                               .order_by(ListingPhoto.position)).all()
     assert [r.id for r in rows] == [first.id, second.id]
@@ -161,7 +156,7 @@ def test_empty_file_is_rejected(app, owner, listing):
 
 
 def test_file_over_10_mb_is_rejected(app, owner, listing):
-    too_big = small_jpeg() + b"\0" * (10 * 1024 * 1024)
+    too_big = jpeg((64, 48), (90, 120, 60)) + b"\0" * (10 * 1024 * 1024)
     with pytest.raises(ValidationFailed) as caught:
         add(owner, listing, too_big)
     assert "10 MB" in photo_message(caught)
@@ -199,9 +194,9 @@ def test_gif_is_rejected(app, owner, listing):
 
 def test_ninth_photo_is_rejected_and_leaves_no_files(app, owner, listing):
     for _ in range(8):
-        add(owner, listing, small_jpeg())
+        add(owner, listing, jpeg((64, 48), (90, 120, 60)))
     with pytest.raises(ValidationFailed) as caught:
-        add(owner, listing, small_jpeg())
+        add(owner, listing, jpeg((64, 48), (90, 120, 60)))
     assert "at most 8 photos" in photo_message(caught)
     assert len(stored_files(app)) == 16
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ListingPhoto)) == 8
@@ -210,34 +205,34 @@ def test_ninth_photo_is_rejected_and_leaves_no_files(app, owner, listing):
 def test_photo_for_another_organisations_listing_is_not_found(app, listing):
     stranger = factories.builder()
     with pytest.raises(NotFound):
-        photos.photo_add(user_id=stranger.id, listing_id=listing.id, data=small_jpeg())
+        photos.photo_add(user_id=stranger.id, listing_id=listing.id, data=jpeg((64, 48), (90, 120, 60)))
     assert stored_files(app) == []
 
 
 def test_resident_cannot_add_a_photo(app, listing):
     resident = factories.resident()
     with pytest.raises(NotFound):
-        photos.photo_add(user_id=resident.id, listing_id=listing.id, data=small_jpeg())
+        photos.photo_add(user_id=resident.id, listing_id=listing.id, data=jpeg((64, 48), (90, 120, 60)))
 
 
 # --- delete ------------------------------------------------------------------------------------
 
 def test_deleting_a_photo_removes_its_files_and_row(app, owner, listing):
-    keep = add(owner, listing, small_jpeg())
-    gone = add(owner, listing, small_jpeg())
+    keep = add(owner, listing, jpeg((64, 48), (90, 120, 60)))
+    gone = add(owner, listing, jpeg((64, 48), (90, 120, 60)))
     photos.photo_delete(user_id=owner.id, listing_id=listing.id, photo_id=gone.id)
     assert stored_files(app) == sorted([keep.file_key, keep.thumb_key])
     assert db.session.scalars(sa.select(ListingPhoto.id)).all() == [keep.id]
 
 
 def test_deleting_the_first_photo_moves_the_next_one_first(app, owner, listing):
-    first, second = add(owner, listing, small_jpeg()), add(owner, listing, small_jpeg())
+    first, second = add(owner, listing, jpeg((64, 48), (90, 120, 60))), add(owner, listing, jpeg((64, 48), (90, 120, 60)))
     photos.photo_delete(user_id=owner.id, listing_id=listing.id, photo_id=first.id)
     assert db.session.get(ListingPhoto, second.id).position == 0
 
 
 def test_another_organisation_cannot_delete_a_photo(app, owner, listing):
-    photo = add(owner, listing, small_jpeg())
+    photo = add(owner, listing, jpeg((64, 48), (90, 120, 60)))
     stranger = factories.builder()
     with pytest.raises(NotFound):
         photos.photo_delete(user_id=stranger.id, listing_id=listing.id, photo_id=photo.id)

@@ -6,26 +6,14 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from marketplace.extensions import db
 from marketplace.models import ApiToken, Organization, User
 from marketplace.services import accounts
 from tests import factories
-from tests.conftest import make_app
+from tests.conftest import running_app
 from tests.factories import PASSWORD
+from tests.helpers import english_client, fresh, sign_in, signed_in
 
 NEW_PASSWORD = "a completely new passphrase"
-
-
-def english_client(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def fresh():
-    """The test's own DB session, with a new snapshot that sees what requests committed."""
-    db.session.rollback()
-    return db.session
 
 
 @pytest.fixture
@@ -38,17 +26,6 @@ def user(app):
     """A resident who reads the site in English."""
     user = factories.resident(email="maija@example.com")
     return accounts.user_update_profile(user_id=user.id, display_name="Maija", locale="en")
-
-
-def login(client, email, password=PASSWORD, **query):
-    return client.post("/login", query_string=query, data={"email": email, "password": password})
-
-
-def signed_in(client) -> bool:
-    """What a person sees: the account page, or a redirect to sign in."""
-    response = client.get("/account")
-    assert response.status_code in (200, 302)
-    return response.status_code == 200
 
 
 def signup_form(**overrides):
@@ -97,32 +74,32 @@ def test_signup_with_a_short_password_shows_the_error_and_keeps_the_other_fields
 # --- sign-in and out ---------------------------------------------------------------------------
 
 def test_login_with_the_right_password_signs_in(client, user):
-    response = login(client, "maija@example.com")
+    response = sign_in(client, "maija@example.com")
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert signed_in(client)
 
 
 def test_login_with_a_wrong_password_is_401_with_a_message(client, user):
-    response = login(client, "maija@example.com", "not the password")
+    response = sign_in(client, "maija@example.com", "not the password")
     assert response.status_code == 401
     assert "Wrong e-mail or password." in response.text
     assert not signed_in(client)
 
 
 def test_login_with_an_unknown_email_gives_the_same_message(client, user):
-    response = login(client, "nobody@example.com")
+    response = sign_in(client, "nobody@example.com")
     assert response.status_code == 401
     assert "Wrong e-mail or password." in response.text
 
 
 def test_logout_by_get_is_not_allowed(client, user):
-    login(client, "maija@example.com")
+    sign_in(client, "maija@example.com")
     assert client.get("/logout").status_code == 405
     assert signed_in(client)
 
 
 def test_logout_by_post_signs_out(client, user):
-    login(client, "maija@example.com")
+    sign_in(client, "maija@example.com")
     response = client.post("/logout")
     assert response.status_code == 302
     assert not signed_in(client)
@@ -131,7 +108,7 @@ def test_logout_by_post_signs_out(client, user):
 # --- profile -----------------------------------------------------------------------------------
 
 def test_profile_save_changes_name_and_language(client, user):
-    login(client, "maija@example.com")
+    sign_in(client, "maija@example.com")
     response = client.post("/account", data={"display_name": "Maija Meikäläinen", "locale": "sv"})
     assert response.status_code == 302
     stored = fresh().get(User, user.id)
@@ -141,7 +118,7 @@ def test_profile_save_changes_name_and_language(client, user):
 
 
 def test_profile_without_a_name_is_rejected(client, user):
-    login(client, "maija@example.com")
+    sign_in(client, "maija@example.com")
     response = client.post("/account", data={"display_name": "", "locale": "en"})
     assert response.status_code == 422
     assert fresh().get(User, user.id).display_name == "Maija"
@@ -151,20 +128,20 @@ def test_profile_without_a_name_is_rejected(client, user):
 
 def test_password_change_signs_out_other_sessions_and_keeps_this_one(app, client, user):
     other = english_client(app)
-    login(client, "maija@example.com")
-    login(other, "maija@example.com")
+    sign_in(client, "maija@example.com")
+    sign_in(other, "maija@example.com")
     response = client.post("/account/password", data={
         "current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD})
     assert response.status_code == 302
     assert signed_in(client)
     assert not signed_in(other)
-    assert login(other, "maija@example.com", NEW_PASSWORD).status_code == 302
+    assert sign_in(other, "maija@example.com", NEW_PASSWORD).status_code == 302
 
 
 def test_password_change_with_a_wrong_current_password_changes_nothing(app, client, user):
     other = english_client(app)
-    login(client, "maija@example.com")
-    login(other, "maija@example.com")
+    sign_in(client, "maija@example.com")
+    sign_in(other, "maija@example.com")
     response = client.post("/account/password", data={
         "current_password": "wrong wrong wrong", "new_password": NEW_PASSWORD,
         "new_password_confirm": NEW_PASSWORD})
@@ -176,8 +153,8 @@ def test_password_change_with_a_wrong_current_password_changes_nothing(app, clie
 
 def test_logout_everywhere_signs_out_every_session(app, client, user):
     other = english_client(app)
-    login(client, "maija@example.com")
-    login(other, "maija@example.com")
+    sign_in(client, "maija@example.com")
+    sign_in(other, "maija@example.com")
     response = client.post("/account/logout-everywhere")
     assert response.status_code == 302
     assert not signed_in(other)
@@ -187,7 +164,7 @@ def test_logout_everywhere_signs_out_every_session(app, client, user):
 # --- API tokens --------------------------------------------------------------------------------
 
 def test_token_page_shows_the_new_token_once_and_stores_only_its_hash(client, user):
-    login(client, "maija@example.com")
+    sign_in(client, "maija@example.com")
     response = client.post("/account/tokens", data={"name": "site laptop"})
     assert response.status_code == 200
     raw = re.search(r'<code class="token">(kme_[A-Za-z0-9_-]+)</code>', response.text).group(1)
@@ -211,13 +188,13 @@ def test_token_page_needs_sign_in(client):
     "http:evil.example", "\\\\evil.example", "/\t/evil.example", " //evil.example",
 ])
 def test_login_never_redirects_off_site(client, user, target):
-    response = login(client, "maija@example.com", next=target)
+    response = sign_in(client, "maija@example.com", next=target)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
 
 def test_login_follows_a_local_next(client, user):
-    response = login(client, "maija@example.com", next="/listings/mine")
+    response = sign_in(client, "maija@example.com", next="/listings/mine")
     assert response.headers["Location"] == "/listings/mine"
 
 
@@ -232,20 +209,17 @@ def test_a_page_that_needs_sign_in_comes_back_after_login(client, user):
 
 @pytest.fixture
 def limited_app(tmp_path):
-    app = make_app(tmp_path, RATELIMIT_ENABLED=True)
-    with app.app_context():
+    with running_app(tmp_path, RATELIMIT_ENABLED=True) as app:
         factories.resident(email="target@example.com")
         factories.resident(email="bystander@example.com")
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_sixth_failed_login_for_one_account_is_rate_limited(limited_app):
     client = english_client(limited_app)
     for _ in range(5):
-        assert login(client, "target@example.com", "guess guess guess").status_code == 401
-    response = login(client, "target@example.com", "guess guess guess")
+        assert sign_in(client, "target@example.com", "guess guess guess").status_code == 401
+    response = sign_in(client, "target@example.com", "guess guess guess")
     assert response.status_code == 429
     assert "Too many attempts" in response.text
 
@@ -253,6 +227,6 @@ def test_sixth_failed_login_for_one_account_is_rate_limited(limited_app):
 def test_rate_limit_on_one_account_does_not_block_another(limited_app):
     client = english_client(limited_app)
     for _ in range(6):
-        login(client, "target@example.com", "guess guess guess")
-    assert login(client, "bystander@example.com", "guess guess guess").status_code == 401
-    assert login(client, "bystander@example.com").status_code == 302
+        sign_in(client, "target@example.com", "guess guess guess")
+    assert sign_in(client, "bystander@example.com", "guess guess guess").status_code == 401
+    assert sign_in(client, "bystander@example.com").status_code == 302

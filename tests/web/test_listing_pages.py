@@ -2,59 +2,19 @@
 page's filters and paging, and photo files under /media."""
 import io
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
 from PIL import Image
 
-from marketplace import clock, outbox
+from marketplace import clock
 from marketplace.extensions import db
 from marketplace.models import Listing, ListingPhoto
 from marketplace.services import accounts, photos
 from tests import factories
 from tests.factories import PASSWORD
-
-
-def english_client(app):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def fresh():
-    """The test's DB session with a new snapshot that sees what requests committed."""
-    db.session.rollback()
-    return db.session
-
-
-def deliver(timeout=10):
-    """What `flask worker` does beside the site: deliver the outbox, so the search index learns of
-    the changes. Runs on a thread of its own (as a separate process would) and fails, instead of
-    hanging the suite, if delivery does not finish."""
-    app, errors = current_app._get_current_object(), []
-
-    def work():
-        try:
-            with app.app_context():
-                outbox.run_once()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test below
-            errors.append(exc)
-
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    assert not worker.is_alive(), f"outbox delivery did not finish within {timeout} s (it hangs)"
-    if errors:
-        raise errors[0]
-
-
-def jpeg(size=(1200, 900)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (156, 74, 47)).save(out, "JPEG")
-    return out.getvalue()
+from tests.helpers import deliver, english_client, fresh, jpeg
 
 
 @pytest.fixture
@@ -104,7 +64,7 @@ def card_titles(html: str) -> list[str]:
 # --- create ------------------------------------------------------------------------------------
 
 def test_builder_lists_material_with_a_photo_and_sees_it(builder_client, site):
-    data = form_data(site, photos=[(io.BytesIO(jpeg()), "IMG_0001.jpg")])
+    data = form_data(site, photos=[(io.BytesIO(jpeg((1200, 900))), "IMG_0001.jpg")])
     response = builder_client.post("/listings/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     listing = fresh().scalars(sa.select(Listing)).one()
@@ -280,7 +240,7 @@ def test_home_page_pages_through_30_listings(client, builder, site):
 # --- photos under /media -----------------------------------------------------------------------
 
 def test_photo_is_served_as_a_jpeg_that_cannot_run(client, builder, listing):
-    photo = photos.photo_add(user_id=builder.id, listing_id=listing.id, data=jpeg())
+    photo = photos.photo_add(user_id=builder.id, listing_id=listing.id, data=jpeg((1200, 900)))
     for key in (photo.file_key, photo.thumb_key):
         response = client.get(f"/media/{key}")
         assert response.status_code == 200
@@ -296,7 +256,7 @@ def test_unknown_media_key_is_404(client, listing, key):
 
 
 def test_photo_of_a_listing_hidden_by_the_city_is_404_for_the_public(client, builder, listing):
-    photo = photos.photo_add(user_id=builder.id, listing_id=listing.id, data=jpeg())
+    photo = photos.photo_add(user_id=builder.id, listing_id=listing.id, data=jpeg((1200, 900)))
     db.session.get(Listing, listing.id).hidden_reason = "Under review"
     db.session.commit()
     assert client.get(f"/media/{photo.file_key}").status_code == 404

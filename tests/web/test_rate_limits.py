@@ -5,13 +5,8 @@ import uuid
 
 import pytest
 
-from marketplace.services import accounts
-
 from ..conftest import make_app
-
-
-def bearer(user):
-    return {"Authorization": f"Bearer {accounts.token_create(user_id=user.id)[1]}"}
+from ..helpers import bearer_header
 
 
 def reserve_until_limited(app, make):
@@ -19,12 +14,12 @@ def reserve_until_limited(app, make):
         seller, taker = make.builder(), make.resident()
         listing = make.listing(seller, quantity="1000")
         app.config["MAX_OPEN_RESERVATIONS"] = 100
-        headers = bearer(taker)
+        headers = bearer_header(taker)
         client = app.test_client()
         statuses = [client.post(f"/api/v1/listings/{listing.id}/reservations", json={"quantity": 1},
                                 headers=headers).status_code for _ in range(11)]
         other = client.post(f"/api/v1/listings/{listing.id}/reservations", json={"quantity": 1},
-                            headers=bearer(make.resident())).status_code
+                            headers=bearer_header(make.resident())).status_code
         return statuses, other
 
 

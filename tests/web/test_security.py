@@ -1,63 +1,29 @@
 """Security of the pages: CSRF, response headers, production settings, session replay, stray files
 and what an unexpected error shows."""
-import io
 import re
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
 
 from marketplace import create_app
 from marketplace.config import DEV_SECRET_KEY, Config, ConfigError
-from marketplace.extensions import db
 from marketplace.models import Listing, Site, User
 from marketplace.services import accounts, photos
 from tests import factories
-from tests.conftest import make_app
+from tests.conftest import running_app
 from tests.factories import PASSWORD
-
-
-def english_client(app, **kwargs):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.environ_base.update(kwargs)
-    return client
-
-
-def fresh():
-    """The test's DB session with a new snapshot that sees what requests committed."""
-    db.session.rollback()
-    return db.session
-
-
-def csrf_token(client, path="/login") -> str:
-    return re.search(r'<meta name="csrf-token" content="([^"]+)">', client.get(path).text).group(1)
-
-
-def signed_in(client) -> bool:
-    response = client.get("/account")
-    assert response.status_code in (200, 302)
-    return response.status_code == 200
-
-
-def jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 240), (10, 120, 90)).save(out, "JPEG")
-    return out.getvalue()
+from tests.helpers import csrf_token, english_client, fresh, jpeg, signed_in
 
 
 # --- CSRF --------------------------------------------------------------------------------------
 
 @pytest.fixture
 def csrf_app(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    with app.app_context():
+    with running_app(tmp_path, WTF_CSRF_ENABLED=True) as app:
         builder = factories.builder(email="builder@example.com")
         accounts.user_update_profile(user_id=builder.id, display_name="Bob", locale="en")
         factories.site(builder)
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_login_with_the_csrf_token_works(csrf_app):
@@ -120,7 +86,7 @@ def test_language_switch_with_the_csrf_token_changes_the_language(csrf_app):
 def photo_key(app):
     builder = factories.builder()
     listing = factories.listing(builder)
-    return photos.photo_add(user_id=builder.id, listing_id=listing.id, data=jpeg()).file_key
+    return photos.photo_add(user_id=builder.id, listing_id=listing.id, data=jpeg((320, 240), (10, 120, 90))).file_key
 
 
 @pytest.mark.parametrize("kind", ["page", "error page", "photo"])

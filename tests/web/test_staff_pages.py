@@ -13,7 +13,7 @@ from marketplace.models import FactorSet, Listing, Notification, Organization, R
 from marketplace.services import reservations as svc
 
 from .. import city_scenario as S
-from ..api.test_reservations_api import bearer
+from ..helpers import bearer_header
 
 
 class Cells(HTMLParser):
@@ -113,7 +113,7 @@ def test_staff_actions_are_for_city_staff_only(client, auth, people, who, path):
 @pytest.mark.parametrize("who", ROLES)
 @pytest.mark.parametrize("path", CITY_ONLY_API)
 def test_city_exports_in_the_api_are_for_city_staff_only(client, people, who, path):
-    headers = bearer(people[who]) if people[who] is not None else {}
+    headers = bearer_header(people[who]) if people[who] is not None else {}
     response = client.get(path, headers=headers)
     assert response.status_code == {"anonymous": 401, "resident": 403, "builder": 403, "city": 200}[who], (who, path)
 
