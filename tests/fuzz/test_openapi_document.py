@@ -67,7 +67,8 @@ def test_dates_enums_and_bounds_are_typed(document):
     }
     assert "organization" in impact["group_by"]["enum"] and impact["from"]["format"] == "date"
     path_id = document["paths"]["/api/v1/listings/{listing_id}"]["get"]["parameters"][0]["schema"]
-    assert (path_id["type"], path_id["minimum"], path_id["maximum"]) == ("integer", 1, 2**63 - 1)
+    # the id converter's range: id columns are INTEGER (client_input.MAX_ID)
+    assert (path_id["type"], path_id["minimum"], path_id["maximum"]) == ("integer", 1, 2**31 - 1)
 
 
 # (operation, a valid body, the schema) for each JSON body whose bounds the services enforce.
