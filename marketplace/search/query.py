@@ -73,7 +73,7 @@ class SearchHit:
     id: int
     distance_km: float | None = None
     highlight: dict[str, str] = field(default_factory=dict)   # field -> HTML-escaped text with <mark>
-    matches: list[Match] = field(default_factory=list)         # one per query word that matched
+    matches: list[Match] = field(default_factory=list)        # one per query word that matched
 
     @property
     def typo_only(self) -> bool:

@@ -118,8 +118,8 @@ class EmbeddedBackend:
         finally:
             conn.execute("ROLLBACK")        # a read-only transaction
 
-    def _relevance_page(self, conn, query: SearchQuery, query_words: list[QueryWord], order, f: Filters,
-                        matcher: Matcher) -> list[int]:
+    def _relevance_page(self, conn, query: SearchQuery, query_words: list[QueryWord], order,
+                        f: Filters, matcher: Matcher) -> list[int]:
         need, ranked = query.offset + query.per_page, []
         for n, kept in enumerate(order):
             dropped = next(iter(order[n - 1] - kept)) if n else None

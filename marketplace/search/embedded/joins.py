@@ -36,7 +36,7 @@ def query_words(lexicon: Lexicon, conn, parsed: ParsedQuery) -> list[QueryWord]:
     for n in (2, 3):
         for i in range(len(words) - n + 1):
             span = range(i, i + n)
-            if any(j in parsed.in_phrase for j in span) or any(j in parsed.breaks for j in span[1:]):
+            if any(j in parsed.in_phrase for j in span) or parsed.breaks & set(span[1:]):
                 continue
             joined = "".join(words[j] for j in span)
             is_prefix = parsed.last_is_prefix and span[-1] == last
@@ -60,8 +60,9 @@ def split(lexicon: Lexicon, conn, word: str) -> list[Derivation]:
             left, right = word[:k], word[k:]
             if left in lexicon.vocabulary.terms and right in lexicon.vocabulary.terms:
                 phrase = Derivation((left, right), columns=TEXT_COLUMNS).fts()
-                count = conn.execute("SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
-                                     (phrase, SPLIT_SAMPLE)).fetchone()[0]
+                count = conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
+                    (phrase, SPLIT_SAMPLE)).fetchone()[0]
                 if count > best_count:
                     best, best_count = (left, right), count
         _SPLITS[key] = best

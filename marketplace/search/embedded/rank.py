@@ -7,8 +7,9 @@ by bucket (backend.py); `kept` is the bucket's set of query word indices.
 - typo: the sum over the kept words of the fewest typos of what matched (a split costs 1, a
   concatenation 1 per word joined);
 - proximity: per consecutive pair of kept words, 1 when adjacent in order, the gap (+1 when
-  reversed) up to 7, and 8 when farther apart, in different attributes, or across a hard
-  separator (the indexed text holds text.HARD there, worth 7 positions);
+  reversed) up to 3, and 4 ("not close": milli's proximity.rs MAX_DISTANCE) when farther apart,
+  in different attributes, or across a hard separator (the indexed text holds text.HARD
+  there, worth 7 more positions, as tokenize_document.rs adds 8);
 - attributeRank: title 0, category names/synonyms 1, description 2 (a compound part counts in
   the attribute it came from);
 - wordPosition: per kept word, Meilisearch's cost of the distance between its position in the
@@ -26,9 +27,10 @@ ATTRIBUTE = (0, 0, 2, 2, 1)
 EXACT_COUNTS = (True, False, True, False, True)     # compound parts are never exact
 TEXT_OF = (0, 0, 2, 2, None)                        # the column whose positions a match takes
 CATEGORY = 4
-FAR = 8
+FAR = 4                 # milli's crate::proximity::MAX_DISTANCE
 HARD_GAP = 7
-_POSITION_COSTS = ((0, 0), (1, 1), (4, 2), (7, 3), (11, 4), (16, 5), (24, 6), (64, 7), (256, 8), (1024, 9))
+_POSITION_COSTS = ((0, 0), (1, 1), (4, 2), (7, 3), (11, 4), (16, 5), (24, 6), (64, 7), (256, 8),
+                   (1024, 9))
 
 
 def position_cost(distance: int) -> int:
@@ -39,16 +41,17 @@ def position_cost(distance: int) -> int:
     return 10
 
 
-def positions(text: str) -> dict[str, list[int]]:
-    """The positions of each token of an indexed column (a hard separator adds 7)."""
+def positions(tokens: list[str], wanted) -> dict[str, list[int]]:
+    """The positions of the wanted tokens of an indexed column (a hard separator adds 7)."""
     found: dict[str, list[int]] = {}
     position = -1
-    for token in text.split():
+    for token in tokens:
         if token == HARD:
             position += HARD_GAP
             continue
         position += 1
-        found.setdefault(token, []).append(position)
+        if token in wanted:
+            found.setdefault(token, []).append(position)
     return found
 
 
@@ -57,7 +60,7 @@ class Matcher:
 
     def __init__(self, query_words: list[QueryWord], lexicon: Lexicon):
         info: dict[str, dict[int, tuple[int, bool, str]]] = {}
-        self.words = [qw.text for qw in query_words]
+        self.words, self.lexicon = [qw.text for qw in query_words], lexicon
         for i, qw in enumerate(query_words):
             for d in qw.derivations:
                 if len(d.term) > 1 and d.kind not in ("split", "compound"):
@@ -82,14 +85,13 @@ class Matcher:
         """Sort key of a document that matches the query words in `kept`."""
         typos, attribute, where = {i: 0 for i in kept}, {i: 2 for i in kept}, {i: 10 for i in kept}
         exact, seen = set(), set()
-        tokens = [text.split() if text else [] for text in columns]
-        places = [positions(columns[c]) if c in (0, 2) and columns[c] else {} for c in range(len(columns))]
-        hits_by_column = []
-        for c, column in enumerate(tokens):
-            hits = self.terms.intersection(column)
-            hits_by_column.append(hits)
+        tokens = _Tokens(columns)
+        hits_by_column = [()] * len(columns)
+        for c, text in enumerate(columns):
+            hits = self.terms.intersection(tokens[c]) if text else ()
+            hits_by_column[c] = hits
             for term in hits:
-                position = self._position(term, c, tokens, places)
+                position = self._position(term, c, tokens)
                 for i, cost, is_exact, _ in self.info[term]:
                     if i not in kept:
                         continue
@@ -100,47 +102,77 @@ class Matcher:
                     where[i] = min(where[i], position_cost(abs(position - i)))
                     if is_exact and EXACT_COUNTS[c]:
                         exact.add(i)
-        proximity = self._proximity(places, hits_by_column, sorted(kept)) if len(kept) > 1 else 0
-        level = self._exact_level(tokens, kept)
+            if c == 1 and len(kept) == 1 and exact and not any(typos.values()) and \
+                    not any(attribute.values()) and not any(where.values()):
+                break       # a lone word got the best it can from the title: nothing changes it
+        proximity = self._proximity(tokens, hits_by_column, sorted(kept)) if len(kept) > 1 else 0
+        level = self._exact_level(columns, kept)
         return (sum(typos.values()), proximity, sum(attribute.values()), sum(where.values()), level,
                 -len(exact), -doc_key)
 
-    def _position(self, term: str, c: int, tokens, places) -> int:
+    @staticmethod
+    def _first(tokens: list[str], term: str) -> int:
+        """A token's first position in a column (each hard separator worth HARD_GAP more)."""
+        index = tokens.index(term)
+        hard = tokens[:index].count(HARD) if HARD in tokens else 0
+        return index + (HARD_GAP - 1) * hard
+
+    def _position(self, term: str, c: int, tokens) -> int:
         if c in (0, 2):
-            return places[c][term][0]
+            return self._first(tokens[c], term)
         if c == CATEGORY:
             return 0
-        text = TEXT_OF[c]          # a compound part: where its word is
-        for position, word in enumerate(tokens[text]):
+        text = tokens[TEXT_OF[c]]          # a compound part: where its word is
+        for word in text:
             if term in _compound_terms(word):
-                return places[text][word][0]
+                return self._first(text, word)
         return 0
 
-    def _exact_level(self, tokens, kept: frozenset[int]) -> int:
+    def _exact_level(self, columns, kept: frozenset[int]) -> int:
         """0: an attribute is the query; 1: one starts with it; 2: neither."""
         if kept != frozenset(range(len(kept))):
             return 2
-        query = [self.words[i] for i in range(len(kept))]
+        query = " ".join(self.words[i] for i in range(len(kept)))
         level = 2
         for c in (0, 2):
-            if tokens[c] == query:
+            if columns[c] == query:
                 return 0
-            if tokens[c][:len(query)] == query:
+            if columns[c].startswith(query + " "):
                 level = 1
         return level
 
-    def _proximity(self, places, hits_by_column, kept: list[int]) -> int:
+    def _proximity(self, tokens, hits_by_column, kept: list[int]) -> int:
         best = [FAR] * (len(kept) - 1)
         for c in (0, 2):
+            hits = hits_by_column[c]
+            words_here = {i for term in hits for i, _, _, _ in self.info[term]}
+            if not any(i in words_here and j in words_here for i, j in zip(kept, kept[1:])):
+                continue
             at: dict[int, list[int]] = {}
-            for term in hits_by_column[c]:
+            for term, places in positions(tokens[c], hits).items():
                 for i, _, _, _ in self.info[term]:
-                    at.setdefault(i, []).extend(places[c][term])
+                    at.setdefault(i, []).extend(places)
             for n, (i, j) in enumerate(zip(kept, kept[1:])):
                 for p in at.get(i, ()):
                     for q in at.get(j, ()):
                         best[n] = min(best[n], q - p if q > p else p - q + 1)
         return sum(min(b, FAR) for b in best)
+
+
+class _Tokens(list):
+    """The columns' tokens, split on first use."""
+
+    def __init__(self, columns):
+        super().__init__([None] * len(columns))
+        self.columns = columns
+
+    def __getitem__(self, c):
+        found = list.__getitem__(self, c)
+        if found is None:
+            text = self.columns[c]
+            found = text.split() if text else []
+            self[c] = found
+        return found
 
 
 def rank(matcher: Matcher, rows: list[tuple], kept: frozenset[int]) -> list[int]:

@@ -167,7 +167,8 @@ def _within(query_word: QueryWord, kept) -> list:
             if d.span is None or all(j in kept for j in range(d.span[0], d.span[1] + 1))]
 
 
-def words_bucket(query_words: list[QueryWord], kept: frozenset[int], dropped: int | None = None) -> str:
+def words_bucket(query_words: list[QueryWord], kept: frozenset[int],
+                 dropped: int | None = None) -> str:
     """FTS5: documents matching every query word in `kept` (and, given `dropped`, not that word:
     the documents of the bucket before)."""
     expression = " AND ".join(any_of(_within(query_words[i], kept)) for i in sorted(kept))

@@ -22,7 +22,7 @@ def _synonyms() -> dict[str, frozenset[str]]:
 
 
 def query_words(text: str) -> tuple[list[str], bool]:
-    """The folded words a query matches with (not its -exclusions), and whether the last is a prefix."""
+    """The folded words a query matches with (not its -exclusions); is the last a prefix?"""
     kept = _EXCLUSION.sub(" ", text)
     return words(kept)[:10], bool(kept) and kept[-1].isalnum()
 
@@ -43,7 +43,9 @@ def found_words(hit: dict) -> list[tuple[str, str]]:
             raw = _value(hit, attribute, position).encode()
             start = len(raw[:int(position.get("start", 0))].decode(errors="ignore"))
             text = raw.decode(errors="ignore")
-            word = text[start:start + 1] + _REST_OF_WORD.match(text, start + 1).group() if start < len(text) else ""
+            if start >= len(text):
+                continue
+            word = text[start] + _REST_OF_WORD.match(text, start + 1).group()
             if word.strip():
                 out.append((attribute, fold(word)))
     return out
@@ -78,8 +80,8 @@ def matches(hit: dict, text: str) -> list[Match]:
     if not query:
         return []
     typo_count = ((hit.get("_rankingScoreDetails") or {}).get("typo") or {}).get("typoCount")
-    body = [w for a, v in hit.items() if a.startswith(("title_", "description_")) and isinstance(v, str)
-            for w in words(v)]
+    body = [w for a, v in hit.items()
+            if a.startswith(("title_", "description_")) and isinstance(v, str) for w in words(v)]
     best: dict[int, tuple] = {}
     for attribute, found in found_words(hit):
         for i, how in _classify(attribute, found, query, prefix):
