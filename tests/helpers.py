@@ -77,7 +77,7 @@ def sign_in(client, user, password=PASSWORD, **query):
 
 
 def signed_in(client) -> bool:
-    """Whether the client's session is signed in (the account page answers instead of redirecting)."""
+    """Whether the client's session is signed in (the account page answers, no redirect)."""
     response = client.get("/account")
     assert response.status_code in (200, 302)
     return response.status_code == 200
@@ -109,7 +109,8 @@ def assert_error(response, status, code=None, fields=()):
 
 def listing_body(site, **overrides):
     """A valid API body for a new listing at `site`."""
-    body = {"title": "Kuusilauta 22x100", "description": "Kuivaa", "category": "timber", "quantity": "2.5",
-            "unit": "m3", "kg_per_unit": 450, "condition": "like_new", "site_id": site.id, "price_cents": 0}
+    body = {"title": "Kuusilauta 22x100", "description": "Kuivaa", "category": "timber",
+            "quantity": "2.5", "unit": "m3", "kg_per_unit": 450, "condition": "like_new",
+            "site_id": site.id, "price_cents": 0}
     body.update(overrides)
     return body

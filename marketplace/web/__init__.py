@@ -4,11 +4,11 @@ Page modules never import this package: it imports them, here, to register their
 
 def init_app(app):
     """Register the page blueprints (the staff blueprint's routes are in three modules)."""
-    from . import (accounts, helpers, impact, listings, main, media, notifications, payments, reservations,
-                   searches, sites, staff)
+    from . import (accounts, helpers, impact, listings, main, media, notifications, payments,
+                   reservations, searches, sites, staff)
     from .staff import dashboard, factors, moderation  # noqa: F401 - their routes join staff.bp
 
     helpers.init_app(app)
-    for module in (main, accounts, sites, listings, media, reservations, notifications, impact, staff, payments,
-                   searches):
+    for module in (main, accounts, sites, listings, media, reservations, notifications, impact, staff,
+                   payments, searches):
         app.register_blueprint(module.bp)
