@@ -13,6 +13,9 @@ from .locales import LOCALES
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+# The Finnish Patent and Registration Office's open data API of the Business Information System
+# (YTJ), version 3, as its OpenAPI document names the server: GET {url}/companies?businessId=...
+PRH_DEFAULT_API_URL = "https://avoindata.prh.fi/opendata-ytj-api/v3"
 
 
 def _bool(value, default=False):
@@ -121,6 +124,12 @@ class Config:
         self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"))
         self.MAIL_FROM = env.get("MAIL_FROM", "Kera Material Exchange <noreply@kera.example>")
 
+        # Builders' organisations: look a web sign-up's business ID up in the Finnish Trade
+        # Register's open data (PRH's YTJ API, v3) and verify a matching active company at once.
+        self.PRH_LOOKUP = _bool(env.get("PRH_LOOKUP"))
+        self.PRH_API_URL = (env.get("PRH_API_URL") or PRH_DEFAULT_API_URL).rstrip("/")
+        self.PRH_TIMEOUT_S = float(env.get("PRH_TIMEOUT_S", "5"))
+
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
 
         # Operations (README "Operating"): logs, request ids, readiness, metrics.
@@ -143,6 +152,11 @@ class Config:
     def MEILI_ENABLED(self) -> bool:
         """Meilisearch is indexed and searched beside the embedded engine."""
         return bool(self.MEILI_URL)
+
+    @property
+    def PRH_LOOKUP_ENABLED(self) -> bool:
+        """A builder's sign-up is checked against the Trade Register (off unless PRH_LOOKUP=on)."""
+        return bool(self.PRH_LOOKUP and self.PRH_API_URL)
 
     @property
     def MAIL_ENABLED(self) -> bool:

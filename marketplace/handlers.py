@@ -13,6 +13,7 @@ from .services.chores import expire_listings, expire_overdue, send_reminders
 from .services.moderation import notify_listing_hidden
 from .services.saved_searches import alert_saved_searches
 from .services.settlement import settle
+from .services.verification import check_trade_register, notify_organization_verified
 
 NOTIFY = Subscriber(notify_reservation)
 SETTLE = Subscriber(settle, when="STRIPE_ENABLED")  # money moves only with Stripe on
@@ -27,6 +28,10 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     "listing.indexed": (Subscriber(alert_saved_searches),),
     # The city hid a listing: tell its builders why.
     "listing.hidden": (Subscriber(notify_listing_hidden),),
+    # A builder signed up with a new organisation: look it up in the Trade Register (PRH_LOOKUP).
+    "organization.registered": (Subscriber(check_trade_register, when="PRH_LOOKUP_ENABLED"),),
+    # The city verified an organisation (its pending listings are published): tell its builders.
+    "organization.verified": (Subscriber(notify_organization_verified),),
     # Reservation events: in-app notifications; a closed reservation settles its payments.
     "reservation.created": (NOTIFY,),
     "reservation.cancelled": (NOTIFY, SETTLE),

@@ -24,6 +24,7 @@ KINDS = {
     "reservation.collected": _l("Material handed over"),
     "reservation.reminder": _l("Pickup tomorrow"),
     "listing.hidden": _l("Your listing was hidden"),
+    "organization.verified": _l("The city verified your organisation"),
     "search.matched": _l("New listing matches your saved search"),
     "account.signup_attempted": _l("Someone tried to sign up with your address"),
 }

@@ -2,7 +2,11 @@
 import itertools
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from marketplace import clock
+from marketplace.extensions import db
+from marketplace.models import User
 from marketplace.services import accounts, listings, sites
 
 PASSWORD = "correct horse battery staple"
@@ -30,6 +34,17 @@ def user(role="resident", *, email=None, password=PASSWORD, org=None, org_name=N
     created, _password = accounts.user_create(email=email, role=role, password=password, locale=locale,
                                               display_name=kwargs.pop("display_name", f"{role.title()} {n}"), **kwargs)
     return created
+
+
+def unverified_builder(*, email=None, org_name=None, business_id_=None, locale="en"):
+    """A builder who signed up on the web: a new organisation the city has not verified yet."""
+    n = next(_numbers)
+    email = email or f"signup{n}@example.com"
+    accounts.user_signup(email=email, password=PASSWORD, display_name=f"Signup {n}", locale=locale,
+                         organization_name=org_name or f"Signup {n} Oy",
+                         business_id=business_id_ or business_id(n))
+    db.session.rollback()
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 def resident(**kwargs):

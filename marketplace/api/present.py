@@ -14,6 +14,11 @@ def organization(org) -> s.OrganizationOut | None:
     return s.OrganizationOut(id=org.id, name=org.name) if org else None
 
 
+def organization_detail(org) -> s.OrganizationDetailOut:
+    return s.OrganizationDetailOut(id=org.id, name=org.name, business_id=org.business_id,
+                                   verified=org.is_verified)
+
+
 def user(u: User) -> s.UserOut:
     return s.UserOut(id=u.id, email=u.email, display_name=u.display_name, role=u.role.value,
                      organization=organization(u.organization))

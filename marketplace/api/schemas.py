@@ -125,6 +125,13 @@ class OrganizationOut(BaseModel):
     name: str
 
 
+class OrganizationDetailOut(BaseModel):
+    id: int
+    name: str
+    business_id: str
+    verified: bool
+
+
 class UserOut(BaseModel):
     id: int
     email: str
@@ -193,7 +200,7 @@ class ListingOut(BaseModel):
     price_cents: int
     deposit_cents: int
     currency: Literal["EUR"] = "EUR"
-    status: Literal["available", "reserved", "collected", "expired", "withdrawn"]
+    status: Literal["available", "reserved", "collected", "expired", "withdrawn", "pending_review"]
     site: SiteRef
     organization: OrganizationOut
     photos: list[PhotoOut]

@@ -31,6 +31,8 @@ class Organization(db.Model):
     business_id: so.Mapped[str] = so.mapped_column(sa.String(9), unique=True)
     website: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     verified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Why an automatic check (the Trade Register lookup) left it for staff; shown in their queue.
+    verification_note: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     # Stripe Connect (Express): payouts go to this account; prices are charged online only
     # when charges are enabled on it, otherwise the buyer pays at pickup.
     stripe_account_id: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
@@ -39,6 +41,18 @@ class Organization(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
 
     members: so.Mapped[list["User"]] = so.relationship(back_populates="organization")
+
+    @property
+    def is_verified(self) -> bool:
+        """City staff (or the Trade Register lookup) checked it: its listings are published."""
+        return self.verified_at is not None
+
+    def visible_to(self, user) -> bool:
+        """A verified organisation is public (its badge is); an unverified one is seen only by
+        its own builders and city staff."""
+        if self.is_verified or bool(getattr(user, "is_city", False)):
+            return True
+        return bool(getattr(user, "is_authenticated", False)) and user.belongs_to(self.id)
 
 
 class User(db.Model):

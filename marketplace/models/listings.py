@@ -20,6 +20,7 @@ class ListingStatus(enum.StrEnum):
     COLLECTED = "collected"    # everything handed over
     EXPIRED = "expired"        # past available_until
     WITHDRAWN = "withdrawn"    # taken down by its organisation
+    PENDING_REVIEW = "pending_review"  # its organisation awaits the city's verification
 
 
 class Condition(enum.StrEnum):
@@ -107,12 +108,20 @@ class Listing(db.Model):
 
     @property
     def is_open(self) -> bool:
-        """Can still change: not withdrawn, expired or fully collected."""
-        return self.status in (ListingStatus.AVAILABLE, ListingStatus.RESERVED)
+        """Can still change: not withdrawn, expired or fully collected (a pending one can)."""
+        return self.status in (ListingStatus.AVAILABLE, ListingStatus.RESERVED,
+                               ListingStatus.PENDING_REVIEW)
+
+    @staticmethod
+    def initial_status(organization: Organization) -> ListingStatus:
+        """A new listing is published at once only when the city has verified its organisation."""
+        return ListingStatus.AVAILABLE if organization.is_verified else ListingStatus.PENDING_REVIEW
 
     def refresh_status(self) -> None:
-        """Derive available / reserved / collected from the counters (terminal states stay)."""
-        if self.status in (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED):
+        """Derive available / reserved / collected from the counters (terminal states, and a
+        listing waiting for its organisation's verification, stay)."""
+        if self.status in (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED,
+                           ListingStatus.PENDING_REVIEW):
             return
         if self.quantity_collected >= self.quantity:
             self.status = ListingStatus.COLLECTED
@@ -123,8 +132,9 @@ class Listing(db.Model):
 
     @property
     def is_public(self) -> bool:
-        """Visible to everyone (hidden listings are seen only by their organisation and the city)."""
-        return not self.hidden_reason
+        """Visible to everyone. Hidden listings, and those waiting for their organisation's
+        verification (pending_review), are seen only by their organisation and the city."""
+        return not self.hidden_reason and self.status != ListingStatus.PENDING_REVIEW
 
     # What makes a listing findable, in Python and in SQL, side by side: a test checks that the
     # two agree on generated listings (tests/unit/test_findable.py). Change them together.
@@ -153,7 +163,8 @@ class Listing(db.Model):
         return getattr(user, "is_authenticated", False) and user.belongs_to(self.organization_id)
 
     def can_view(self, user) -> bool:
-        """Public listings are seen by all; hidden ones by their organisation and city staff."""
+        """Public listings are seen by all; hidden and pending ones by their organisation and city
+        staff."""
         if self.is_public:
             return True
         return self.can_manage(user) or bool(getattr(user, "is_city", False))

@@ -18,10 +18,11 @@ def sync_listing(backend, listing_id: int) -> None:
 
 
 def index_embedded(message: outbox.Message) -> None:
-    """Outbox handler: bring the embedded index up to date for one listing; a new listing is then
-    announced as "listing.indexed" (saved-search alerts need it to be findable)."""
+    """Outbox handler: bring the embedded index up to date for one listing; a new listing (or one
+    published when its organisation was verified) is then announced as "listing.indexed"
+    (saved-search alerts need it to be findable)."""
     sync_listing(service.embedded(), message.payload["listing_id"])
-    if message.payload.get("kind") == "listing.created":
+    if message.payload.get("kind") in ("listing.created", "listing.published"):
         from ..database import write_transaction
 
         with write_transaction() as session:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, notifications
+from .. import clock, notifications, outbox
 from ..database import write_transaction
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -103,6 +103,9 @@ def user_signup(*, email: str, password: str, display_name: str, locale: str = "
                     password_hash=password_hash, role=Role.BUILDER if builder else Role.RESIDENT,
                     organization=organization)
         session.add(user)
+        if organization is not None:        # unverified until city staff (or PRH_LOOKUP) verify it
+            session.flush()
+            outbox.enqueue(session, "organization.registered", {"organization_id": organization.id})
     return user
 
 
@@ -127,6 +130,7 @@ def user_create(*, email: str, role: str, password: str | None = None, display_n
                 organization = _organization_for_new_builder(organization_name, business_id, errors)
                 if errors:
                     raise ValidationFailed(fields=errors)
+                organization.verified_at = clock.now()   # the operator vouches for it
         user = User(email=email, display_name=display_name or email.split("@")[0], role=Role(role), locale=locale,
                     organization=organization, password_hash=passwords.hash_password(password))
         session.add(user)

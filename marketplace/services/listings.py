@@ -145,6 +145,7 @@ def listing_create(*, user_id: int, hazard_free: bool, **data) -> Listing:
                 "Confirm that the material is free of asbestos, PCB and other hazardous substances."
             )).raise_if_any()
         listing = Listing(organization_id=user.organization_id, created_by_id=user.id,
+                          status=Listing.initial_status(user.organization),
                           hazard_free_declared_at=clock.now(), **values)
         session.add(listing)
         session.flush()

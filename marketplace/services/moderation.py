@@ -1,4 +1,5 @@
-"""City staff use cases: verify builder organisations, hide and show listings, set yearly targets.
+"""City staff use cases: hide and show listings, set yearly targets (verifying organisations is
+services/verification.py).
 
 Hiding a listing cancels its open reservations (their holders are notified as for any
 cancellation), logs a listing event (which also takes it out of the search indexes through the
@@ -7,11 +8,11 @@ outbox) and tells the owner's builders why, in the app, through the outbox.
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, notifications, outbox
+from .. import notifications, outbox
 from ..auth import acting_user
 from ..database import write_transaction
 from ..errors import InvalidTransition, NotFound
-from ..models import Listing, Organization, Role, StaffAction, User, YearlyTarget
+from ..models import Listing, Role, StaffAction, User, YearlyTarget
 from . import validation as v
 from .holds import cancel_open_for_listing
 from .listing_log import record_event
@@ -22,21 +23,6 @@ MAX_TONNES = 10_000_000
 
 def _city(session, user_id: int) -> User:
     return acting_user(session, user_id, Role.CITY)
-
-
-def organization_verify(*, user_id: int, organization_id: int, verified: bool = True) -> Organization:
-    """Mark a builder organisation as checked by the city (business ID and contact), or undo it."""
-    with write_transaction() as session:
-        user = _city(session, user_id)
-        organization = session.get(Organization, organization_id)
-        if organization is None:
-            raise NotFound()
-        if bool(organization.verified_at) != verified:
-            organization.verified_at = clock.now() if verified else None
-            session.add(StaffAction(actor_id=user.id, kind="organization.verified" if verified
-                                    else "organization.unverified", subject=str(organization.id),
-                                    data={"business_id": organization.business_id}))
-    return organization
 
 
 def listing_hide(*, user_id: int, listing_id: int, reason: str) -> Listing:

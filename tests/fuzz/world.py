@@ -48,6 +48,8 @@ def populate(app, now) -> dict[str, dict[str, str]]:
 def _market() -> dict:
     builder, other = factories.builder(), factories.builder()
     resident, city = factories.resident(), factories.city()
+    newcomer = factories.unverified_builder()  # a web sign-up: its listing waits for review
+    factories.listing(newcomer, title="Tiilet odottavat tarkastusta")
     site = factories.site(builder)
     factories.site(other)
     today = clock.today()

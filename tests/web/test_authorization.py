@@ -105,7 +105,9 @@ TABLE = {
     ("POST", "/staff/listings/{listing}/hide"): (LOGIN, 403, 403, 403, 422),
     ("POST", "/staff/listings/{listing}/unhide"): (LOGIN, 403, 403, 403, 302),
     ("GET", "/staff/organisations"): (LOGIN, 403, 403, 403, 200),
+    ("GET", "/staff/organisations/{org}/verify"): (LOGIN, 403, 403, 403, 302),   # verified already
     ("POST", "/staff/organisations/{org}/verify"): (LOGIN, 403, 403, 403, 302),
+    ("POST", "/staff/organisations/{org}/unverify"): (LOGIN, 403, 403, 403, 302),
     ("POST", "/staff/outbox/{message}/retry"): (LOGIN, 403, 403, 403, 302),
     ("GET", "/staff/report"): (LOGIN, 403, 403, 403, 200),
     ("GET", "/staff/waste-report"): (LOGIN, 403, 403, 403, 200),
@@ -132,6 +134,8 @@ TABLE = {
     ("GET", "/api/v1/open-data/impact"): (200, 200, 200, 200, 200),
     ("GET", "/api/v1/open-data/impact.csv"): (200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/organizations/{org}"): (200, 200, 200, 200, 200),   # verified: public
+    ("POST", "/api/v1/organizations/{org}/verify"): (401, 403, 403, 403, 200),
     # Operations: probes for anyone; /metrics from loopback when METRICS_TOKEN is unset.
     ("GET", "/healthz"): (200, 200, 200, 200, 200),
     ("GET", "/readyz"): (200, 200, 200, 200, 200),              # degraded (no worker) is still ready

@@ -215,12 +215,12 @@ def test_verify_an_organisation(client, auth, ledger):
     org_id = ledger.orgs["A"]
     html = client.get("/staff/organisations").get_data(as_text=True)
     assert db.session.get(Organization, org_id).business_id in html
-    assert client.post(f"/staff/organisations/{org_id}/verify").status_code == 302
-    db.session.rollback()
-    assert db.session.get(Organization, org_id).verified_at is not None
-    client.post(f"/staff/organisations/{org_id}/verify", data={"verified": "0"})
+    client.post(f"/staff/organisations/{org_id}/unverify")
     db.session.rollback()
     assert db.session.get(Organization, org_id).verified_at is None
+    assert client.post(f"/staff/organisations/{org_id}/verify", data={"confirm": "y"}).status_code == 302
+    db.session.rollback()
+    assert db.session.get(Organization, org_id).verified_at is not None
 
 
 # -- Hiding and showing a listing -----------------------------------------------------------------

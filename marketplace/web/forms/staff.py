@@ -4,7 +4,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ... import clock
@@ -90,3 +90,11 @@ class TargetForm(FlaskForm):
     tonnes = LocalDecimalField(_l("Target (tonnes diverted)"), validators=[DataRequired(), NumberRange(min=0)],
                                suffix="t")
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+class VerifyForm(FlaskForm):
+    """Verifying an organisation publishes its listings: staff confirm what they checked."""
+
+    confirm = BooleanField(_l("I have checked the business ID in the Business Information System "
+                              "(YTJ) and that the people who signed up act for this organisation."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])

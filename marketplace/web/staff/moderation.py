@@ -1,38 +1,61 @@
-"""City staff pages: verify organisations, hide and show listings, yearly targets."""
+"""City staff pages: the organisations to verify, hiding and showing listings, yearly targets."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import clock
+from ... import clock, labels
 from ...auth import role_required
 from ...models import Role
 from ...queries import listings as listing_queries
 from ...queries import moderation as moderation_queries
+from ...queries import organizations as organization_queries
 from ...queries import reports
 from ...services import moderation as moderation_services
+from ...services import verification as verification_services
 from ..feedback import USER_ERRORS, show_errors
 from ..forms import ButtonForm
-from ..forms.staff import HideForm, TargetForm
+from ..forms.staff import HideForm, TargetForm, VerifyForm
 from . import bp
 
 
 @bp.get("/organisations")
 @role_required(Role.CITY)
 def organisations():
-    """Builder organisations with their business IDs; unverified ones first."""
-    return render_template("staff/organisations.html", rows=moderation_queries.organizations(), button=ButtonForm())
+    """The verification queue (unverified organisations, longest waiting first), then the
+    verified organisations with their business IDs."""
+    verified = [row for row in moderation_queries.organizations() if row[0].is_verified]
+    return render_template("staff/organisations.html", rows=verified, button=ButtonForm(),
+                           queue=moderation_queries.verification_queue(),
+                           lookup_note=labels.lookup_note)
 
 
-@bp.post("/organisations/<int:organization_id>/verify")
+@bp.route("/organisations/<int:organization_id>/verify", methods=["GET", "POST"])
 @role_required(Role.CITY)
 def organisation_verify(organization_id):
-    """Mark an organisation verified (or, with verified=0, withdraw the mark)."""
+    """Show what verifying publishes and ask staff to confirm their check; then verify."""
+    candidate = moderation_queries.verification_candidate(organization_id)
+    if candidate is None:       # verified already (a second click), or no such organisation
+        organization = organization_queries.organization(organization_id)
+        flash(_("%(name)s is marked verified.", name=organization.name), "info")
+        return redirect(url_for("staff.organisations"))
+    form = VerifyForm()
+    if form.validate_on_submit():
+        organization = verification_services.organization_verify(
+            user_id=current_user.id, organization_id=organization_id)
+        flash(_("%(name)s is marked verified.", name=organization.name), "success")
+        return redirect(url_for("staff.organisations"))
+    return render_template("staff/verify.html", row=candidate, form=form,
+                           lookup_note=labels.lookup_note), 422 if form.errors else 200
+
+
+@bp.post("/organisations/<int:organization_id>/unverify")
+@role_required(Role.CITY)
+def organisation_unverify(organization_id):
+    """Withdraw the mark: the organisation's new listings wait for review again."""
     if ButtonForm().validate_on_submit():
-        verified = request.form.get("verified", "1") != "0"
-        organization = moderation_services.organization_verify(
-            user_id=current_user.id, organization_id=organization_id, verified=verified)
-        flash(_("%(name)s is marked verified.", name=organization.name) if verified
-              else _("%(name)s is no longer marked verified.", name=organization.name), "success")
+        organization = verification_services.organization_unverify(
+            user_id=current_user.id, organization_id=organization_id)
+        flash(_("%(name)s is no longer marked verified.", name=organization.name), "success")
     return redirect(url_for("staff.organisations"))
 
 
