@@ -6,7 +6,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .errors import Forbidden
+from .errors import Forbidden, Unconfirmed
 from .extensions import db, login_manager
 from .models import Role, User
 
@@ -49,3 +49,10 @@ def role_required(*roles: Role):
         return wrapped
 
     return decorator
+
+
+def ensure_confirmed(user: User) -> None:
+    """The rule before reserving (and, when they land, posting wanted posts): the account's
+    e-mail address is confirmed. Raises Unconfirmed (403 `unconfirmed`) otherwise."""
+    if not user.confirmed:
+        raise Unconfirmed()

@@ -89,6 +89,12 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute;30/hour")
         self.SIGNUP_LIMIT_PER_IP = env.get("SIGNUP_LIMIT_PER_IP", "20/hour;100/day")
         self.RESERVE_LIMIT = env.get("RESERVE_LIMIT", "10/minute;60/hour")
+        # Password-reset requests (page and API count together), and e-mails an account may ask
+        # for again (confirmation link, change of address): nobody can mail-bomb an address.
+        self.PASSWORD_RESET_LIMIT_PER_IP = env.get("PASSWORD_RESET_LIMIT_PER_IP", "10/hour;50/day")
+        self.PASSWORD_RESET_LIMIT_PER_ADDRESS = env.get("PASSWORD_RESET_LIMIT_PER_ADDRESS",
+                                                        "3/hour;10/day")
+        self.ACCOUNT_MAIL_LIMIT = env.get("ACCOUNT_MAIL_LIMIT", "3/hour;10/day")
 
         self.BABEL_DEFAULT_LOCALE = env.get("DEFAULT_LOCALE", "fi")
         self.LANGUAGES = LOCALES

@@ -84,3 +84,23 @@ class PaymentError(DomainError):
     code = "payment_failed"
     status = 502
     default_message = _l("The payment service did not answer. Nothing was charged; try again.")
+
+
+class Unconfirmed(Forbidden):
+    code = "unconfirmed"
+    default_message = _l("Confirm your e-mail address first: open the link we sent you. "
+                         "Your account page can send it again.")
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    status = 400
+    default_message = _l("This link is not valid: it has expired, has been used already, or is "
+                         "incomplete. Ask for a new one.")
+
+
+class OrganizationHasOpenListings(Conflict):
+    code = "organization_has_open_listings"
+    default_message = _l("You are the last member of your organisation and it still has open "
+                         "listings. Withdraw them first (or ask the city to add another member), "
+                         "then delete your account.")

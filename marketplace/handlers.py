@@ -6,6 +6,8 @@ imported. `when` names the config flag that switches a handler on (marketplace/c
 Enqueuing a topic that is not a key here raises `outbox.UnknownTopic`.
 """
 
+from .account_mail import (send_address_changed, send_confirmation, send_email_change,
+                           send_password_reset, send_signup_attempt)
 from .notifications import notify_reservation, send_email
 from .outbox import Subscriber
 from .search.sync import index_embedded, index_meilisearch
@@ -41,6 +43,13 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     "reservation.reminder": (NOTIFY,),
     # A payment arrived after its reservation's hold lapsed: give the money back.
     "payment.settle": (SETTLE,),
+    # Account e-mails: always sent, by SMTP or as files without MAIL_SERVER (marketplace/mail.py).
+    "account.signed_up": (Subscriber(send_confirmation),),
+    "account.confirmation_requested": (Subscriber(send_confirmation),),
+    "account.password_reset_requested": (Subscriber(send_password_reset),),
+    "account.email_change_requested": (Subscriber(send_email_change),),
+    "account.email_changed": (Subscriber(send_address_changed),),
+    "account.signup_attempted": (Subscriber(send_signup_attempt),),
     # Every notification: its e-mail copy, when mail is configured.
     "notification.created": (Subscriber(send_email, when="MAIL_ENABLED"),),
 }

@@ -1,16 +1,11 @@
 """Notifications: outbox handlers that write in-app messages and, with MAIL_SERVER set, e-mails
 in the recipient's language (plain text and HTML). The topics they handle are wired in
 marketplace/handlers.py."""
-import smtplib
-from email.message import EmailMessage
-from email.utils import make_msgid
-
 import sqlalchemy as sa
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from . import outbox
+from . import mail, outbox
 from .database import write_transaction
 from .extensions import db
 from .models import Notification, Reservation, Role, User
@@ -64,8 +59,10 @@ def notify_reservation(message: outbox.Message) -> None:
             add(session, user_id=user_id, kind=kind, data=data, source_key=f"outbox:{message.id}")
 
 
-def add(session, *, user_id: int, kind: str, data: dict, source_key: str) -> Notification | None:
-    """Write one notification unless this source already produced it; queue its e-mail."""
+def add(session, *, user_id: int, kind: str, data: dict, source_key: str,
+        email_copy: bool = True) -> Notification | None:
+    """Write one notification unless this source already produced it; queue its e-mail copy
+    (unless `email_copy` is False: an account e-mail of its own says the same)."""
     exists = session.scalar(sa.select(Notification.id).where(Notification.source_key == source_key,
                                                              Notification.user_id == user_id))
     if exists:
@@ -73,7 +70,8 @@ def add(session, *, user_id: int, kind: str, data: dict, source_key: str) -> Not
     notification = Notification(user_id=user_id, kind=kind, data=data, source_key=source_key)
     session.add(notification)
     session.flush()
-    outbox.enqueue(session, "notification.created", {"notification_id": notification.id})
+    if email_copy:
+        outbox.enqueue(session, "notification.created", {"notification_id": notification.id})
     return notification
 
 
@@ -83,22 +81,9 @@ def send_email(message: outbox.Message) -> None:
     if notification is None:
         return
     user = db.session.get(User, notification.user_id)
-    # The worker has no request: links are built against the public address of the site.
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]), force_locale(user.locale):
+    with mail.rendering(user.locale):
         context = {"n": notification, "user": user, "subject": str(KINDS.get(notification.kind, notification.kind))}
         text = render_template("email/notification.txt", **context)
         html = render_template("email/notification.html", **context)
-    email = EmailMessage()
-    email["Subject"] = context["subject"]
-    email["From"] = current_app.config["MAIL_FROM"]
-    email["To"] = user.email
-    email["Message-ID"] = make_msgid(idstring=f"n{notification.id}")
-    email.set_content(text)
-    email.add_alternative(html, subtype="html")
-    config = current_app.config
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(email)
+    mail.send(mail.compose(to=user.email, subject=context["subject"], text=text, html=html,
+                           key=f"n{notification.id}"))

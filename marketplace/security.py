@@ -87,6 +87,13 @@ login_limit_per_account = limiter.shared_limit(
     key_func=_signing_in_as, methods=["POST"], deduct_when=_failed)
 signup_limit_per_ip = limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_IP"],
                                     methods=["POST"])
+# Password-reset requests: the page and POST /api/v1/password-resets share both counters. The
+# per-address one counts every request, for an address with or without an account alike.
+reset_limit_per_ip = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_IP"], scope="reset-ip", methods=["POST"])
+reset_limit_per_address = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_ADDRESS"], scope="reset-address",
+    key_func=_signing_in_as, methods=["POST"])
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -1,5 +1,6 @@
 """All models, one module per aggregate; importing this package registers every table."""
 from .accounts import ApiToken, Organization, Role, User
+from .email_links import EmailLink, LinkPurpose
 from .catalog import MASS_UNITS, UNITS, CarbonFactor, Category, FactorSet
 from .listings import Condition, Listing, ListingEvent, ListingPhoto, ListingStatus, MassSource
 from .impact import Handover, HandoverKind, LedgerIsAppendOnly
@@ -12,7 +13,7 @@ from .searches import SavedSearch
 from .sites import WEEKDAYS, Site
 
 __all__ = [
-    "ApiToken", "Organization", "Role", "User",
+    "ApiToken", "Organization", "Role", "User", "EmailLink", "LinkPurpose",
     "MASS_UNITS", "UNITS", "CarbonFactor", "Category", "FactorSet",
     "Condition", "Listing", "ListingEvent", "ListingPhoto", "ListingStatus", "MassSource",
     "Handover", "HandoverKind", "LedgerIsAppendOnly", "Notification",

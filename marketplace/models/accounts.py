@@ -76,6 +76,12 @@ class User(db.Model):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Set when the owner opened the confirmation link (or the account was made by the operator's
+    # CLI or the demo data). Reserving waits for it: auth.ensure_confirmed.
+    email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Set when the owner deleted the account: the row stays, emptied of personal data, because
+    # the handover ledger refers to it (services/erasure.py).
+    deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     organization: so.Mapped[Organization | None] = so.relationship(back_populates="members")
 
@@ -89,6 +95,11 @@ class User(db.Model):
 
     def get_id(self) -> str:
         return self.session_token
+
+    @property
+    def confirmed(self) -> bool:
+        """The owner has shown that the e-mail address is theirs."""
+        return self.email_confirmed_at is not None
 
     @property
     def is_builder(self) -> bool:

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..locales import LOCALES
 from ..models import ApiToken, Organization, Role, User
 from ..models.accounts import new_session_token
-from . import passwords
+from . import credentials, passwords
 
 TOKEN_PREFIX = "kme_"
 SIGNUP_ATTEMPT_KIND = "account.signup_attempted"   # the notification an address's owner gets
@@ -96,15 +96,20 @@ def user_signup(*, email: str, password: str, display_name: str, locale: str = "
         owner = session.scalar(sa.select(User).where(User.email == email))
         if owner is not None:
             # One message a day at most, however many attempts: nobody can mail-bomb an address.
-            notifications.add(session, user_id=owner.id, kind=SIGNUP_ATTEMPT_KIND, data={},
-                              source_key=f"signup-attempt:{clock.today().isoformat()}")
+            told = notifications.add(session, user_id=owner.id, kind=SIGNUP_ATTEMPT_KIND, data={},
+                                     source_key=f"signup-attempt:{clock.today().isoformat()}",
+                                     email_copy=False)
+            if told is not None:   # always e-mailed (file or SMTP), by account_mail.py
+                outbox.enqueue(session, "account.signup_attempted", {"user_id": owner.id})
             return None
         user = User(email=email, display_name=display_name.strip(), locale=locale,
                     password_hash=password_hash, role=Role.BUILDER if builder else Role.RESIDENT,
                     organization=organization)
         session.add(user)
+        session.flush()
+        # Reserving waits until the link in this e-mail is opened (auth.ensure_confirmed).
+        outbox.enqueue(session, "account.signed_up", {"user_id": user.id})
         if organization is not None:        # unverified until city staff (or PRH_LOOKUP) verify it
-            session.flush()
             outbox.enqueue(session, "organization.registered", {"organization_id": organization.id})
     return user
 
@@ -132,7 +137,8 @@ def user_create(*, email: str, role: str, password: str | None = None, display_n
                     raise ValidationFailed(fields=errors)
                 organization.verified_at = clock.now()   # the operator vouches for it
         user = User(email=email, display_name=display_name or email.split("@")[0], role=Role(role), locale=locale,
-                    organization=organization, password_hash=passwords.hash_password(password))
+                    organization=organization, password_hash=passwords.hash_password(password),
+                    email_confirmed_at=clock.now())   # the operator vouches for the address
         session.add(user)
     return user, password
 
@@ -155,7 +161,8 @@ def user_authenticate(*, email: str, password: str) -> User | None:
 
 
 def user_change_password(*, user_id: int, current_password: str, new_password: str) -> User:
-    """Change the password; every other session and remember cookie stops working."""
+    """Change the password; every other session and remember cookie, every personal API token
+    and every reset link stops working."""
     with write_transaction() as session:
         user = session.get(User, user_id)
         if user is None:
@@ -164,7 +171,7 @@ def user_change_password(*, user_id: int, current_password: str, new_password: s
             raise ValidationFailed(fields={"current_password": _l("The current password is not correct.")})
         _check_password(new_password, "new_password")
         user.password_hash = passwords.hash_password(new_password)
-        user.session_token = new_session_token()
+        credentials.revoke_all(session, user)
     return user
 
 

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import clock, formatting, outbox
+from ..auth import ensure_confirmed
 from ..database import write_transaction
 from ..errors import Forbidden, InsufficientQuantity, InvalidTransition, LimitReached, ListingNotAvailable, NotFound
 from ..labels import RESERVATION_STATUSES, UNITS, label
@@ -64,6 +65,7 @@ def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: da
             raise NotFound()
         if listing.can_manage(user):
             raise Forbidden(_l("You cannot reserve your own organisation's material."))
+        ensure_confirmed(user)
         if not listing.is_reservable(clock.today()):
             raise ListingNotAvailable()
         _check_open_limit(session, user)

@@ -7,6 +7,7 @@ def init_app(app):
     from . import (accounts, helpers, impact, listings, main, media, notifications, payments,
                    reservations, searches, sites, staff)
     from .staff import dashboard, factors, moderation  # noqa: F401 - their routes join staff.bp
+    from . import privacy, recovery  # noqa: F401 - their routes join accounts.bp
 
     helpers.init_app(app)
     for module in (main, accounts, sites, listings, media, reservations, notifications, impact, staff,

@@ -136,6 +136,27 @@ TABLE = {
     ("GET", "/api/v1/openapi.json"): (200, 200, 200, 200, 200),
     ("GET", "/api/v1/organizations/{org}"): (200, 200, 200, 200, 200),   # verified: public
     ("POST", "/api/v1/organizations/{org}/verify"): (401, 403, 403, 403, 200),
+    # Accounts and privacy (issue 9): links with a token work for whoever holds a valid one; an
+    # invalid token is 400 for everyone. A POST without its fields re-renders the form (422).
+    ("GET", "/privacy"): (200, 200, 200, 200, 200),
+    ("GET", "/password/forgot"): (200, 200, 200, 200, 200),
+    ("POST", "/password/forgot"): (422, 422, 422, 422, 422),
+    ("GET", "/password/reset/{link}"): (400, 400, 400, 400, 400),
+    ("POST", "/password/reset/{link}"): (400, 400, 400, 400, 400),
+    ("GET", "/account/confirm/{link}"): (400, 400, 400, 400, 400),
+    ("POST", "/account/confirm/{link}"): (400, 400, 400, 400, 400),
+    ("POST", "/account/confirm/resend"): (LOGIN, 302, 302, 302, 302),
+    ("GET", "/account/email"): (LOGIN, 200, 200, 200, 200),
+    ("POST", "/account/email"): (LOGIN, 422, 422, 422, 422),
+    ("GET", "/account/email/confirm/{link}"): (400, 400, 400, 400, 400),
+    ("POST", "/account/email/confirm/{link}"): (400, 400, 400, 400, 400),
+    ("GET", "/account/export"): (LOGIN, 200, 200, 200, 200),
+    ("GET", "/account/delete"): (LOGIN, 200, 200, 200, 200),
+    ("POST", "/account/delete"): (LOGIN, 422, 422, 422, 422),      # no password: nothing deleted
+    ("POST", "/api/v1/password-resets"): (422, 422, 422, 422, 422),          # e-mail missing
+    ("POST", "/api/v1/password-resets/confirm"): (422, 422, 422, 422, 422),  # token missing
+    ("GET", "/api/v1/me/export"): (401, 200, 200, 200, 200),
+    ("DELETE", "/api/v1/me"): (401, 422, 422, 422, 422),            # password missing
     # Operations: probes for anyone; /metrics from loopback when METRICS_TOKEN is unset.
     ("GET", "/healthz"): (200, 200, 200, 200, 200),
     ("GET", "/readyz"): (200, 200, 200, 200, 200),              # degraded (no worker) is still ready
@@ -174,6 +195,7 @@ def world(app):
         "token": db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == owner.id)),
         "message": db.session.scalar(sa.select(sa.func.min(OutboxMessage.id))),
         "version": db.session.scalar(sa.select(sa.func.min(FactorSet.id))),
+        "link": "not-a-token-we-sent",
     }
     return {"users": users, "site": site, "listing": listing, "tokens": tokens, "reservation": reservation, "ids": ids}
 
@@ -188,7 +210,8 @@ def _api_body(method, path, world):
         return {"name": "Renamed yard"}
     if method == "PATCH":
         return {"title": "Renamed lot"}
-    if method == "POST" and path == "/api/v1/tokens":
+    if (method, path) in (("POST", "/api/v1/tokens"), ("POST", "/api/v1/password-resets"),
+                          ("POST", "/api/v1/password-resets/confirm"), ("DELETE", "/api/v1/me")):
         return {}
     if path.endswith("/reservations"):
         return {"quantity": 1}

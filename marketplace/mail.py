@@ -1,0 +1,80 @@
+"""Outgoing e-mail: one way to compose a message and two transports, chosen by config.
+
+With MAIL_SERVER set (`MAIL_ENABLED`) a message goes out by SMTP. Without it (the `make run`
+default) it is written whole as INSTANCE_DIR/mail/<UTC timestamp>-<recipient>.eml and announced
+with one log line, so a person trying the app locally can open it and follow its links.
+Handlers call `send`; they run in the worker (marketplace/handlers.py), never in a request.
+"""
+import logging
+import re
+import smtplib
+from contextlib import contextmanager
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+
+from . import clock
+
+log = logging.getLogger(__name__)
+_UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
+
+
+def compose(*, to: str, subject: str, text: str, html: str, key: str = "") -> EmailMessage:
+    """A plain-text message with an HTML alternative, from MAIL_FROM."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Message-ID"] = make_msgid(idstring=key or None)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def send(message: EmailMessage) -> None:
+    """Deliver by SMTP when MAIL_SERVER is set, else write the message to the mail folder."""
+    if current_app.config["MAIL_ENABLED"]:
+        _send_smtp(message)
+    else:
+        _write_file(message)
+
+
+@contextmanager
+def rendering(locale: str):
+    """Render an e-mail outside any request: links on PUBLIC_BASE_URL, texts in `locale`."""
+    base = current_app.config["PUBLIC_BASE_URL"]
+    with current_app.test_request_context(base_url=base), force_locale(locale):
+        yield
+
+
+def mail_dir() -> Path:
+    """Where e-mails are written without MAIL_SERVER."""
+    return Path(current_app.config["INSTANCE_DIR"]) / "mail"
+
+
+def _write_file(message: EmailMessage) -> Path:
+    folder = mail_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S.%fZ")
+    recipient = _UNSAFE.sub("_", str(message["To"]))[:200]
+    path = folder / f"{stamp}-{recipient}.eml"
+    number = 1
+    while path.exists():     # two messages in the same microsecond (a frozen test clock)
+        number += 1
+        path = folder / f"{stamp}-{number}-{recipient}.eml"
+    path.write_bytes(message.as_bytes())
+    log.info("e-mail to %s written to %s (no MAIL_SERVER set)", message["To"], path)
+    return path
+
+
+def _send_smtp(message: EmailMessage) -> None:
+    config = current_app.config
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
