@@ -29,8 +29,9 @@ def compose(*, to: str, subject: str, text: str, html: str, key: str = "") -> Em
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Message-ID"] = make_msgid(idstring=key or None)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    # 8bit, not quoted-printable: a link in a written .eml file is never broken across lines.
+    message.set_content(text, cte="8bit")
+    message.add_alternative(html, subtype="html", cte="8bit")
     return message
 
 

@@ -52,3 +52,18 @@ def _resident(email):
     from tests import factories
 
     return factories.resident(email=email)
+
+
+def test_a_long_link_stays_on_one_line_in_the_written_file(tmp_path):
+    """A person opening the .eml in a text editor can copy the link whole (no soft line breaks)."""
+    base = "https://materiaalitori.kera.espoo.example.fi/palvelu"
+    app = make_app(tmp_path, PUBLIC_BASE_URL=base)
+    with app.app_context():
+        _resident("aino@example.com")
+        recovery.password_reset_request(email="aino@example.com")
+        run_worker()
+        [path] = (tmp_path / "mail").glob("*.eml")
+        raw = path.read_text(encoding="utf-8")
+        assert re.search(rf"^{re.escape(base)}/password/reset/[A-Za-z0-9_-]{{43}}$", raw, re.M)
+        db.session.remove()
+        db.engine.dispose()
