@@ -2,6 +2,7 @@
 SQLite table, text matched with LIKE '%word%' on title and description (every word required,
 no typos, no synonyms, no compounds, no ranking), the same filters, the exact count and the
 facets by GROUP BY, newest (or nearest) first."""
+
 import os
 import sqlite3
 
@@ -31,9 +32,24 @@ class LikeBaseline:
         """)
         self.conn.executemany(
             "INSERT INTO listings VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(d["id"], d["title"], d["description"], d["category"], d["condition"], d["site_id"], d["price_cents"],
-              d["available_from_day"], d["available_until_day"], d["created_ts"], d["_geo"]["lat"], d["_geo"]["lng"])
-             for d in documents])
+            [
+                (
+                    d["id"],
+                    d["title"],
+                    d["description"],
+                    d["category"],
+                    d["condition"],
+                    d["site_id"],
+                    d["price_cents"],
+                    d["available_from_day"],
+                    d["available_until_day"],
+                    d["created_ts"],
+                    d["_geo"]["lat"],
+                    d["_geo"]["lng"],
+                )
+                for d in documents
+            ],
+        )
         self.conn.executescript("""
             CREATE INDEX listings_created ON listings (created_ts);
             CREATE INDEX listings_category ON listings (category);
@@ -58,8 +74,10 @@ class LikeBaseline:
             where.append("price_cents = 0")
         distance = "NULL"
         if query.has_point:
-            distance = ("(2 * ? * asin(sqrt(pow(sin(radians(lat - ?) / 2), 2) + cos(radians(?)) * cos(radians(lat)) "
-                        "* pow(sin(radians(lng - ?) / 2), 2))))")
+            distance = (
+                "(2 * ? * asin(sqrt(pow(sin(radians(lat - ?) / 2), 2) + cos(radians(?)) * cos(radians(lat)) "
+                "* pow(sin(radians(lng - ?) / 2), 2))))"
+            )
             point = [EARTH_KM, query.lat, query.lat, query.lng]
         if query.radius_km is not None:
             where.append(f"{distance} <= ?")
@@ -68,13 +86,19 @@ class LikeBaseline:
         facets: dict = {"category": {}, "condition": {}}
         total = 0
         for category, condition, n in self.conn.execute(
-                f"SELECT category, condition, count(*) FROM listings WHERE {clause} GROUP BY 1, 2", params):
+            f"SELECT category, condition, count(*) FROM listings WHERE {clause} GROUP BY 1, 2",
+            params,
+        ):
             facets["category"][category] = facets["category"].get(category, 0) + n
             facets["condition"][condition] = facets["condition"].get(condition, 0) + n
             total += n
         order = "dist ASC, created_ts DESC" if query.sort == "distance" else "created_ts DESC"
         select_params = (point if query.has_point else []) + params
-        ids = [row[0] for row in self.conn.execute(
-            f"SELECT id, {distance} AS dist FROM listings WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-            select_params + [query.per_page, query.offset])]
+        ids = [
+            row[0]
+            for row in self.conn.execute(
+                f"SELECT id, {distance} AS dist FROM listings WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                select_params + [query.per_page, query.offset],
+            )
+        ]
         return total, facets, ids

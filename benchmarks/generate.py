@@ -6,6 +6,7 @@ listing in the same language or a category synonym from the catalogue. Sites lie
 2 km of Kera (60.2161 N, 24.7539 E). Everything comes from one seeded random generator, so the
 same `n` and `seed` always give the same documents.
 """
+
 import math
 import random
 import re
@@ -24,12 +25,50 @@ CONDITIONS = ("new", "like_new", "good", "fair", "for_parts")
 CONDITION_WEIGHTS = (15, 20, 35, 20, 10)
 SITES = 240
 ADJECTIVES = {
-    "fi": ["käytetty", "uusi", "ylijäämä", "purettu", "ehjä", "puhdistettu", "lavalla", "pakkauksessa",
-           "harmaa", "valkoinen", "punainen", "musta", "siisti", "kuiva"],
-    "sv": ["begagnad", "ny", "överbliven", "demonterad", "hel", "rengjord", "på pall", "grå", "vit", "röd",
-           "svart", "torr"],
-    "en": ["used", "new", "surplus", "reclaimed", "intact", "cleaned", "on pallets", "grey", "white", "red",
-           "black", "dry"],
+    "fi": [
+        "käytetty",
+        "uusi",
+        "ylijäämä",
+        "purettu",
+        "ehjä",
+        "puhdistettu",
+        "lavalla",
+        "pakkauksessa",
+        "harmaa",
+        "valkoinen",
+        "punainen",
+        "musta",
+        "siisti",
+        "kuiva",
+    ],
+    "sv": [
+        "begagnad",
+        "ny",
+        "överbliven",
+        "demonterad",
+        "hel",
+        "rengjord",
+        "på pall",
+        "grå",
+        "vit",
+        "röd",
+        "svart",
+        "torr",
+    ],
+    "en": [
+        "used",
+        "new",
+        "surplus",
+        "reclaimed",
+        "intact",
+        "cleaned",
+        "on pallets",
+        "grey",
+        "white",
+        "red",
+        "black",
+        "dry",
+    ],
 }
 _NUMBER = re.compile(r"\d+(?:[,.]\d+)?")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -46,6 +85,7 @@ def _categories() -> dict[str, dict]:
 
 def _renumber(rng: random.Random, text: str) -> str:
     """Re-draw every number in `text` within a factor of about three, keeping its format."""
+
     def draw(match):
         raw = match.group(0)
         value = float(raw.replace(",", "."))
@@ -54,18 +94,28 @@ def _renumber(rng: random.Random, text: str) -> str:
             decimals = len(re.split(r"[,.]", raw)[1])
             return f"{new:.{decimals}f}".replace(".", "," if "," in raw else ".")
         return str(max(1, round(new)))
+
     return _NUMBER.sub(draw, text)
 
 
 def _sites(rng: random.Random) -> list[dict]:
     sites = []
     for i in range(1, SITES + 1):
-        distance_km = 2.0 * math.sqrt(rng.random())      # uniform over a 2 km disc
+        distance_km = 2.0 * math.sqrt(rng.random())  # uniform over a 2 km disc
         bearing = rng.uniform(0, 2 * math.pi)
         lat = KERA[0] + distance_km * math.cos(bearing) / 111.195
-        lng = KERA[1] + distance_km * math.sin(bearing) / (111.195 * math.cos(math.radians(KERA[0])))
-        sites.append({"id": i, "name": f"Työmaa {i}", "organization_id": 1 + i % 37,
-                      "lat": round(lat, 6), "lng": round(lng, 6)})
+        lng = KERA[1] + distance_km * math.sin(bearing) / (
+            111.195 * math.cos(math.radians(KERA[0]))
+        )
+        sites.append(
+            {
+                "id": i,
+                "name": f"Työmaa {i}",
+                "organization_id": 1 + i % 37,
+                "lat": round(lat, 6),
+                "lng": round(lng, 6),
+            }
+        )
     return sites
 
 
@@ -81,13 +131,17 @@ def documents(n: int, *, seed: int = 20261130, today: date | None = None):
     for doc_id in range(1, n + 1):
         t = rng.choice(templates)
         category = categories[t["category"]]
-        yield _document(rng, doc_id, t, category, rng.choice(sites), by_language[t["language"]], today, now_ts)
+        yield _document(
+            rng, doc_id, t, category, rng.choice(sites), by_language[t["language"]], today, now_ts
+        )
 
 
 def _document(rng, doc_id, t, category, site, same_language, today, now_ts) -> dict:
     title = _renumber(rng, t["title"])
     if rng.random() < 0.3:
-        title = f"{rng.choice(ADJECTIVES[t['language']]).capitalize()} {title[0].lower()}{title[1:]}"
+        title = (
+            f"{rng.choice(ADJECTIVES[t['language']]).capitalize()} {title[0].lower()}{title[1:]}"
+        )
     if rng.random() < 0.2:
         synonyms = category["synonyms"].get(t["language"]) or category["synonyms"]["en"]
         title = f"{title} ({rng.choice(synonyms)})"
@@ -105,16 +159,30 @@ def _document(rng, doc_id, t, category, site, same_language, today, now_ts) -> d
         until = today - timedelta(days=rng.randint(1, 20))
     else:
         until = max(starts, today) + timedelta(days=rng.randint(1, 60))
-    price = 0 if rng.random() < 0.55 else rng.choice((50, 100, 250, 500, 800, 1500, 2500, 5000, 12000))
+    price = (
+        0 if rng.random() < 0.55 else rng.choice((50, 100, 250, 500, 800, 1500, 2500, 5000, 12000))
+    )
     quantity = round(rng.uniform(1, 2000), rng.choice((0, 1, 3)))
     return {
-        "id": doc_id, "title": title, "description": " ".join(keep), "language": t["language"],
-        "category": category["slug"], "category_names": [names["fi"], names["sv"], names["en"]],
-        "category_synonyms": synonyms, "condition": rng.choices(CONDITIONS, CONDITION_WEIGHTS)[0],
-        "site_id": site["id"], "site_name": site["name"], "organization_id": site["organization_id"],
-        "price_cents": price, "free": price == 0, "quantity_available": float(quantity), "unit": t["unit"],
-        "available_from": starts.isoformat(), "available_until": until.isoformat(),
-        "available_from_day": day_number(starts), "available_until_day": day_number(until),
+        "id": doc_id,
+        "title": title,
+        "description": " ".join(keep),
+        "language": t["language"],
+        "category": category["slug"],
+        "category_names": [names["fi"], names["sv"], names["en"]],
+        "category_synonyms": synonyms,
+        "condition": rng.choices(CONDITIONS, CONDITION_WEIGHTS)[0],
+        "site_id": site["id"],
+        "site_name": site["name"],
+        "organization_id": site["organization_id"],
+        "price_cents": price,
+        "free": price == 0,
+        "quantity_available": float(quantity),
+        "unit": t["unit"],
+        "available_from": starts.isoformat(),
+        "available_until": until.isoformat(),
+        "available_from_day": day_number(starts),
+        "available_until_day": day_number(until),
         "created_ts": now_ts - rng.randint(0, 365 * 24 * 3600),
         "_geo": {"lat": site["lat"], "lng": site["lng"]},
     }

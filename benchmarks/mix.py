@@ -5,6 +5,7 @@ radius around Kera sorted by distance (facets are always computed). Texts are wr
 type them into the search box: the API strips the query, so the last word is always a prefix.
 Browsing without text is measured too but reported apart (it is not part of the target mix).
 """
+
 from dataclasses import replace
 
 from marketplace.search.query import SearchQuery
@@ -32,8 +33,12 @@ BROWSE = {
 
 def queries() -> list[tuple[str, str, SearchQuery]]:
     """(kind, variant, query) for every query of the target mix, in a fixed order."""
-    return [(kind, variant, SearchQuery(text=text, **filters))
-            for kind, texts in TEXTS.items() for text in texts for variant, filters in VARIANTS.items()]
+    return [
+        (kind, variant, SearchQuery(text=text, **filters))
+        for kind, texts in TEXTS.items()
+        for text in texts
+        for variant, filters in VARIANTS.items()
+    ]
 
 
 def browsing() -> list[tuple[str, str, SearchQuery]]:

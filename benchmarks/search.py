@@ -11,6 +11,7 @@ ratio is reported. Results go to benchmarks/results/search-<n>-<time>.json and a
     python -m benchmarks.search --quick         # 10,000 listings, 3 rounds x 2 (smoke run)
     python -m benchmarks.search --n 50000 --rounds 7 --repeat 5
 """
+
 import argparse
 import json
 import os
@@ -61,12 +62,23 @@ def summarise(per_round) -> dict[str, dict]:
     for label in per_round[0]:
         p50 = statistics.median(percentile(r[label], 50) for r in per_round)
         p95 = statistics.median(percentile(r[label], 95) for r in per_round)
-        summary[label] = {"p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "n": len(per_round[0][label])}
+        summary[label] = {
+            "p50_ms": round(p50, 2),
+            "p95_ms": round(p95, 2),
+            "n": len(per_round[0][label]),
+        }
     return summary
 
 
-def run(n: int, rounds: int, repeat: int, folder: str, baseline_rounds: int | None = None, seed: int = 20261130,
-        log=print) -> dict:
+def run(
+    n: int,
+    rounds: int,
+    repeat: int,
+    folder: str,
+    baseline_rounds: int | None = None,
+    seed: int = 20261130,
+    log=print,
+) -> dict:
     """Generate, build, measure; returns the result dictionary (also what the JSON holds)."""
     started = time.perf_counter()
     docs = list(documents(n, seed=seed))
@@ -80,7 +92,7 @@ def run(n: int, rounds: int, repeat: int, folder: str, baseline_rounds: int | No
     size = sum(os.path.getsize(live + s) for s in ("", "-wal") if os.path.exists(live + s))
     log(f"built the index in {build_s:.1f} s, {size / 1e6:.1f} MB")
     queries = mix.queries()
-    for _, _, query in queries + mix.browsing():       # warm-up: vocabulary, page cache
+    for _, _, query in queries + mix.browsing():  # warm-up: vocabulary, page cache
         backend.search(query)
     engine = summarise(timed_rounds(backend.search, queries, rounds, repeat))
     browse = summarise(timed_rounds(backend.search, mix.browsing(), rounds, repeat))
@@ -93,40 +105,68 @@ def run(n: int, rounds: int, repeat: int, folder: str, baseline_rounds: int | No
     log("measured the LIKE baseline")
     return {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "sqlite": sqlite3.sqlite_version, "load_average": os.getloadavg()},
-        "n": n, "rounds": rounds, "repeat": repeat, "seed": seed, "generate_s": round(generated_s, 1),
-        "build_s": round(build_s, 2), "index_bytes": size, "documents": backend.count(),
-        "baseline_build_s": round(like_build_s, 2), "baseline_bytes": like.size(),
-        "embedded": engine, "browse": browse, "baseline": baseline,
-        "targets": {"p95_ms": TARGET_P95_MS, "build_s": TARGET_BUILD_S,
-                    "p95_met": engine["overall"]["p95_ms"] <= TARGET_P95_MS, "build_met": build_s <= TARGET_BUILD_S},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "load_average": os.getloadavg(),
+        },
+        "n": n,
+        "rounds": rounds,
+        "repeat": repeat,
+        "seed": seed,
+        "generate_s": round(generated_s, 1),
+        "build_s": round(build_s, 2),
+        "index_bytes": size,
+        "documents": backend.count(),
+        "baseline_build_s": round(like_build_s, 2),
+        "baseline_bytes": like.size(),
+        "embedded": engine,
+        "browse": browse,
+        "baseline": baseline,
+        "targets": {
+            "p95_ms": TARGET_P95_MS,
+            "build_s": TARGET_BUILD_S,
+            "p95_met": engine["overall"]["p95_ms"] <= TARGET_P95_MS,
+            "build_met": build_s <= TARGET_BUILD_S,
+        },
     }
 
 
 def table(result: dict) -> str:
     """The result as a plain-text table."""
     machine = result["machine"]
-    lines = [f"{result['n']:,} listings, {machine['cpus']} CPUs, load {machine['load_average'][0]:.2f};"
-             f" build {result['build_s']} s, index {result['index_bytes'] / 1e6:.0f} MB;"
-             f" {result['rounds']} rounds x {result['repeat']} repetitions (medians over rounds)",
-             f"{'query kind':34} {'p50 ms':>8} {'p95 ms':>8} {'LIKE p50':>9} {'LIKE p95':>9} {'x p50':>6}"]
+    lines = [
+        f"{result['n']:,} listings, {machine['cpus']} CPUs, load {machine['load_average'][0]:.2f};"
+        f" build {result['build_s']} s, index {result['index_bytes'] / 1e6:.0f} MB;"
+        f" {result['rounds']} rounds x {result['repeat']} repetitions (medians over rounds)",
+        f"{'query kind':34} {'p50 ms':>8} {'p95 ms':>8} {'LIKE p50':>9} {'LIKE p95':>9} {'x p50':>6}",
+    ]
     kinds = list(mix.TEXTS) + ["overall"]
     for label in kinds:
         row, like = result["embedded"][label], result["baseline"][label]
-        lines.append(f"{label:34} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {like['p50_ms']:9.1f} "
-                     f"{like['p95_ms']:9.1f} {like['p50_ms'] / max(row['p50_ms'], 0.01):6.1f}")
+        lines.append(
+            f"{label:34} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {like['p50_ms']:9.1f} "
+            f"{like['p95_ms']:9.1f} {like['p50_ms'] / max(row['p50_ms'], 0.01):6.1f}"
+        )
     for label, row in result["embedded"].items():
         if label.startswith("variant"):
             like = result["baseline"][label]
-            lines.append(f"  {label:32} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {like['p50_ms']:9.1f} "
-                         f"{like['p95_ms']:9.1f} {like['p50_ms'] / max(row['p50_ms'], 0.01):6.1f}")
+            lines.append(
+                f"  {label:32} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {like['p50_ms']:9.1f} "
+                f"{like['p95_ms']:9.1f} {like['p50_ms'] / max(row['p50_ms'], 0.01):6.1f}"
+            )
     for label, row in result["browse"].items():
         if " / " in label:
-            lines.append(f"{label.split(' / ')[1] + ' (no text)':34} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}")
+            lines.append(
+                f"{label.split(' / ')[1] + ' (no text)':34} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}"
+            )
     targets = result["targets"]
-    lines.append(f"targets: p95 <= {targets['p95_ms']} ms {'MET' if targets['p95_met'] else 'NOT MET'}; "
-                 f"build <= {targets['build_s']} s {'MET' if targets['build_met'] else 'NOT MET'}")
+    lines.append(
+        f"targets: p95 <= {targets['p95_ms']} ms {'MET' if targets['p95_met'] else 'NOT MET'}; "
+        f"build <= {targets['build_s']} s {'MET' if targets['build_met'] else 'NOT MET'}"
+    )
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ The request carries the public host name (from PUBLIC_BASE_URL, else TRUSTED_HOS
 header, as requests through the proxy do, because the app refuses hosts it does not trust.
 Standard library only: it runs in the image without the app's dependencies being imported.
 """
+
 import argparse
 import http.client
 import json
@@ -49,8 +50,9 @@ def main(argv=None, environ=None) -> int:
     args = parser.parse_args(argv)
     environ = os.environ if environ is None else environ
     try:
-        status, body = probe(args.path, host=args.host, port=args.port, environ=environ,
-                             timeout=args.timeout)
+        status, body = probe(
+            args.path, host=args.host, port=args.port, environ=environ, timeout=args.timeout
+        )
     except OSError as exc:
         print(f"{args.path}: {exc}")
         return 1

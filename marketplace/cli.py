@@ -1,4 +1,5 @@
 """Flask commands: users, tokens, demo data, catalogue, worker, search, backup and restore."""
+
 import click
 from flask import Flask
 
@@ -31,7 +32,9 @@ def users():
 @click.option("--role", type=click.Choice(["builder", "resident", "city"]), required=True)
 @click.option("--org", "org_name", default="", help="Organisation name (builders)")
 @click.option("--business-id", default="", help="Finnish business ID (builders), e.g. 1234567-1")
-@click.option("--password", default=None, help="Password; a random one is generated and printed if omitted")
+@click.option(
+    "--password", default=None, help="Password; a random one is generated and printed if omitted"
+)
 @click.option("--name", "display_name", default="", help="Display name")
 def users_create(email, role, org_name, business_id, password, display_name):
     """Create an account. City staff accounts can only be created here."""
@@ -40,8 +43,14 @@ def users_create(email, role, org_name, business_id, password, display_name):
     if role == "builder" and not business_id:
         raise click.UsageError("builders need --business-id (and --org for a new organisation)")
     try:
-        user, used = accounts.user_create(email=email, role=role, password=password, display_name=display_name,
-                                          organization_name=org_name, business_id=business_id)
+        user, used = accounts.user_create(
+            email=email,
+            role=role,
+            password=password,
+            display_name=display_name,
+            organization_name=org_name,
+            business_id=business_id,
+        )
     except ValidationFailed as exc:
         _fail(exc)
     click.echo(f"created {user.role.value} {user.email} (id {user.id})")
@@ -96,8 +105,10 @@ def catalog_sync():
     from . import catalog_loader
 
     report = catalog_loader.sync()
-    click.echo(f"{report['categories']} categories, {report['factors']} carbon factors"
-               + (" (new factor set loaded)" if report["factor_set_created"] else ""))
+    click.echo(
+        f"{report['categories']} categories, {report['factors']} carbon factors"
+        + (" (new factor set loaded)" if report["factor_set_created"] else "")
+    )
 
 
 @click.command("worker")

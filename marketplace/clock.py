@@ -3,6 +3,7 @@
 Tests call `clock.set(datetime)` / `clock.advance(minutes=...)` (see tests/conftest.py);
 production reads the system clock. All datetimes are timezone-aware UTC.
 """
+
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 

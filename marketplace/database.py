@@ -6,6 +6,7 @@ BEGIN IMMEDIATE (a deferred read-then-write transaction fails with SQLITE_BUSY_S
 concurrency, and FOR UPDATE does nothing on SQLite).
 PostgreSQL: plain READ COMMITTED; the services use conditional UPDATEs and row locks.
 """
+
 import sqlite3
 from contextlib import contextmanager
 

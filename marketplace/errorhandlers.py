@@ -1,4 +1,5 @@
 """One error handler for the whole app: the API's error body under /api/, a page elsewhere."""
+
 import logging
 import secrets
 
@@ -56,7 +57,9 @@ def handle_domain_error(exc: DomainError):
 
 def _http_message(status: int) -> str:
     messages = {
-        400: _("The request was not understood. If you submitted a form, reload the page and try again."),
+        400: _(
+            "The request was not understood. If you submitted a form, reload the page and try again."
+        ),
         401: _("Sign in or send a valid API token."),
         403: _("You are not allowed to see or do that."),
         404: _("There is nothing here. The page may have been removed, or the address is wrong."),
@@ -88,7 +91,7 @@ def handle_http_error(exc: HTTPException):
 # client value that reached the database unchecked (SQLite's OverflowError, PostgreSQL's "integer
 # out of range"). Those are fixed where the value enters (client_input.py), not hidden here.
 # A 400 from this guard is still logged with its traceback, as a warning: a check is missing.
-INPUT_ERRORS = (ValueError, OverflowError, RecursionError)   # UnicodeDecodeError is a ValueError
+INPUT_ERRORS = (ValueError, OverflowError, RecursionError)  # UnicodeDecodeError is a ValueError
 
 
 def client_input_error(exc: BaseException) -> bool:
@@ -107,8 +110,13 @@ def handle_input_error(exc: Exception):
     """400 for input the server could not read; anything else of these types is a 500."""
     if not client_input_error(exc):
         return handle_unexpected(exc)
-    log.warning("unreadable client input on %s %s (%s)", request.method, request.path,
-                type(exc).__name__, exc_info=exc)
+    log.warning(
+        "unreadable client input on %s %s (%s)",
+        request.method,
+        request.path,
+        type(exc).__name__,
+        exc_info=exc,
+    )
     return handle_http_error(BadRequest())
 
 
@@ -117,9 +125,13 @@ def handle_unexpected(exc: Exception):
     from .ops.logs import current_request_id
 
     reference = current_request_id() or secrets.token_hex(8)
-    log.exception("unhandled error (reference %s) on %s %s", reference, request.method, request.path)
-    message = _("Something went wrong on our side (reference %(ref)s). Nothing you entered was saved twice; try again.",
-                ref=reference)
+    log.exception(
+        "unhandled error (reference %s) on %s %s", reference, request.method, request.path
+    )
+    message = _(
+        "Something went wrong on our side (reference %(ref)s). Nothing you entered was saved twice; try again.",
+        ref=reference,
+    )
     if wants_json():
         return jsonify(error_body("internal_error", message, request_id=reference)), 500
     return render_template("errors/error.html", status=500, message=message), 500

@@ -1,4 +1,5 @@
 """Languages: Finnish, Swedish and English, chosen by the user, remembered, or from the browser."""
+
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -15,7 +16,7 @@ def init_app(app):
         current_locale=lambda: str(get_locale()),
         language_names=LANGUAGE_NAMES,
     )
-    formatting.init_app(app)   # number, kg, tonnes, money, percent, date, datetime, time_local
+    formatting.init_app(app)  # number, kg, tonnes, money, percent, date, datetime, time_local
 
 
 def select_locale() -> str:
@@ -29,5 +30,6 @@ def select_locale() -> str:
             return chosen
         if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
             return current_user.locale
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
-
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )

@@ -11,6 +11,7 @@
   MAX_ATTEMPTS, dead-lettered for city staff to see. Other rows proceed.
 - Delivery is at least once: handlers are idempotent (they get the message id as a key).
 """
+
 import logging
 import os
 import socket
@@ -32,7 +33,7 @@ from .models.outbox import OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=5)     # a claimed row is retried by others if its worker died
+LEASE = timedelta(minutes=5)  # a claimed row is retried by others if its worker died
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class Wiring:
     def __init__(self, handlers: Mapping[str, Sequence[Subscriber]], chores: Sequence[Chore]):
         self.topics = {topic: tuple(subscribers) for topic, subscribers in handlers.items()}
         self.by_name: dict[str, Handler] = {
-            s.name: s.handler for subscribers in self.topics.values() for s in subscribers}
+            s.name: s.handler for subscribers in self.topics.values() for s in subscribers
+        }
         self.chores = tuple(chores)
 
 
@@ -96,8 +98,9 @@ def enqueue(session, topic: str, payload: dict, *, delay: timedelta | None = Non
     for subscriber in subscribers:
         if subscriber.when is not None and not current_app.config[subscriber.when]:
             continue
-        session.add(OutboxMessage(topic=topic, handler=subscriber.name, payload=payload,
-                                  available_at=due))
+        session.add(
+            OutboxMessage(topic=topic, handler=subscriber.name, payload=payload, available_at=due)
+        )
 
 
 def _claim(worker_id: str, limit: int) -> list[int]:
@@ -105,8 +108,11 @@ def _claim(worker_id: str, limit: int) -> list[int]:
     with write_transaction() as session:
         due = (
             sa.select(OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.available_at <= now,
-                   sa.or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.available_at <= now,
+                sa.or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -114,7 +120,8 @@ def _claim(worker_id: str, limit: int) -> list[int]:
         ids = list(session.scalars(due))
         if ids:
             session.execute(
-                sa.update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
                 .values(locked_until=now + LEASE, locked_by=worker_id)
             )
     return ids
@@ -168,7 +175,7 @@ def run_once(worker_id: str | None = None, batch: int = 50) -> int:
             log.exception("chore %s failed", task.__name__)
     delivered = 0
     while True:
-        heartbeat.beat(worker_id)   # /readyz: this worker is alive (throttled)
+        heartbeat.beat(worker_id)  # /readyz: this worker is alive (throttled)
         ids = _claim(worker_id, batch)
         if not ids:
             return delivered
@@ -195,14 +202,29 @@ def retry(message_id: int) -> bool:
         row = session.get(OutboxMessage, message_id)
         if row is None or row.status != OutboxStatus.DEAD:
             return False
-        row.status, row.attempts, row.available_at, row.locked_until = OutboxStatus.PENDING, 0, clock.now(), None
+        row.status, row.attempts, row.available_at, row.locked_until = (
+            OutboxStatus.PENDING,
+            0,
+            clock.now(),
+            None,
+        )
     return True
 
 
 def troubled(limit: int = 200) -> list[OutboxMessage]:
     """Dead letters and messages that are failing, newest first (for city staff)."""
-    return list(db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(sa.or_(OutboxMessage.status == OutboxStatus.DEAD,
-                      sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts > 0)))
-        .order_by(OutboxMessage.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(
+                sa.or_(
+                    OutboxMessage.status == OutboxStatus.DEAD,
+                    sa.and_(
+                        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts > 0
+                    ),
+                )
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )

@@ -6,6 +6,7 @@ Builds a throwaway instance with the Kera demo data (photos included), serves it
 saves PNGs of the home page, a listing, the create-listing form, the login page, a search with a
 typo, the map view, a reservation and the city report. Needs Debian's `chromium`.
 """
+
 import argparse
 import shutil
 import tempfile
@@ -73,7 +74,9 @@ def main():
         shot("create-listing", "/listings/new")
         shot("pickups", "/pickups")
         page.goto(base + "/logout")
-        staff = browser.new_context(locale=lang, viewport={"width": args.width, "height": 900}).new_page()
+        staff = browser.new_context(
+            locale=lang, viewport={"width": args.width, "height": 900}
+        ).new_page()
         staff.goto(base + "/login")
         staff.fill("#email", "laura.kallio@demo.kera.example")
         staff.fill("#password", demo.DEMO_PASSWORD)
@@ -98,17 +101,26 @@ def _some_handovers(count: int = 12) -> int:
     from marketplace.services import reservations
 
     residents = list(db.session.scalars(sa.select(User.id).where(User.role == Role.RESIDENT)))
-    listings = list(db.session.scalars(sa.select(Listing).where(Listing.status == "available",
-                                                                Listing.price_cents == 0).limit(count)))
+    listings = list(
+        db.session.scalars(
+            sa.select(Listing)
+            .where(Listing.status == "available", Listing.price_cents == 0)
+            .limit(count)
+        )
+    )
     done = 0
     for n, listing in enumerate(listings):
         seller = next(u.id for u in listing.organization.members)
         quantity = max(1, int(listing.quantity_available // 3))
-        reservation = reservations.reservation_create(user_id=residents[n % len(residents)], listing_id=listing.id,
-                                                      quantity=quantity)
+        reservation = reservations.reservation_create(
+            user_id=residents[n % len(residents)], listing_id=listing.id, quantity=quantity
+        )
         weighed = float(listing.kg_per_unit * quantity) * 0.93 if n % 3 == 0 else None
-        reservations.reservation_collect(user_id=seller, reservation_id=reservation.id,
-                                         weighed_kg=round(weighed, 1) if weighed else None)
+        reservations.reservation_collect(
+            user_id=seller,
+            reservation_id=reservation.id,
+            weighed_kg=round(weighed, 1) if weighed else None,
+        )
         done += 1
     return done
 

@@ -1,5 +1,6 @@
 """Fixtures: an app per test on a fresh file-backed SQLite database (PostgreSQL too for tests
 that ask for `any_db` when TEST_DATABASE_URL is set), a client, a CLI runner and a clock."""
+
 import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -36,9 +37,14 @@ def make_app(tmp_path, database_url: str | None = None, **overrides):
     """A fully initialised app with an empty schema and the catalogue loaded."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    config = TestConfig(INSTANCE_DIR=str(tmp_path), SQLALCHEMY_DATABASE_URI=url,
-                        UPLOAD_DIR=str(tmp_path / "uploads"), SEARCH_DB_PATH=str(tmp_path / "search.sqlite3"),
-                        ARGON2_FAST=True, **overrides)
+    config = TestConfig(
+        INSTANCE_DIR=str(tmp_path),
+        SQLALCHEMY_DATABASE_URI=url,
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+        SEARCH_DB_PATH=str(tmp_path / "search.sqlite3"),
+        ARGON2_FAST=True,
+        **overrides,
+    )
     app = create_app(config)
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -1,6 +1,7 @@
 """Helpers the test modules share: clients, a fresh session, the outbox worker, API tokens,
 signing in, CSRF tokens, a photo, and the API's error body and listing body. Fixtures live in
 conftest.py (and tests/api/conftest.py), model factories in factories.py."""
+
 import io
 import re
 import threading
@@ -14,9 +15,16 @@ from marketplace.services import accounts
 
 from .factories import PASSWORD
 
-ERROR_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "invalid_transition", 415: "unsupported_media_type",
-               422: "validation_failed"}
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "invalid_transition",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+}
 
 
 def english_client(app, **environ):
@@ -109,8 +117,16 @@ def assert_error(response, status, code=None, fields=()):
 
 def listing_body(site, **overrides):
     """A valid API body for a new listing at `site`."""
-    body = {"title": "Kuusilauta 22x100", "description": "Kuivaa", "category": "timber",
-            "quantity": "2.5", "unit": "m3", "kg_per_unit": 450, "condition": "like_new",
-            "site_id": site.id, "price_cents": 0}
+    body = {
+        "title": "Kuusilauta 22x100",
+        "description": "Kuivaa",
+        "category": "timber",
+        "quantity": "2.5",
+        "unit": "m3",
+        "kg_per_unit": 450,
+        "condition": "like_new",
+        "site_id": site.id,
+        "price_cents": 0,
+    }
     body.update(overrides)
     return body

@@ -1,4 +1,5 @@
 """API authentication: a Bearer token, or the browser session with an X-CSRFToken header."""
+
 from functools import wraps
 
 from flask import g, request
@@ -36,7 +37,9 @@ def authenticate():
             try:
                 csrf.protect()
             except CSRFError:
-                raise CsrfFailed(_("Session requests must send the CSRF token in X-CSRFToken.")) from None
+                raise CsrfFailed(
+                    _("Session requests must send the CSRF token in X-CSRFToken.")
+                ) from None
 
 
 def current():

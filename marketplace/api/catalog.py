@@ -1,4 +1,5 @@
 """API: the materials catalogue."""
+
 from ..queries import listings as listing_queries
 from . import present, schemas
 from .blueprint import bp

@@ -1,5 +1,6 @@
 """Reading request bodies and writing responses in the contract's shapes, plus route metadata
 that api/openapi.py turns into the OpenAPI document."""
+
 from flask import jsonify, request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
@@ -18,19 +19,36 @@ class UnsupportedMediaType(DomainError):
     status = 415
 
 
-def doc(summary: str, *, body: type[BaseModel] | None = None, response=None, status: int = 200,
-        query: dict | None = None, errors: tuple[int, ...] = (), multipart: bool = False,
-        body_required: bool = True, media: str = "application/json"):
+def doc(
+    summary: str,
+    *,
+    body: type[BaseModel] | None = None,
+    response=None,
+    status: int = 200,
+    query: dict | None = None,
+    errors: tuple[int, ...] = (),
+    multipart: bool = False,
+    body_required: bool = True,
+    media: str = "application/json",
+):
     """Attach OpenAPI metadata to a view (read by api/openapi.py). `query` maps a parameter's
     name to its description, or to api/parameters.param(...) for a typed one; `media` is the
     content type of a success answer that has no `response` model (a CSV file); `errors` are
     the statuses the view's own rules answer (those of authentication, bodies and ids are added)."""
 
     def decorator(view):
-        view.openapi = {"summary": summary, "body": body, "response": response, "status": status,
-                        "query": query or {}, "errors": errors, "multipart": multipart,
-                        "body_required": body_required, "media": media,
-                        "doc": (view.__doc__ or "").strip()}
+        view.openapi = {
+            "summary": summary,
+            "body": body,
+            "response": response,
+            "status": status,
+            "query": query or {},
+            "errors": errors,
+            "multipart": multipart,
+            "body_required": body_required,
+            "media": media,
+            "doc": (view.__doc__ or "").strip(),
+        }
         return view
 
     return decorator

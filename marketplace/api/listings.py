@@ -1,4 +1,5 @@
 """API: listings (create, read, edit, withdraw, photos) and the search/browse endpoint."""
+
 from flask import request
 from flask_babel import gettext as _
 
@@ -16,7 +17,9 @@ from .io import BadRequest, doc, parse_body, provided, respond
 
 
 @bp.get("/listings")
-@doc("Search and browse listings", response=schemas.SearchOut, errors=(400,), query=parameters.SEARCH)
+@doc(
+    "Search and browse listings", response=schemas.SearchOut, errors=(400,), query=parameters.SEARCH
+)
 def listings_search():
     """Available listings matching the filters; typo-tolerant text search with `q`."""
     try:
@@ -31,19 +34,44 @@ def listings_search():
         if x is None:
             continue
         thumb = present.photo_urls(x.photos[0])[1] if x.photos else None
-        hits.append(schemas.SearchHitOut(
-            id=x.id, title=x.title, category=x.category_slug, category_name=x.category.name(present.locale()),
-            quantity_available=x.quantity_available, unit=x.unit, condition=x.condition.value,
-            price_cents=x.price_cents, site={"id": x.site.id, "name": x.site.name},
-            distance_km=hit.distance_km, thumb_url=thumb, highlight=hit.highlight))
-    return respond(schemas.SearchOut(hits=hits, total=result.total, page=query.page, per_page=query.per_page,
-                                     facets=result.facets, backend=result.backend, notice=result.notice))
+        hits.append(
+            schemas.SearchHitOut(
+                id=x.id,
+                title=x.title,
+                category=x.category_slug,
+                category_name=x.category.name(present.locale()),
+                quantity_available=x.quantity_available,
+                unit=x.unit,
+                condition=x.condition.value,
+                price_cents=x.price_cents,
+                site={"id": x.site.id, "name": x.site.name},
+                distance_km=hit.distance_km,
+                thumb_url=thumb,
+                highlight=hit.highlight,
+            )
+        )
+    return respond(
+        schemas.SearchOut(
+            hits=hits,
+            total=result.total,
+            page=query.page,
+            per_page=query.per_page,
+            facets=result.facets,
+            backend=result.backend,
+            notice=result.notice,
+        )
+    )
 
 
 @bp.post("/listings")
 @login_required(Role.BUILDER)
-@doc("List material", body=schemas.ListingCreate, response=schemas.ListingOut, status=201,
-     errors=(401, 403, 415, 422))
+@doc(
+    "List material",
+    body=schemas.ListingCreate,
+    response=schemas.ListingOut,
+    status=201,
+    errors=(401, 403, 415, 422),
+)
 def listings_create():
     """Create a listing at one of the caller's organisation's sites."""
     body = parse_body(schemas.ListingCreate)
@@ -64,12 +92,20 @@ def listings_get(listing_id):
 
 @bp.patch("/listings/<int:listing_id>")
 @login_required(Role.BUILDER)
-@doc("Edit a listing", body=schemas.ListingUpdate, response=schemas.ListingOut,
-     errors=(401, 403, 404, 409, 415, 422))
+@doc(
+    "Edit a listing",
+    body=schemas.ListingUpdate,
+    response=schemas.ListingOut,
+    errors=(401, 403, 404, 409, 415, 422),
+)
 def listings_update(listing_id):
     """Change fields of an open listing of the caller's organisation."""
-    changes = {k: v for k, v in provided(parse_body(schemas.ListingUpdate)).items() if v is not None}
-    listing = listing_services.listing_update(user_id=current().id, listing_id=listing_id, **changes)
+    changes = {
+        k: v for k, v in provided(parse_body(schemas.ListingUpdate)).items() if v is not None
+    }
+    listing = listing_services.listing_update(
+        user_id=current().id, listing_id=listing_id, **changes
+    )
     return respond(present.listing(listing))
 
 
@@ -84,11 +120,18 @@ def listings_withdraw(listing_id):
 
 @bp.post("/listings/<int:listing_id>/photos")
 @login_required(Role.BUILDER)
-@doc("Add a photo (multipart/form-data field `photo`, optional `alt`)", response=schemas.PhotoOut,
-     status=201, errors=(401, 403, 404, 413, 415, 422), multipart=True)
+@doc(
+    "Add a photo (multipart/form-data field `photo`, optional `alt`)",
+    response=schemas.PhotoOut,
+    status=201,
+    errors=(401, 403, 404, 413, 415, 422),
+    multipart=True,
+)
 def listings_photo_add(listing_id):
     """Upload a JPEG, PNG or WebP photo; it is re-encoded and stripped of metadata."""
-    listing_queries.managed_listing(current(), listing_id)      # another organisation's: 404 before anything else
+    listing_queries.managed_listing(
+        current(), listing_id
+    )  # another organisation's: 404 before anything else
     upload = request.files.get("photo")
     if request.mimetype != "multipart/form-data":
         from .io import UnsupportedMediaType
@@ -96,11 +139,16 @@ def listings_photo_add(listing_id):
         raise UnsupportedMediaType(_("Upload the photo as multipart/form-data."))
     if upload is None:
         raise ValidationFailed(fields={"photo": _("Attach a photo in the field 'photo'.")})
-    photo = photo_services.photo_add(user_id=current().id, listing_id=listing_id,
-                                     data=upload.read(photo_services.MAX_BYTES + 1),
-                                     alt_text=request.form.get("alt", ""))
+    photo = photo_services.photo_add(
+        user_id=current().id,
+        listing_id=listing_id,
+        data=upload.read(photo_services.MAX_BYTES + 1),
+        alt_text=request.form.get("alt", ""),
+    )
     full, thumb = present.photo_urls(photo)
-    return respond(schemas.PhotoOut(id=photo.id, url=full, thumb_url=thumb, alt=photo.alt_text), 201)
+    return respond(
+        schemas.PhotoOut(id=photo.id, url=full, thumb_url=thumb, alt=photo.alt_text), 201
+    )
 
 
 @bp.delete("/listings/<int:listing_id>/photos/<int:photo_id>")

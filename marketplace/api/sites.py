@@ -1,4 +1,5 @@
 """API: builder sites."""
+
 from ..models import Role
 from ..queries import sites as site_queries
 from ..services import sites as site_services
@@ -18,7 +19,13 @@ def sites_list():
 
 @bp.post("/sites")
 @login_required(Role.BUILDER)
-@doc("Add a site", body=schemas.SiteCreate, response=schemas.SiteOut, status=201, errors=(401, 403, 415, 422))
+@doc(
+    "Add a site",
+    body=schemas.SiteCreate,
+    response=schemas.SiteOut,
+    status=201,
+    errors=(401, 403, 415, 422),
+)
 def sites_create():
     """Add a pickup site to the caller's organisation."""
     body = parse_body(schemas.SiteCreate)
@@ -36,9 +43,16 @@ def sites_get(site_id):
 
 @bp.patch("/sites/<int:site_id>")
 @login_required(Role.BUILDER)
-@doc("Change a site", body=schemas.SiteUpdate, response=schemas.SiteOut, errors=(401, 403, 404, 415, 422))
+@doc(
+    "Change a site",
+    body=schemas.SiteUpdate,
+    response=schemas.SiteOut,
+    errors=(401, 403, 404, 415, 422),
+)
 def sites_update(site_id):
     """Change some of a site's details; the fields left out keep their values."""
     body = parse_body(schemas.SiteUpdate)
-    site = site_services.site_update(user_id=current().id, site_id=site_id, **body.model_dump(exclude_unset=True))
+    site = site_services.site_update(
+        user_id=current().id, site_id=site_id, **body.model_dump(exclude_unset=True)
+    )
     return respond(present.site(site))

@@ -1,4 +1,5 @@
 """API: personal access tokens and the caller's identity."""
+
 from flask_babel import gettext as _
 
 from ..errors import Unauthenticated
@@ -11,10 +12,15 @@ from .io import doc, parse_body, respond
 
 
 @bp.post("/tokens")
-@login_limit_per_ip          # the sign-in page counts on the same two counters
+@login_limit_per_ip  # the sign-in page counts on the same two counters
 @login_limit_per_account
-@doc("Create a personal access token", body=schemas.TokenCreate, response=schemas.TokenOut, status=201,
-     errors=(401, 422, 429))
+@doc(
+    "Create a personal access token",
+    body=schemas.TokenCreate,
+    response=schemas.TokenOut,
+    status=201,
+    errors=(401, 422, 429),
+)
 def token_create():
     """Exchange e-mail and password for a token. The token is shown once; only its hash is kept."""
     body = parse_body(schemas.TokenCreate)

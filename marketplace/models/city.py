@@ -1,4 +1,5 @@
 """The city's own records: yearly diversion targets and an audit log of what city staff did."""
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -22,7 +23,9 @@ class YearlyTarget(db.Model):
     tonnes: so.Mapped[Decimal] = so.mapped_column(Milli())
     note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     set_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime(), default=clock.now, onupdate=clock.now
+    )
 
 
 class StaffAction(db.Model):
@@ -33,8 +36,8 @@ class StaffAction(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    kind: so.Mapped[str] = so.mapped_column(sa.String(40))        # e.g. factor_set.activated
-    subject: so.Mapped[str] = so.mapped_column(sa.String(60))     # the id it concerns, as text
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))  # e.g. factor_set.activated
+    subject: so.Mapped[str] = so.mapped_column(sa.String(60))  # the id it concerns, as text
     data: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
 
@@ -47,4 +50,6 @@ class FactorIsImmutable(RuntimeError):
 @event.listens_for(CarbonFactor, "before_delete")
 def _refuse_factor_changes(mapper, connection, target):
     # Handovers copy their factor, but reports recompute under a version: it must never drift.
-    raise FactorIsImmutable("carbon factors are never changed; load a new factor-set version instead")
+    raise FactorIsImmutable(
+        "carbon factors are never changed; load a new factor-set version instead"
+    )

@@ -1,4 +1,5 @@
 """In-app notifications (e-mail copies are sent by the worker when MAIL_SERVER is set)."""
+
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ class Notification(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
-    kind: so.Mapped[str] = so.mapped_column(sa.String(40))       # reservation.created, ...
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))  # reservation.created, ...
     data: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     source_key: so.Mapped[str] = so.mapped_column(sa.String(60))  # e.g. "outbox:123"
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)

@@ -1,4 +1,5 @@
 """The transactional outbox: side effects written with the change, delivered by `flask worker`."""
+
 import enum
 from datetime import datetime
 
@@ -13,7 +14,7 @@ from .types import UTCDateTime
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     DONE = "done"
-    DEAD = "dead"          # gave up after the retry budget; visible to city staff
+    DEAD = "dead"  # gave up after the retry budget; visible to city staff
 
 
 class OutboxMessage(db.Model):
@@ -23,13 +24,22 @@ class OutboxMessage(db.Model):
     __table_args__ = (sa.Index("ix_outbox_due", "status", "available_at"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    topic: so.Mapped[str] = so.mapped_column(sa.String(60))          # entity.past_tense, e.g. listing.changed
-    handler: so.Mapped[str] = so.mapped_column(sa.String(120))       # module.function that delivers it
+    topic: so.Mapped[str] = so.mapped_column(
+        sa.String(60)
+    )  # entity.past_tense, e.g. listing.changed
+    handler: so.Mapped[str] = so.mapped_column(sa.String(120))  # module.function that delivers it
     payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     status: so.Mapped[OutboxStatus] = so.mapped_column(
-        sa.Enum(OutboxStatus, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e],
-                create_constraint=True, name="outbox_status"),
-        default=OutboxStatus.PENDING)
+        sa.Enum(
+            OutboxStatus,
+            native_enum=False,
+            length=10,
+            values_callable=lambda e: [m.value for m in e],
+            create_constraint=True,
+            name="outbox_status",
+        ),
+        default=OutboxStatus.PENDING,
+    )
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     available_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
     locked_until: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

@@ -1,5 +1,6 @@
 """Money records: one payment per reservation and kind, its status history, and the Stripe
 events already processed (their ids are unique, so a redelivered event changes nothing)."""
+
 import enum
 from datetime import datetime
 
@@ -13,51 +14,73 @@ from .types import UTCDateTime
 
 
 class PaymentKind(enum.StrEnum):
-    CHARGE = "charge"      # the price of a paid lot, paid in Checkout
-    DEPOSIT = "deposit"    # a no-show deposit: a card hold captured only on a no-show
+    CHARGE = "charge"  # the price of a paid lot, paid in Checkout
+    DEPOSIT = "deposit"  # a no-show deposit: a card hold captured only on a no-show
 
 
 class PaymentStatus(enum.StrEnum):
-    OPEN = "open"                          # Checkout created, nothing paid yet
-    PAID = "paid"                          # charge succeeded
-    AUTHORIZED = "authorized"              # deposit held on the card
-    CAPTURED = "captured"                  # deposit taken (no-show)
-    RELEASED = "released"                  # deposit hold cancelled (collected / cancelled in time)
+    OPEN = "open"  # Checkout created, nothing paid yet
+    PAID = "paid"  # charge succeeded
+    AUTHORIZED = "authorized"  # deposit held on the card
+    CAPTURED = "captured"  # deposit taken (no-show)
+    RELEASED = "released"  # deposit hold cancelled (collected / cancelled in time)
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
-    FAILED = "failed"                      # the payment did not go through
-    EXPIRED = "expired"                    # Checkout expired unpaid
+    FAILED = "failed"  # the payment did not go through
+    EXPIRED = "expired"  # Checkout expired unpaid
 
 
 P = PaymentStatus
 # States only move forward: a late or repeated event can never move a payment back.
-STEP = {P.OPEN: 0, P.FAILED: 1, P.EXPIRED: 1, P.PAID: 2, P.AUTHORIZED: 2, P.PARTIALLY_REFUNDED: 3,
-        P.CAPTURED: 3, P.RELEASED: 3, P.REFUNDED: 4}
+STEP = {
+    P.OPEN: 0,
+    P.FAILED: 1,
+    P.EXPIRED: 1,
+    P.PAID: 2,
+    P.AUTHORIZED: 2,
+    P.PARTIALLY_REFUNDED: 3,
+    P.CAPTURED: 3,
+    P.RELEASED: 3,
+    P.REFUNDED: 4,
+}
 NEXT = {
     P.OPEN: {P.PAID, P.AUTHORIZED, P.FAILED, P.EXPIRED},
     P.PAID: {P.PARTIALLY_REFUNDED, P.REFUNDED},
     P.PARTIALLY_REFUNDED: {P.PARTIALLY_REFUNDED, P.REFUNDED},
     P.AUTHORIZED: {P.CAPTURED, P.RELEASED},
     P.CAPTURED: {P.PARTIALLY_REFUNDED, P.REFUNDED},
-    P.RELEASED: set(), P.REFUNDED: set(), P.FAILED: set(), P.EXPIRED: set(),
+    P.RELEASED: set(),
+    P.REFUNDED: set(),
+    P.FAILED: set(),
+    P.EXPIRED: set(),
 }
 
 
 def _enum(cls, name):
-    return sa.Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                   create_constraint=True, name=name)
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        create_constraint=True,
+        name=name,
+    )
 
 
 class Payment(db.Model):
     """What a taker paid or has on hold for one reservation, with the Stripe ids to trace it."""
 
     __tablename__ = "payment"
-    __table_args__ = (sa.UniqueConstraint("reservation_id", "kind", name="uq_payment_reservation_kind"),)
+    __table_args__ = (
+        sa.UniqueConstraint("reservation_id", "kind", name="uq_payment_reservation_kind"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reservation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("reservation.id"), index=True)
     kind: so.Mapped[PaymentKind] = so.mapped_column(_enum(PaymentKind, "payment_kind"))
-    status: so.Mapped[PaymentStatus] = so.mapped_column(_enum(PaymentStatus, "payment_status"), default=P.OPEN)
+    status: so.Mapped[PaymentStatus] = so.mapped_column(
+        _enum(PaymentStatus, "payment_status"), default=P.OPEN
+    )
     amount_cents: so.Mapped[int]
     currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="EUR")
     platform_fee_cents: so.Mapped[int] = so.mapped_column(default=0)
@@ -69,10 +92,14 @@ class Payment(db.Model):
     captured_cents: so.Mapped[int] = so.mapped_column(default=0)
     refunded_cents: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
-    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime(), default=clock.now, onupdate=clock.now
+    )
 
     reservation: so.Mapped[Reservation] = so.relationship()
-    history: so.Mapped[list["PaymentEvent"]] = so.relationship(order_by="PaymentEvent.id", back_populates="payment")
+    history: so.Mapped[list["PaymentEvent"]] = so.relationship(
+        order_by="PaymentEvent.id", back_populates="payment"
+    )
 
     def can_become(self, status: PaymentStatus) -> bool:
         return status in NEXT[self.status]
@@ -84,7 +111,9 @@ class PaymentEvent(db.Model):
     __tablename__ = "payment_event"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    payment_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("payment.id", ondelete="CASCADE"), index=True)
+    payment_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("payment.id", ondelete="CASCADE"), index=True
+    )
     status: so.Mapped[str] = so.mapped_column(sa.String(20))
     detail: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     stripe_event_id: so.Mapped[str] = so.mapped_column(sa.String(255), default="")

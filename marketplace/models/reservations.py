@@ -1,4 +1,5 @@
 """Reservations of part or all of a listing, with their allowed status transitions."""
+
 import enum
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,7 +15,7 @@ from .types import Milli, UTCDateTime
 
 
 class ReservationStatus(enum.StrEnum):
-    PENDING_PAYMENT = "pending_payment"   # quantity held while Stripe Checkout runs
+    PENDING_PAYMENT = "pending_payment"  # quantity held while Stripe Checkout runs
     CONFIRMED = "confirmed"
     COLLECTED = "collected"
     CANCELLED = "cancelled"
@@ -54,8 +55,15 @@ class Reservation(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id"))
     quantity: so.Mapped[Decimal] = so.mapped_column(Milli())
     status: so.Mapped[ReservationStatus] = so.mapped_column(
-        sa.Enum(ReservationStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                create_constraint=True, name="reservation_status"))
+        sa.Enum(
+            ReservationStatus,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+            create_constraint=True,
+            name="reservation_status",
+        )
+    )
     pickup_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     message: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     code: so.Mapped[str] = so.mapped_column(sa.String(8))
@@ -64,7 +72,9 @@ class Reservation(db.Model):
     cancelled_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
     reminder_sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
-    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime(), default=clock.now, onupdate=clock.now
+    )
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     listing: so.Mapped[Listing] = so.relationship()
@@ -72,10 +82,13 @@ class Reservation(db.Model):
     # Read-only views for presenters (selectors load them; see queries/reservations.py). The
     # classes are resolved by the mapper. Handovers: newest first, reversals left out.
     payments: so.Mapped[list["Payment"]] = so.relationship(  # noqa: F821
-        order_by="Payment.id", viewonly=True)
+        order_by="Payment.id", viewonly=True
+    )
     handovers: so.Mapped[list["Handover"]] = so.relationship(  # noqa: F821
         primaryjoin="and_(Handover.reservation_id == Reservation.id, Handover.kind != 'reversal')",
-        order_by="Handover.id.desc()", viewonly=True)
+        order_by="Handover.id.desc()",
+        viewonly=True,
+    )
 
     @property
     def is_open(self) -> bool:
@@ -87,14 +100,18 @@ class Reservation(db.Model):
     @property
     def cancelled_late(self) -> bool:
         """The taker cancelled less than LATE_CANCEL_HOURS before the pickup time."""
-        return (self.cancelled_by_id == self.user_id and self.pickup_at is not None
-                and self.closed_at is not None
-                and self.pickup_at - self.closed_at < timedelta(hours=LATE_CANCEL_HOURS))
+        return (
+            self.cancelled_by_id == self.user_id
+            and self.pickup_at is not None
+            and self.closed_at is not None
+            and self.pickup_at - self.closed_at < timedelta(hours=LATE_CANCEL_HOURS)
+        )
 
     def can_cancel(self, user) -> bool:
         """The reserver and the listing's organisation may cancel."""
         return getattr(user, "is_authenticated", False) and (
-            user.id == self.user_id or user.belongs_to(self.listing.organization_id))
+            user.id == self.user_id or user.belongs_to(self.listing.organization_id)
+        )
 
     @property
     def handover(self):
@@ -106,4 +123,6 @@ class Reservation(db.Model):
         """The reserver, the listing's organisation and city staff may see it."""
         if not getattr(user, "is_authenticated", False):
             return False
-        return user.id == self.user_id or user.belongs_to(self.listing.organization_id) or user.is_city
+        return (
+            user.id == self.user_id or user.belongs_to(self.listing.organization_id) or user.is_city
+        )

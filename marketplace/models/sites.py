@@ -1,4 +1,5 @@
 """Sites: the Kera construction sites where builders hand over material."""
+
 from datetime import datetime, time
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ Quantities, masses and CO2e are exact decimals stored as scaled integers (thousa
 `quantity - reserved - collected >= :wanted` is integer arithmetic in SQL on both databases
 (SQLite has no exact NUMERIC). Timestamps are stored as naive UTC and returned aware.
 """
+
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 

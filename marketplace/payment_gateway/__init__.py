@@ -4,6 +4,7 @@
   card holds for no-show deposits, refunds, Connect payouts to builders;
 - `offline` otherwise: priced lots are paid at pickup, deposits are off, and the pages say so.
 """
+
 from flask import current_app
 
 from .gateway import CheckoutSession, Gateway, GatewayError, GatewayUnavailable
@@ -17,10 +18,12 @@ def gateway() -> Gateway:
         if config["STRIPE_ENABLED"]:
             from .stripe_gateway import StripeGateway
 
-            instance = StripeGateway(secret_key=config["STRIPE_SECRET_KEY"],
-                                     webhook_secret=config["STRIPE_WEBHOOK_SECRET"],
-                                     api_base=config.get("STRIPE_API_BASE") or None,
-                                     timeout=config.get("STRIPE_TIMEOUT_S", 10))
+            instance = StripeGateway(
+                secret_key=config["STRIPE_SECRET_KEY"],
+                webhook_secret=config["STRIPE_WEBHOOK_SECRET"],
+                api_base=config.get("STRIPE_API_BASE") or None,
+                timeout=config.get("STRIPE_TIMEOUT_S", 10),
+            )
         else:
             from .offline import OfflineGateway
 
@@ -40,5 +43,12 @@ def takes_online_payments(organization) -> bool:
     return online() and bool(organization.stripe_account_id and organization.charges_enabled)
 
 
-__all__ = ["CheckoutSession", "Gateway", "GatewayError", "GatewayUnavailable", "gateway", "online",
-           "takes_online_payments"]
+__all__ = [
+    "CheckoutSession",
+    "Gateway",
+    "GatewayError",
+    "GatewayUnavailable",
+    "gateway",
+    "online",
+    "takes_online_payments",
+]

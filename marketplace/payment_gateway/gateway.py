@@ -1,4 +1,5 @@
 """The payment gateway interface: what the marketplace asks of a payment provider."""
+
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -33,8 +34,8 @@ class CheckoutRequest:
     cancel_url: str
     expires_at: datetime
     idempotency_key: str
-    capture_manually: bool = False            # True for a no-show deposit (a card hold)
-    destination_account: str = ""             # Connect: the builder's account (destination charge)
+    capture_manually: bool = False  # True for a no-show deposit (a card hold)
+    destination_account: str = ""  # Connect: the builder's account (destination charge)
     platform_fee_cents: int = 0
     customer_email: str = ""
 
@@ -46,8 +47,14 @@ class Gateway(Protocol):
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         """A hosted payment page for the amount (EUR)."""
 
-    def refund(self, payment_intent_id: str, amount_cents: int, *, idempotency_key: str,
-               reverse_transfer: bool) -> str:
+    def refund(
+        self,
+        payment_intent_id: str,
+        amount_cents: int,
+        *,
+        idempotency_key: str,
+        reverse_transfer: bool,
+    ) -> str:
         """Refund (part of) a payment; returns the refund id."""
 
     def capture(self, payment_intent_id: str, amount_cents: int, *, idempotency_key: str) -> None:
@@ -56,7 +63,9 @@ class Gateway(Protocol):
     def release(self, payment_intent_id: str, *, idempotency_key: str) -> None:
         """Cancel an authorised card hold."""
 
-    def create_connected_account(self, *, organization_id: int, email: str, idempotency_key: str) -> str:
+    def create_connected_account(
+        self, *, organization_id: int, email: str, idempotency_key: str
+    ) -> str:
         """A Connect Express account for a builder organisation; returns its id."""
 
     def onboarding_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str:

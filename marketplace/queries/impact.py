@@ -1,4 +1,5 @@
 """Figures from the handover ledger: totals and groupings, to the gram (sums of exact integers)."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,8 +11,8 @@ from ..extensions import db
 from ..models import Category, Handover, Organization, Site
 from ..models.types import from_milli
 
-GROUPS = ("category", "ewc_code", "site", "month")          # the public API's group_by values
-CITY_GROUPS = GROUPS + ("organization",)                    # figures by builder, for city staff
+GROUPS = ("category", "ewc_code", "site", "month")  # the public API's group_by values
+CITY_GROUPS = GROUPS + ("organization",)  # figures by builder, for city staff
 
 
 @dataclass
@@ -23,8 +24,13 @@ class Figures:
     handovers: int
 
 
-def _period(start: date | None, end: date | None, *, organization_id: int | None = None,
-            site_id: int | None = None):
+def _period(
+    start: date | None,
+    end: date | None,
+    *,
+    organization_id: int | None = None,
+    site_id: int | None = None,
+):
     """Handovers whose Helsinki date is within [start, end] (of one organisation or site when given)."""
     conditions = []
     if organization_id is not None:
@@ -34,10 +40,14 @@ def _period(start: date | None, end: date | None, *, organization_id: int | None
     # The first and the last calendar day bound nothing, and their Helsinki midnights lie
     # outside the datetimes UTC can hold (from=0001-01-01 or to=9999-12-31 made an OverflowError).
     if start and start > date.min:
-        conditions.append(Handover.created_at >= datetime.combine(start, datetime.min.time(), tzinfo=HELSINKI))
+        conditions.append(
+            Handover.created_at >= datetime.combine(start, datetime.min.time(), tzinfo=HELSINKI)
+        )
     if end and end < date.max:
-        conditions.append(Handover.created_at < datetime.combine(end + timedelta(days=1), datetime.min.time(),
-                                                                 tzinfo=HELSINKI))
+        conditions.append(
+            Handover.created_at
+            < datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=HELSINKI)
+        )
     return sa.and_(sa.true(), *conditions)
 
 
@@ -53,21 +63,29 @@ def _count():
 
 def totals(start: date | None = None, end: date | None = None, **filters) -> Figures:
     """Net diverted mass, CO2e and number of handovers in the period."""
-    row = db.session.execute(sa.select(
-        sa.func.coalesce(_raw(Handover.mass_kg), 0), sa.func.coalesce(_raw(Handover.co2e_avoided_kg), 0),
-        sa.func.coalesce(_count(), 0)).where(_period(start, end, **filters))).one()
+    row = db.session.execute(
+        sa.select(
+            sa.func.coalesce(_raw(Handover.mass_kg), 0),
+            sa.func.coalesce(_raw(Handover.co2e_avoided_kg), 0),
+            sa.func.coalesce(_count(), 0),
+        ).where(_period(start, end, **filters))
+    ).one()
     return Figures("total", "", from_milli(int(row[0])), from_milli(int(row[1])), int(row[2]))
 
 
-def grouped(group_by: str, locale: str, start: date | None = None, end: date | None = None,
-            **filters) -> list[Figures]:
+def grouped(
+    group_by: str, locale: str, start: date | None = None, end: date | None = None, **filters
+) -> list[Figures]:
     """Net figures per category, EWC code, site, organisation or month (Helsinki time); months in
     order, the others largest mass first. A correction counts in the month it was recorded."""
     if group_by not in CITY_GROUPS:
         raise ValueError(group_by)
     if group_by == "month":
-        rows = db.session.execute(sa.select(Handover.created_at, Handover.mass_kg, Handover.co2e_avoided_kg,
-                                             Handover.kind).where(_period(start, end, **filters)))
+        rows = db.session.execute(
+            sa.select(
+                Handover.created_at, Handover.mass_kg, Handover.co2e_avoided_kg, Handover.kind
+            ).where(_period(start, end, **filters))
+        )
         months: dict[str, list] = {}
         for created, mass, co2e, kind in rows:
             key = created.astimezone(HELSINKI).strftime("%Y-%m")
@@ -76,14 +94,28 @@ def grouped(group_by: str, locale: str, start: date | None = None, end: date | N
             entry[1] += co2e
             entry[2] += 1 if kind == "handover" else 0
         return [Figures(k, k, *v) for k, v in sorted(months.items())]
-    column = {"category": Handover.category_slug, "ewc_code": Handover.ewc_code, "site": Handover.site_id,
-              "organization": Handover.organization_id}[group_by]
+    column = {
+        "category": Handover.category_slug,
+        "ewc_code": Handover.ewc_code,
+        "site": Handover.site_id,
+        "organization": Handover.organization_id,
+    }[group_by]
     rows = db.session.execute(
         sa.select(column, _raw(Handover.mass_kg), _raw(Handover.co2e_avoided_kg), _count())
-        .where(_period(start, end, **filters)).group_by(column))
+        .where(_period(start, end, **filters))
+        .group_by(column)
+    )
     labels = _labels(group_by, locale)
-    result = [Figures(str(key), labels.get(key, str(key)), from_milli(int(mass)), from_milli(int(co2e)), int(n))
-              for key, mass, co2e, n in rows]
+    result = [
+        Figures(
+            str(key),
+            labels.get(key, str(key)),
+            from_milli(int(mass)),
+            from_milli(int(co2e)),
+            int(n),
+        )
+        for key, mass, co2e, n in rows
+    ]
     return sorted(result, key=lambda f: (-f.diverted_kg, f.key))
 
 
@@ -99,6 +131,8 @@ def _labels(group_by: str, locale: str) -> dict:
 
 def ledger(start: date | None = None, end: date | None = None, **filters) -> list[Handover]:
     """Every ledger row in the period, oldest first (for exports)."""
-    return list(db.session.scalars(sa.select(Handover).where(_period(start, end, **filters))
-                                   .order_by(Handover.id)))
-
+    return list(
+        db.session.scalars(
+            sa.select(Handover).where(_period(start, end, **filters)).order_by(Handover.id)
+        )
+    )

@@ -1,4 +1,5 @@
 """Listings as buyers and sellers see them: the browse query, hydration, detail and own lists."""
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -27,23 +28,38 @@ def _filtered(query: SearchQuery):
     if query.free_only:
         conditions.append(Listing.price_cents == 0)
     if query.available_on is not None:
-        conditions.append(sa.and_(Listing.available_from <= query.available_on,
-                                  Listing.available_until >= query.available_on))
+        conditions.append(
+            sa.and_(
+                Listing.available_from <= query.available_on,
+                Listing.available_until >= query.available_on,
+            )
+        )
     return sa.and_(*conditions)
 
 
 def browse(query: SearchQuery) -> SearchResult:
     """Filter-only browsing in SQL (no text, no geo): newest first or cheapest first."""
     where = _filtered(query)
-    order = [Listing.price_cents.asc(), Listing.id.desc()] if query.sort == "price" else [Listing.id.desc()]
+    order = (
+        [Listing.price_cents.asc(), Listing.id.desc()]
+        if query.sort == "price"
+        else [Listing.id.desc()]
+    )
     ids = db.session.scalars(
-        sa.select(Listing.id).where(where).order_by(*order).limit(query.per_page).offset(query.offset))
+        sa.select(Listing.id)
+        .where(where)
+        .order_by(*order)
+        .limit(query.per_page)
+        .offset(query.offset)
+    )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Listing).where(where))
     facets = {}
     for name, column in (("category", Listing.category_slug), ("condition", Listing.condition)):
         rows = db.session.execute(sa.select(column, sa.func.count()).where(where).group_by(column))
         facets[name] = {str(getattr(key, "value", key)): count for key, count in rows}
-    return SearchResult(hits=[SearchHit(id=i) for i in ids], total=total, facets=facets, backend="database")
+    return SearchResult(
+        hits=[SearchHit(id=i) for i in ids], total=total, facets=facets, backend="database"
+    )
 
 
 def by_ids(ids: list[int]) -> list[Listing]:
@@ -51,9 +67,15 @@ def by_ids(ids: list[int]) -> list[Listing]:
     if not ids:
         return []
     rows = db.session.scalars(
-        sa.select(Listing).where(Listing.id.in_(ids)).options(
-            so.joinedload(Listing.site), so.joinedload(Listing.category), so.joinedload(Listing.organization),
-            so.selectinload(Listing.photos)))
+        sa.select(Listing)
+        .where(Listing.id.in_(ids))
+        .options(
+            so.joinedload(Listing.site),
+            so.joinedload(Listing.category),
+            so.joinedload(Listing.organization),
+            so.selectinload(Listing.photos),
+        )
+    )
     found = {row.id: row for row in rows.unique()}
     return [found[i] for i in ids if i in found]
 
@@ -76,17 +98,26 @@ def managed_listing(user, listing_id: int) -> Listing:
 
 def organisation_listings(organization_id: int) -> list[Listing]:
     """All listings of an organisation, newest first (for the builder's own page)."""
-    return list(db.session.scalars(
-        sa.select(Listing).where(Listing.organization_id == organization_id)
-        .options(so.joinedload(Listing.site), so.selectinload(Listing.photos))
-        .order_by(Listing.id.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(Listing)
+            .where(Listing.organization_id == organization_id)
+            .options(so.joinedload(Listing.site), so.selectinload(Listing.photos))
+            .order_by(Listing.id.desc())
+        )
+    )
 
 
 def events(listing_id: int) -> list[ListingEvent]:
     """The listing's append-only event log, oldest first."""
-    return list(db.session.scalars(
-        sa.select(ListingEvent).where(ListingEvent.listing_id == listing_id)
-        .options(so.joinedload(ListingEvent.actor)).order_by(ListingEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(ListingEvent)
+            .where(ListingEvent.listing_id == listing_id)
+            .options(so.joinedload(ListingEvent.actor))
+            .order_by(ListingEvent.id)
+        )
+    )
 
 
 def categories(listable_only: bool = False) -> list[Category]:

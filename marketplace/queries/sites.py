@@ -1,4 +1,5 @@
 """Sites as the management pages and the API see them."""
+
 import sqlalchemy as sa
 
 from ..errors import NotFound

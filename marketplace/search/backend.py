@@ -1,5 +1,6 @@
 """What every search backend offers. The embedded engine (SQLite FTS5) and Meilisearch both
 implement it; marketplace/search/service.py picks one by configuration."""
+
 from typing import Iterable, Protocol
 
 from .query import SearchQuery, SearchResult

@@ -4,6 +4,7 @@ Only listings anyone may find are indexed (available, something left, not hidden
 over); any other state means "delete from the index". Dates are also given as day numbers
 (days since 1970-01-01) because Meilisearch filters compare numbers, not dates.
 """
+
 from datetime import date
 
 from .. import clock

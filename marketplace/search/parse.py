@@ -1,5 +1,6 @@
 """Turn query-string parameters (API and the search page) into a SearchQuery, or say which
 parameter is wrong. Shared by /api/v1/listings and the HTML search page."""
+
 import re
 from datetime import date
 
@@ -9,7 +10,7 @@ from ..models import Condition
 from .query import MAX_PER_PAGE, SORTS, SearchQuery
 
 MAX_TEXT = 200
-MAX_VALUES = 30          # repeated category/condition values
+MAX_VALUES = 30  # repeated category/condition values
 MAX_RADIUS_KM = 500
 _DIGITS = re.compile(r"[0-9]{1,9}")
 
@@ -47,7 +48,9 @@ def _float(args, name, low, high):
     except ValueError:
         raise InvalidParameter(name, _("Enter a number.")) from None
     if value != value or not low <= value <= high:
-        raise InvalidParameter(name, _("Enter a number from %(low)s to %(high)s.", low=low, high=high))
+        raise InvalidParameter(
+            name, _("Enter a number from %(low)s to %(high)s.", low=low, high=high)
+        )
     return value
 
 
@@ -56,7 +59,9 @@ def _int(args, name, low, high, default):
     if raw == "":
         return default
     if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
-        raise InvalidParameter(name, _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high))
+        raise InvalidParameter(
+            name, _("Enter a whole number from %(low)d to %(high)d.", low=low, high=high)
+        )
     return int(raw)
 
 
@@ -75,7 +80,9 @@ def from_args(args, *, valid_categories=None) -> SearchQuery:
     allowed = {c.value for c in Condition}
     bad = [c for c in conditions if c not in allowed]
     if bad:
-        raise InvalidParameter("condition", _("Use one of: %(values)s.", values=", ".join(sorted(allowed))))
+        raise InvalidParameter(
+            "condition", _("Use one of: %(values)s.", values=", ".join(sorted(allowed)))
+        )
     if any(len(c) > 40 or "\x00" in c for c in categories):
         raise InvalidParameter("category", _("Unknown category."))
     site_raw = args.get("site_id", "").strip()
@@ -104,10 +111,20 @@ def from_args(args, *, valid_categories=None) -> SearchQuery:
     if sort == "relevance" and not text:
         sort = ""
     return SearchQuery(
-        text=text, categories=categories, conditions=conditions,
-        site_id=int(site_raw) if site_raw else None, free_only=free_raw in ("true", "1"),
-        available_on=available_on, lat=lat, lng=lng, radius_km=radius, bbox=bbox, sort=sort,
-        page=_int(args, "page", 1, 10_000, 1), per_page=_int(args, "per_page", 1, MAX_PER_PAGE, 20))
+        text=text,
+        categories=categories,
+        conditions=conditions,
+        site_id=int(site_raw) if site_raw else None,
+        free_only=free_raw in ("true", "1"),
+        available_on=available_on,
+        lat=lat,
+        lng=lng,
+        radius_km=radius,
+        bbox=bbox,
+        sort=sort,
+        page=_int(args, "page", 1, 10_000, 1),
+        per_page=_int(args, "per_page", 1, MAX_PER_PAGE, 20),
+    )
 
 
 def _bbox(raw: str):

@@ -1,4 +1,5 @@
 """The one query model shared by the browse page, the API and both search backends."""
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,16 +12,16 @@ class SearchQuery:
     """What the user asked for. Values are already parsed and range-checked (see parse.py)."""
 
     text: str = ""
-    categories: tuple[str, ...] = ()          # OR
-    conditions: tuple[str, ...] = ()          # OR
+    categories: tuple[str, ...] = ()  # OR
+    conditions: tuple[str, ...] = ()  # OR
     site_id: int | None = None
     free_only: bool = False
     available_on: date | None = None
     lat: float | None = None
     lng: float | None = None
     radius_km: float | None = None
-    bbox: tuple[float, float, float, float] | None = None   # (south, west, north, east)
-    sort: str = ""                            # "" = relevance with text, newest without
+    bbox: tuple[float, float, float, float] | None = None  # (south, west, north, east)
+    sort: str = ""  # "" = relevance with text, newest without
     page: int = 1
     per_page: int = 20
 
@@ -48,7 +49,7 @@ def close_quotes(text: str) -> str:
     if text.count('"') % 2 == 0:
         return text
     at = text.rindex('"')
-    return text[:at] + " " + text[at + 1:]      # a separator still, as the quote was
+    return text[:at] + " " + text[at + 1 :]  # a separator still, as the quote was
 
 
 # How a query word found a listing (SearchHit.matches), best first.
@@ -72,8 +73,10 @@ class SearchHit:
 
     id: int
     distance_km: float | None = None
-    highlight: dict[str, str] = field(default_factory=dict)   # field -> HTML-escaped text with <mark>
-    matches: list[Match] = field(default_factory=list)        # one per query word that matched
+    highlight: dict[str, str] = field(
+        default_factory=dict
+    )  # field -> HTML-escaped text with <mark>
+    matches: list[Match] = field(default_factory=list)  # one per query word that matched
 
     @property
     def typo_only(self) -> bool:
@@ -94,4 +97,4 @@ class SearchResult:
     total: int
     facets: dict[str, dict[str, int]]
     backend: str = ""
-    notice: str = ""          # e.g. "search server unreachable, showing embedded results"
+    notice: str = ""  # e.g. "search server unreachable, showing embedded results"

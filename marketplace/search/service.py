@@ -1,5 +1,6 @@
 """The search entry point for pages and the API: the configured backend, with the embedded
 engine as the fallback when Meilisearch cannot answer."""
+
 import logging
 
 from flask import current_app
@@ -18,7 +19,9 @@ def embedded():
 
     backend = current_app.extensions.get("search_embedded")
     if backend is None:
-        backend = current_app.extensions["search_embedded"] = EmbeddedBackend(current_app.config["SEARCH_DB_PATH"])
+        backend = current_app.extensions["search_embedded"] = EmbeddedBackend(
+            current_app.config["SEARCH_DB_PATH"]
+        )
     return backend
 
 
@@ -32,8 +35,11 @@ def meilisearch():
     if backend is None:
         config = current_app.config
         backend = current_app.extensions["search_meili"] = MeiliBackend(
-            url=config["MEILI_URL"], api_key=config["MEILI_API_KEY"], index=config["MEILI_INDEX"],
-            timeout=config["MEILI_TIMEOUT_S"])
+            url=config["MEILI_URL"],
+            api_key=config["MEILI_API_KEY"],
+            index=config["MEILI_INDEX"],
+            timeout=config["MEILI_TIMEOUT_S"],
+        )
     return backend
 
 
@@ -42,7 +48,7 @@ def backends() -> list:
     return [b for b in (embedded(), meilisearch()) if b is not None]
 
 
-@timed_search   # kera_search_duration_seconds{backend}
+@timed_search  # kera_search_duration_seconds{backend}
 def search(query: SearchQuery) -> SearchResult:
     """Run `query` on Meilisearch when configured, falling back to the embedded engine."""
     meili = meilisearch()
@@ -52,6 +58,8 @@ def search(query: SearchQuery) -> SearchResult:
         except SearchUnavailable as exc:
             log.warning("Meilisearch unavailable, using the embedded index: %s", exc)
             result = embedded().search(query)
-            result.notice = _("The search server is not reachable right now; results come from the built-in index.")
+            result.notice = _(
+                "The search server is not reachable right now; results come from the built-in index."
+            )
             return result
     return embedded().search(query)

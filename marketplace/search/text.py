@@ -1,5 +1,6 @@
 """Text rules shared by both search backends: normalisation (like Meilisearch's Latin pipeline)
 and Finnish/Swedish compound splitting from the catalogue's vocabulary."""
+
 import re
 import unicodedata
 from functools import lru_cache
@@ -7,7 +8,7 @@ from functools import lru_cache
 from ..catalog_loader import compound_parts
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-MIN_REST = 3    # a split must leave at least this many letters on the other side
+MIN_REST = 3  # a split must leave at least this many letters on the other side
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -38,7 +39,7 @@ def words(text: str) -> list[str]:
 # *hard*: a phrase never spans one and words on either side are 8 positions apart. Latin and
 # general punctuation only (our listings are fi/sv/en); ". " and ", " need the space, so
 # "12,5" and "MRT.75" stay soft. Parentheses, brackets and "|" are soft there, not hard.
-HARD = "§h"               # the token standing for a hard separator in the indexed text
+HARD = "§h"  # the token standing for a hard separator in the indexed text
 _HARD_SEPARATORS = re.compile(r"[!;?¡¿§¶´\u037e…‥․‼‽⁇⁈⁉⁏⁖⁚⸘⸮、。！，．：；？｡､]|[.,] ")
 _WORD_OR_HARD = re.compile(r"\w+|\x00")
 
@@ -77,7 +78,7 @@ def _compound_terms(word: str) -> tuple[str, ...]:
     for part in _parts():
         if len(word) >= len(part) + MIN_REST and word.endswith(part):
             head = word[: -len(part)]
-            if head in _parts():      # "kipsilevy" → levy + kipsi
+            if head in _parts():  # "kipsilevy" → levy + kipsi
                 return (part, head)
             return (part, *(p for p in _compound_terms(head) if p != part))
     return ()

@@ -1,4 +1,5 @@
 """Password policy and hashing (argon2id), in one place for sign-up, change and CLI."""
+
 import gzip
 import re
 from functools import lru_cache
@@ -32,7 +33,9 @@ def configure(app):
 @lru_cache(maxsize=1)
 def _common() -> frozenset[str]:
     with gzip.open(COMMON_FILE, "rt", encoding="utf-8") as f:
-        return frozenset(line.strip().lower() for line in f if line.strip() and not line.startswith("#"))
+        return frozenset(
+            line.strip().lower() for line in f if line.strip() and not line.startswith("#")
+        )
 
 
 def password_problem(password: str) -> str | None:

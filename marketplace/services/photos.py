@@ -1,5 +1,6 @@
 """Listing photos: checked with Pillow, re-encoded (EXIF dropped), thumbnailed, randomly named,
 stored outside static/ (UPLOAD_DIR) and served by media.photo with nosniff and a sandbox CSP."""
+
 import io
 import secrets
 import warnings
@@ -15,9 +16,9 @@ from ..models import Listing, ListingPhoto, User
 from .listing_log import record_event
 
 MAX_PHOTOS = 8
-MAX_BYTES = 10 * 1024 * 1024          # per photo
-MAX_PIXELS = 40_000_000               # 40 Mpx: any phone camera, no decompression bombs
-MAX_SIDE = 2048                       # stored size; the original is never kept
+MAX_BYTES = 10 * 1024 * 1024  # per photo
+MAX_PIXELS = 40_000_000  # 40 Mpx: any phone camera, no decompression bombs
+MAX_SIDE = 2048  # stored size; the original is never kept
 THUMB_SIDE = 480
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
@@ -82,9 +83,15 @@ def photo_add(*, user_id: int, listing_id: int, data: bytes, alt_text: str = "")
             listing = _owned(session, user_id, listing_id)
             if len(listing.photos) >= MAX_PHOTOS:
                 _reject(_l("A listing can have at most %(n)d photos.", n=MAX_PHOTOS))
-            photo = ListingPhoto(listing_id=listing.id, position=len(listing.photos), file_key=f"{key}.jpg",
-                                 thumb_key=f"{key}_t.jpg", width=width, height=height,
-                                 alt_text=(alt_text or "").strip()[:200])
+            photo = ListingPhoto(
+                listing_id=listing.id,
+                position=len(listing.photos),
+                file_key=f"{key}.jpg",
+                thumb_key=f"{key}_t.jpg",
+                width=width,
+                height=height,
+                alt_text=(alt_text or "").strip()[:200],
+            )
             session.add(photo)
             record_event(session, listing, session.get(User, user_id), "listing.photo_added", {})
     except BaseException:

@@ -3,6 +3,7 @@
 A slot is PICKUP_SLOT_MINUTES long and takes at most PICKUPS_PER_SLOT open reservations per site.
 Times are chosen in Helsinki time and stored in UTC.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -26,7 +27,7 @@ class SlotFull(Conflict):
 
 @dataclass(frozen=True)
 class Slot:
-    start: datetime          # aware UTC
+    start: datetime  # aware UTC
     free: int
 
     @property
@@ -35,8 +36,10 @@ class Slot:
 
 
 def _settings():
-    return (timedelta(minutes=current_app.config["PICKUP_SLOT_MINUTES"]),
-            current_app.config["PICKUPS_PER_SLOT"])
+    return (
+        timedelta(minutes=current_app.config["PICKUP_SLOT_MINUTES"]),
+        current_app.config["PICKUPS_PER_SLOT"],
+    )
 
 
 def slot_starts(listing: Listing, day: date) -> list[datetime]:
@@ -63,8 +66,13 @@ def booked(site_id: int, starts: list[datetime]) -> dict[datetime, int]:
     rows = db.session.execute(
         sa.select(Reservation.pickup_at, sa.func.count())
         .join(Listing, Listing.id == Reservation.listing_id)
-        .where(Listing.site_id == site_id, Reservation.status.in_(OPEN), Reservation.pickup_at.in_(starts))
-        .group_by(Reservation.pickup_at))
+        .where(
+            Listing.site_id == site_id,
+            Reservation.status.in_(OPEN),
+            Reservation.pickup_at.in_(starts),
+        )
+        .group_by(Reservation.pickup_at)
+    )
     return {at: n for at, n in rows}
 
 
@@ -78,7 +86,9 @@ def free_slots(listing: Listing, days: int = 14, limit_days: int | None = None) 
     for offset in range(horizon):
         starts = [s for s in slot_starts(listing, first + timedelta(days=offset)) if s > now]
         counts = booked(listing.site_id, starts)
-        result += [Slot(s, capacity - counts.get(s, 0)) for s in starts if counts.get(s, 0) < capacity]
+        result += [
+            Slot(s, capacity - counts.get(s, 0)) for s in starts if counts.get(s, 0) < capacity
+        ]
     return result
 
 
@@ -86,14 +96,23 @@ def check_pickup_time(listing: Listing, pickup_at: datetime) -> None:
     """Raise ValidationFailed (outside window/hours/past) or SlotFull. Call with the site locked."""
     local = pickup_at.astimezone(HELSINKI)
     if not listing.available_from <= local.date() <= listing.available_until:
-        raise ValidationFailed(fields={"pickup_at": _l(
-            "Choose a pickup time between %(start)s and %(end)s.", start=formatting.format_date(listing.available_from),
-            end=formatting.format_date(listing.available_until))})
+        raise ValidationFailed(
+            fields={
+                "pickup_at": _l(
+                    "Choose a pickup time between %(start)s and %(end)s.",
+                    start=formatting.format_date(listing.available_from),
+                    end=formatting.format_date(listing.available_until),
+                )
+            }
+        )
     if pickup_at <= clock.now():
         raise ValidationFailed(fields={"pickup_at": _l("Choose a pickup time in the future.")})
     if pickup_at not in slot_starts(listing, local.date()):
-        raise ValidationFailed(fields={"pickup_at": _l(
-            "Choose one of the site's pickup times (inside its opening hours).")})
+        raise ValidationFailed(
+            fields={
+                "pickup_at": _l("Choose one of the site's pickup times (inside its opening hours).")
+            }
+        )
     _length, capacity = _settings()
     if booked(listing.site_id, [pickup_at]).get(pickup_at, 0) >= capacity:
         raise SlotFull()
@@ -103,5 +122,7 @@ def expiry_for(listing: Listing, pickup_at: datetime | None) -> datetime:
     """When an uncollected reservation expires: pickup time + grace, or a hold without a time."""
     if pickup_at is not None:
         return pickup_at + timedelta(minutes=current_app.config["PICKUP_GRACE_MINUTES"])
-    window_end = datetime.combine(listing.available_until + timedelta(days=1), datetime.min.time(), tzinfo=HELSINKI)
+    window_end = datetime.combine(
+        listing.available_until + timedelta(days=1), datetime.min.time(), tzinfo=HELSINKI
+    )
     return min(clock.now() + HOLD_WITHOUT_TIME, window_end.astimezone(timezone.utc))

@@ -1,4 +1,5 @@
 """Saved searches and their alerts: a new listing that matches tells the user (in-app, e-mail)."""
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -11,14 +12,27 @@ from ..models import Listing, SavedSearch, User
 from ..search import parse
 from . import validation as v
 
-KEPT = ("q", "category", "condition", "site_id", "free", "available_on", "lat", "lng", "radius_km", "bbox")
+KEPT = (
+    "q",
+    "category",
+    "condition",
+    "site_id",
+    "free",
+    "available_on",
+    "lat",
+    "lng",
+    "radius_km",
+    "bbox",
+)
 MAX_PER_USER = 20
 
 
 def _clean(params: MultiDict) -> dict:
     """Only the parameters that describe what to find (not the page or the sort)."""
     kept = {k: params.getlist(k)[:30] for k in KEPT if params.getlist(k)}
-    parse.from_args(MultiDict([(k, val) for k, vals in kept.items() for val in vals]))  # raises if invalid
+    parse.from_args(
+        MultiDict([(k, val) for k, vals in kept.items() for val in vals])
+    )  # raises if invalid
     return kept
 
 
@@ -38,7 +52,9 @@ def saved_search_create(*, user_id: int, name: str, params: MultiDict) -> SavedS
             raise NotFound()
         count = session.scalar(sa.select(sa.func.count()).where(SavedSearch.user_id == user_id))
         if count >= MAX_PER_USER:
-            v.Errors(name=_l("You can keep at most %(n)d saved searches.", n=MAX_PER_USER)).raise_if_any()
+            v.Errors(
+                name=_l("You can keep at most %(n)d saved searches.", n=MAX_PER_USER)
+            ).raise_if_any()
         saved = SavedSearch(user_id=user_id, name=name, params=kept)
         session.add(saved)
     return saved
@@ -55,8 +71,13 @@ def saved_search_delete(*, user_id: int, search_id: int) -> None:
 
 def saved_searches_of(user_id: int) -> list[SavedSearch]:
     """The user's saved searches, newest first."""
-    return list(db.session.scalars(sa.select(SavedSearch).where(SavedSearch.user_id == user_id)
-                                   .order_by(SavedSearch.id.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(SavedSearch)
+            .where(SavedSearch.user_id == user_id)
+            .order_by(SavedSearch.id.desc())
+        )
+    )
 
 
 def matches(saved: SavedSearch, listing_id: int) -> bool:
@@ -64,8 +85,12 @@ def matches(saved: SavedSearch, listing_id: int) -> bool:
     newest first: a brand-new listing that matches is on the first page."""
     from ..search import service
 
-    query = parse.from_args(MultiDict([(k, val) for k, vals in saved.params.items() for val in vals]
-                                      + [("sort", "newest"), ("per_page", "100")]))
+    query = parse.from_args(
+        MultiDict(
+            [(k, val) for k, vals in saved.params.items() for val in vals]
+            + [("sort", "newest"), ("per_page", "100")]
+        )
+    )
     return any(hit.id == listing_id for hit in service.embedded().search(query).hits)
 
 
@@ -75,10 +100,17 @@ def alert_saved_searches(message: outbox.Message) -> None:
     listing = db.session.get(Listing, listing_id)
     if listing is None:
         return
-    hits = [s for s in db.session.scalars(sa.select(SavedSearch)) if s.user_id != listing.created_by_id
-            and matches(s, listing_id)]
+    hits = [
+        s
+        for s in db.session.scalars(sa.select(SavedSearch))
+        if s.user_id != listing.created_by_id and matches(s, listing_id)
+    ]
     with write_transaction() as session:
         for saved in hits:
-            notifications.add(session, user_id=saved.user_id, kind="search.matched",
-                              data={"search": saved.name, "title": listing.title, "listing_id": listing_id},
-                              source_key=f"search:{saved.id}:listing:{listing_id}")
+            notifications.add(
+                session,
+                user_id=saved.user_id,
+                kind="search.matched",
+                data={"search": saved.name, "title": listing.title, "listing_id": listing_id},
+                source_key=f"search:{saved.id}:listing:{listing_id}",
+            )

@@ -9,6 +9,7 @@ only with Stripe on (wired in marketplace/handlers.py).
   cancellation and on expiry; it is captured (fully or partly) when the seller marks a no-show,
   or in full when the taker cancels late.
 """
+
 import sqlalchemy as sa
 
 from .. import outbox, payment_gateway
@@ -25,8 +26,13 @@ def settle(message: outbox.Message) -> None:
     if "payment_id" in message.payload:
         rows = [db.session.get(Payment, message.payload["payment_id"])]
     else:
-        rows = list(db.session.scalars(sa.select(Payment).where(
-            Payment.reservation_id == message.payload["reservation_id"])))
+        rows = list(
+            db.session.scalars(
+                sa.select(Payment).where(
+                    Payment.reservation_id == message.payload["reservation_id"]
+                )
+            )
+        )
     for payment in rows:
         if payment is not None:
             _settle_one(payment, message)
@@ -36,29 +42,44 @@ def _settle_one(payment: Payment, message: outbox.Message) -> None:
     reservation = db.session.get(Reservation, payment.reservation_id)
     gateway = payment_gateway.gateway()
     if payment.kind == PaymentKind.CHARGE and payment.status in (P.PAID, P.PARTIALLY_REFUNDED):
-        if message.payload.get("reason") == "late payment":       # paid after the hold had lapsed
+        if message.payload.get("reason") == "late payment":  # paid after the hold had lapsed
             amount = payment.amount_cents - payment.refunded_cents
         elif reservation.status == RS.CANCELLED:
             amount = refund_due(payment, reservation)
-        else:                                                      # collected, no-show, expired: kept
+        else:  # collected, no-show, expired: kept
             amount = 0
         if amount > 0:
-            gateway.refund(payment.payment_intent_id, amount, idempotency_key=f"payment:{payment.id}:refund",
-                           reverse_transfer=bool(payment.destination_account))
+            gateway.refund(
+                payment.payment_intent_id,
+                amount,
+                idempotency_key=f"payment:{payment.id}:refund",
+                reverse_transfer=bool(payment.destination_account),
+            )
             full = amount + payment.refunded_cents >= payment.amount_cents
-            _record(payment.id, P.REFUNDED if full else P.PARTIALLY_REFUNDED, f"refund of {amount} cents",
-                    refunded=amount)
+            _record(
+                payment.id,
+                P.REFUNDED if full else P.PARTIALLY_REFUNDED,
+                f"refund of {amount} cents",
+                refunded=amount,
+            )
     elif payment.kind == PaymentKind.DEPOSIT and payment.status == P.AUTHORIZED:
         capture = None
         if reservation.status == RS.NO_SHOW:
-            capture = min(int(message.payload.get("capture_cents") or payment.amount_cents), payment.amount_cents)
+            capture = min(
+                int(message.payload.get("capture_cents") or payment.amount_cents),
+                payment.amount_cents,
+            )
         elif reservation.status == RS.CANCELLED and reservation.cancelled_late:  # forfeited
             capture = payment.amount_cents
         if capture:
-            gateway.capture(payment.payment_intent_id, capture, idempotency_key=f"payment:{payment.id}:capture")
+            gateway.capture(
+                payment.payment_intent_id, capture, idempotency_key=f"payment:{payment.id}:capture"
+            )
             _record(payment.id, P.CAPTURED, f"captured {capture} cents", captured=capture)
         elif reservation.status in (RS.COLLECTED, RS.CANCELLED, RS.EXPIRED, RS.NO_SHOW):
-            gateway.release(payment.payment_intent_id, idempotency_key=f"payment:{payment.id}:release")
+            gateway.release(
+                payment.payment_intent_id, idempotency_key=f"payment:{payment.id}:release"
+            )
             _record(payment.id, P.RELEASED, "card hold released")
 
 

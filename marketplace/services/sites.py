@@ -1,4 +1,5 @@
 """Sites use cases: a builder organisation's pickup sites."""
+
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -28,8 +29,11 @@ def parse_opening_hours(errors: v.Errors, hours) -> dict:
             continue
         if isinstance(span, str):
             span = span.split("-")
-        if (not isinstance(span, (list, tuple)) or len(span) != 2
-                or not all(isinstance(t, str) and _HOURS.match(t.strip()) for t in span)):
+        if (
+            not isinstance(span, (list, tuple))
+            or len(span) != 2
+            or not all(isinstance(t, str) and _HOURS.match(t.strip()) for t in span)
+        ):
             errors[f"opening_hours.{day}"] = _l("Use opening hours like 07:00-16:00.")
             continue
         opens, closes = span[0].strip(), span[1].strip()
@@ -50,8 +54,13 @@ def _site_values(data: dict) -> dict:
         "address": v.text(errors, "address", data.get("address"), max_len=200),
         "lat": v.coordinate(errors, "lat", data.get("lat"), limit=90),
         "lng": v.coordinate(errors, "lng", data.get("lng"), limit=180),
-        "pickup_instructions": v.text(errors, "pickup_instructions", data.get("pickup_instructions"),
-                                      required=False, max_len=2000),
+        "pickup_instructions": v.text(
+            errors,
+            "pickup_instructions",
+            data.get("pickup_instructions"),
+            required=False,
+            max_len=2000,
+        ),
         "opening_hours": parse_opening_hours(errors, data.get("opening_hours")),
     }
     errors.raise_if_any()
@@ -85,4 +94,3 @@ def site_update(*, user_id: int, site_id: int, **changes) -> Site:
         for key, value in _site_values(current | changes).items():
             setattr(site, key, value)
     return site
-

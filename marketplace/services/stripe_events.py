@@ -1,6 +1,7 @@
 """Applying Stripe webhook events: each event id once (stored in the same transaction as its
 effect), states only forward, unknown types acknowledged and ignored. Slow work (refunds,
 releases, notifications) goes through the outbox; this handler only writes rows."""
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -20,13 +21,17 @@ def apply(event: dict) -> str:
         with write_transaction() as session:
             if session.get(StripeEvent, event["id"]) is not None:
                 return "duplicate"
-            session.add(StripeEvent(id=event["id"], type=event.get("type", ""), livemode=bool(event.get("livemode"))))
+            session.add(
+                StripeEvent(
+                    id=event["id"], type=event.get("type", ""), livemode=bool(event.get("livemode"))
+                )
+            )
             handler = HANDLERS.get(event.get("type", ""))
             if handler is None:
                 return "ignored"
             handler(session, event["data"]["object"], event["id"])
             return "applied"
-    except IntegrityError:          # the same event delivered twice at the same moment
+    except IntegrityError:  # the same event delivered twice at the same moment
         db.session.rollback()
         return "duplicate"
 
@@ -34,9 +39,12 @@ def apply(event: dict) -> str:
 def _payment_for_session(session, obj) -> Payment | None:
     payment = session.scalar(sa.select(Payment).where(Payment.checkout_session_id == obj.get("id")))
     if payment is None and (obj.get("metadata") or {}).get("reservation_id", "").isdigit():
-        payment = session.scalar(sa.select(Payment).where(
-            Payment.reservation_id == int(obj["metadata"]["reservation_id"]),
-            Payment.kind == (obj["metadata"].get("kind") or "charge")))
+        payment = session.scalar(
+            sa.select(Payment).where(
+                Payment.reservation_id == int(obj["metadata"]["reservation_id"]),
+                Payment.kind == (obj["metadata"].get("kind") or "charge"),
+            )
+        )
     if payment is not None and obj.get("payment_intent") and not payment.payment_intent_id:
         payment.payment_intent_id = obj["payment_intent"]
     return payment
@@ -52,7 +60,9 @@ def _paid_or_held(session, payment: Payment, event_id: str) -> None:
         confirm_payment(session, reservation)
     else:
         # The hold lapsed before the payment arrived: give the money back.
-        outbox.enqueue(session, "payment.settle", {"payment_id": payment.id, "reason": "late payment"})
+        outbox.enqueue(
+            session, "payment.settle", {"payment_id": payment.id, "reason": "late payment"}
+        )
 
 
 def checkout_completed(session, obj, event_id):
@@ -94,23 +104,35 @@ def intent_canceled(session, obj, event_id):
 
 
 def charge_refunded(session, obj, event_id):
-    payment = session.scalar(sa.select(Payment).where(Payment.payment_intent_id == obj.get("payment_intent")))
+    payment = session.scalar(
+        sa.select(Payment).where(Payment.payment_intent_id == obj.get("payment_intent"))
+    )
     if payment is None:
         return
     refunded = int(obj.get("amount_refunded") or 0)
     payment.refunded_cents = max(payment.refunded_cents, refunded)
     full = refunded >= (payment.captured_cents or payment.amount_cents)
-    advance(session, payment, P.REFUNDED if full else P.PARTIALLY_REFUNDED, f"refunded {refunded} cents", event_id)
+    advance(
+        session,
+        payment,
+        P.REFUNDED if full else P.PARTIALLY_REFUNDED,
+        f"refunded {refunded} cents",
+        event_id,
+    )
 
 
 def charge_succeeded(session, obj, event_id):
-    payment = session.scalar(sa.select(Payment).where(Payment.payment_intent_id == obj.get("payment_intent")))
+    payment = session.scalar(
+        sa.select(Payment).where(Payment.payment_intent_id == obj.get("payment_intent"))
+    )
     if payment is not None and obj.get("receipt_url"):
         payment.receipt_url = obj["receipt_url"]
 
 
 def account_updated(session, obj, event_id):
-    org = session.scalar(sa.select(Organization).where(Organization.stripe_account_id == obj.get("id")))
+    org = session.scalar(
+        sa.select(Organization).where(Organization.stripe_account_id == obj.get("id"))
+    )
     if org is not None:
         org.charges_enabled = bool(obj.get("charges_enabled"))
         org.payouts_enabled = bool(obj.get("payouts_enabled"))

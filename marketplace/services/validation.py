@@ -1,4 +1,5 @@
 """Shared value rules for services: text, decimals, coordinates, dates. One place for each limit."""
+
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -6,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 from ..models.types import to_milli
 
-MAX_QUANTITY = Decimal("1000000000")     # 10^9 units is more than any lot
-MAX_KG_PER_UNIT = Decimal("1000000")     # a 1000 t element is the heaviest thing we accept per unit
-MAX_PRICE_CENTS = 100_000_000            # 1 000 000 € per unit
+MAX_QUANTITY = Decimal("1000000000")  # 10^9 units is more than any lot
+MAX_KG_PER_UNIT = Decimal("1000000")  # a 1000 t element is the heaviest thing we accept per unit
+MAX_PRICE_CENTS = 100_000_000  # 1 000 000 € per unit
 
 
 class Errors(dict):
@@ -28,14 +29,19 @@ def text(errors: Errors, field: str, value, *, required=True, min_len=1, max_len
     if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
         errors[field] = _l("Remove the control characters from this text.")
     elif required and len(value) < min_len:
-        errors[field] = _l("This field is required.") if min_len <= 1 else _l(
-            "Use at least %(n)d characters.", n=min_len)
+        errors[field] = (
+            _l("This field is required.")
+            if min_len <= 1
+            else _l("Use at least %(n)d characters.", n=min_len)
+        )
     elif len(value) > max_len:
         errors[field] = _l("Use at most %(n)d characters.", n=max_len)
     return value
 
 
-def decimal(errors: Errors, field: str, value, *, required=True, positive=True, maximum=MAX_QUANTITY):
+def decimal(
+    errors: Errors, field: str, value, *, required=True, positive=True, maximum=MAX_QUANTITY
+):
     """A decimal with at most 3 decimal places in (0, maximum], or None when optional and empty."""
     if value is None or value == "":
         if required:
@@ -45,7 +51,11 @@ def decimal(errors: Errors, field: str, value, *, required=True, positive=True, 
         errors[field] = _l("Enter a number.")
         return None
     try:
-        number = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
+        number = (
+            Decimal(str(value).strip().replace(",", "."))
+            if not isinstance(value, Decimal)
+            else value
+        )
         to_milli(number)
     except (InvalidOperation, ValueError):
         errors[field] = _l("Enter a number with at most 3 decimals.")
@@ -59,7 +69,9 @@ def decimal(errors: Errors, field: str, value, *, required=True, positive=True, 
     return number
 
 
-def integer(errors: Errors, field: str, value, *, minimum=0, maximum=MAX_PRICE_CENTS, default=0) -> int:
+def integer(
+    errors: Errors, field: str, value, *, minimum=0, maximum=MAX_PRICE_CENTS, default=0
+) -> int:
     """A whole number within limits (money in cents, ids)."""
     if value is None or value == "":
         return default

@@ -1,5 +1,15 @@
 """Pages: sign-up, sign-in, sign-out, profile, password, sessions and API tokens."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -38,23 +48,31 @@ def signup():
     if form.validate_on_submit():
         try:
             accounts.user_signup(
-                email=form.email.data, password=form.password.data, display_name=form.display_name.data,
+                email=form.email.data,
+                password=form.password.data,
+                display_name=form.display_name.data,
                 locale=form.locale.data,
                 organization_name=form.organization_name.data if form.is_builder.data else "",
-                business_id=form.business_id.data if form.is_builder.data else "")
+                business_id=form.business_id.data if form.is_builder.data else "",
+            )
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
             session["locale"] = form.locale.data
-            flash(_("Thank you! Sign in with the address and password you chose. If the address "
-                    "already had an account, we have sent a message to it instead."), "info")
+            flash(
+                _(
+                    "Thank you! Sign in with the address and password you chose. If the address "
+                    "already had an account, we have sent a message to it instead."
+                ),
+                "info",
+            )
             return redirect(url_for("accounts.login"))
     status = 422 if form.errors else 200
     return render_template("accounts/signup.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_limit_per_ip          # POST /api/v1/tokens counts on the same two counters
+@login_limit_per_ip  # POST /api/v1/tokens counts on the same two counters
 @login_limit_per_account
 def login():
     """Sign in; throttled per IP and per account. `next` only ever leads to a page of this site."""
@@ -68,7 +86,9 @@ def login():
             _start_session(user, remember=form.remember.data)
             flash(_("Signed in as %(name)s.", name=user.display_name), "success")
             return redirect(next_url)
-        current_app.logger.info("failed login for %r from %s", form.email.data[:254], request.remote_addr)
+        current_app.logger.info(
+            "failed login for %r from %s", form.email.data[:254], request.remote_addr
+        )
         form.password.errors = [_("Wrong e-mail or password.")]
         return render_template("accounts/login.html", form=form), 401
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
@@ -90,16 +110,20 @@ def profile():
     form = ProfileForm(obj=prefill(current_user))
     if form.validate_on_submit():
         try:
-            accounts.user_update_profile(user_id=current_user.id, display_name=form.display_name.data,
-                                         locale=form.locale.data)
+            accounts.user_update_profile(
+                user_id=current_user.id,
+                display_name=form.display_name.data,
+                locale=form.locale.data,
+            )
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
             session["locale"] = form.locale.data
             flash(_("Your profile was saved."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=PasswordForm(),
-                           button=ButtonForm()), 422 if form.errors else 200
+    return render_template(
+        "accounts/profile.html", form=form, password_form=PasswordForm(), button=ButtonForm()
+    ), 422 if form.errors else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -109,8 +133,11 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.user_change_password(user_id=current_user.id, current_password=form.current_password.data,
-                                                 new_password=form.new_password.data)
+            user = accounts.user_change_password(
+                user_id=current_user.id,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+            )
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
@@ -142,9 +169,13 @@ def tokens():
     if form.validate_on_submit():
         _token, created = accounts.token_create(user_id=current_user.id, name=form.name.data or "")
         form = TokenForm(formdata=None)
-    return render_template("accounts/tokens.html", form=form, tokens=account_queries.tokens_of(current_user.id),
-                           created=created,
-                           button=ButtonForm())
+    return render_template(
+        "accounts/tokens.html",
+        form=form,
+        tokens=account_queries.tokens_of(current_user.id),
+        created=created,
+        button=ButtonForm(),
+    )
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")

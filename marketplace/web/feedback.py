@@ -1,5 +1,6 @@
 """What a page shows a person about a service error they can act on. Its own module, so that
 page modules import it without importing the package that registers them."""
+
 from flask import flash
 
 from ..errors import Conflict, DomainError, PaymentError, ValidationFailed

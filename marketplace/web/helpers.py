@@ -1,4 +1,5 @@
 """Template helpers: localised labels for units and conditions, paging links, highlights."""
+
 import html
 
 from flask import current_app, request, url_for
@@ -11,11 +12,19 @@ from ..services.listings import DEFAULT_WINDOW_DAYS
 
 def init_app(app):
     """Make the helpers available in every template."""
-    app.jinja_env.globals.update(unit_label=unit_label, condition_label=condition_label,
-                                 status_label=status_label, today=clock.today, now=clock.now, page_url=page_url,
-                                 unit_choices=unit_choices, condition_choices=condition_choices,
-                                 event_label=event_label, reservation_status_label=reservation_status_label,
-                                 view_url=view_url)
+    app.jinja_env.globals.update(
+        unit_label=unit_label,
+        condition_label=condition_label,
+        status_label=status_label,
+        today=clock.today,
+        now=clock.now,
+        page_url=page_url,
+        unit_choices=unit_choices,
+        condition_choices=condition_choices,
+        event_label=event_label,
+        reservation_status_label=reservation_status_label,
+        view_url=view_url,
+    )
     app.context_processor(_unread_notifications)
     app.context_processor(_rules)
     app.jinja_env.filters["safe_highlight"] = safe_highlight
@@ -34,8 +43,11 @@ def event_label(kind: str) -> str:
 def _rules() -> dict:
     """The marketplace rules pages state in words, from their one home (never typed in a
     template): late cancellation, the deposit's pickup window, a listing's default window."""
-    return {"late_cancel_hours": LATE_CANCEL_HOURS, "default_window_days": DEFAULT_WINDOW_DAYS,
-            "deposit_max_days": current_app.config["DEPOSIT_MAX_DAYS"]}
+    return {
+        "late_cancel_hours": LATE_CANCEL_HOURS,
+        "default_window_days": DEFAULT_WINDOW_DAYS,
+        "deposit_max_days": current_app.config["DEPOSIT_MAX_DAYS"],
+    }
 
 
 def _unread_notifications() -> dict:
@@ -93,7 +105,6 @@ def safe_highlight(text: str) -> Markup:
     escaped again and only <mark> tags are let back in."""
     escaped = str(escape(html.unescape(text)))
     return Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
-
 
 
 def prefill(record):

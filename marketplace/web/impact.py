@@ -1,5 +1,6 @@
 """Pages: the public impact figures (diverted mass and CO2e avoided) from the handover ledger, with
 the methodology in plain language. Aggregates only: no person, reservation or site appears."""
+
 from datetime import date
 
 from flask import Blueprint, render_template
@@ -20,10 +21,15 @@ def index():
     locale = str(get_locale())
     today = clock.today()
     active = factor_queries.active_set()
-    return render_template("impact/index.html", totals=impact_queries.totals(),
-                           this_year=impact_queries.totals(date(today.year, 1, 1), today), year=today.year,
-                           by_category=impact_queries.grouped("category", locale),
-                           by_month=impact_queries.grouped("month", locale),
-                           sources=reports.mass_sources(), active=active,
-                           factors=factor_queries.factor_table(active.id if active else None, locale),
-                           sets_used=export_queries.factor_sets_used())
+    return render_template(
+        "impact/index.html",
+        totals=impact_queries.totals(),
+        this_year=impact_queries.totals(date(today.year, 1, 1), today),
+        year=today.year,
+        by_category=impact_queries.grouped("category", locale),
+        by_month=impact_queries.grouped("month", locale),
+        sources=reports.mass_sources(),
+        active=active,
+        factors=factor_queries.factor_table(active.id if active else None, locale),
+        sets_used=export_queries.factor_sets_used(),
+    )

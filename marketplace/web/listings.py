@@ -1,4 +1,5 @@
 """Pages: a listing, listing and editing material, photos, withdrawing, the builder's own list."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -32,8 +33,14 @@ def detail(listing_id):
         from .reservations import reserve_form_for
 
         reserve_form = reserve_form_for(listing)
-    return render_template("listings/detail.html", listing=listing, button=ButtonForm(), can_manage=can_manage,
-                           reserve_form=reserve_form, payment_kind=checkout.payment_kind(listing))
+    return render_template(
+        "listings/detail.html",
+        listing=listing,
+        button=ButtonForm(),
+        can_manage=can_manage,
+        reserve_form=reserve_form,
+        payment_kind=checkout.payment_kind(listing),
+    )
 
 
 @bp.get("/<int:listing_id>/events")
@@ -43,22 +50,30 @@ def events(listing_id):
     listing = listing_queries.listing_for(current_user, listing_id)
     if not (listing.can_manage(current_user) or current_user.is_city):
         abort(404)
-    return render_template("listings/events.html", listing=listing, events=listing_queries.events(listing.id))
+    return render_template(
+        "listings/events.html", listing=listing, events=listing_queries.events(listing.id)
+    )
 
 
 @bp.get("/mine")
 @role_required(Role.BUILDER)
 def mine():
     """The organisation's listings in every state."""
-    return render_template("listings/mine.html",
-                           listings=listing_queries.organisation_listings(current_user.organization_id))
+    return render_template(
+        "listings/mine.html",
+        listings=listing_queries.organisation_listings(current_user.organization_id),
+    )
 
 
 def _form(**kwargs) -> ListingForm:
-    form = ListingForm(categories=listing_queries.categories(listable_only=True),
-                       sites=site_queries.sites_for(current_user), locale=str(get_locale()), **kwargs)
+    form = ListingForm(
+        categories=listing_queries.categories(listable_only=True),
+        sites=site_queries.sites_for(current_user),
+        locale=str(get_locale()),
+        **kwargs,
+    )
     if not _payouts_ready():
-        del form.deposit    # deposits need online payments and the organisation's payouts
+        del form.deposit  # deposits need online payments and the organisation's payouts
     return form
 
 
@@ -73,12 +88,22 @@ def _add_photos(listing_id: int, files, alt: str = "") -> int:
         if not upload or not upload.filename:
             continue
         try:
-            photo_services.photo_add(user_id=current_user.id, listing_id=listing_id,
-                                     data=upload.read(photo_services.MAX_BYTES + 1), alt_text=alt)
+            photo_services.photo_add(
+                user_id=current_user.id,
+                listing_id=listing_id,
+                data=upload.read(photo_services.MAX_BYTES + 1),
+                alt_text=alt,
+            )
             added += 1
         except ValidationFailed as exc:
-            flash(_("%(file)s was not added: %(reason)s", file=upload.filename[:80],
-                    reason=" ".join(str(m) for m in exc.fields.values())), "error")
+            flash(
+                _(
+                    "%(file)s was not added: %(reason)s",
+                    file=upload.filename[:80],
+                    reason=" ".join(str(m) for m in exc.fields.values()),
+                ),
+                "error",
+            )
     return added
 
 
@@ -92,16 +117,20 @@ def new():
         return redirect(url_for("sites.new"))
     if form.validate_on_submit():
         try:
-            listing = listing_services.listing_create(user_id=current_user.id, hazard_free=form.hazard_free.data,
-                                                      **form.data_for_service())
+            listing = listing_services.listing_create(
+                user_id=current_user.id,
+                hazard_free=form.hazard_free.data,
+                **form.data_for_service(),
+            )
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
             _add_photos(listing.id, form.photos.data or [])
             flash(_("Your listing is published."), "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
-    return render_template("listings/form.html", form=form, listing=None, payouts_ready=_payouts_ready()), \
-        422 if form.errors else 200
+    return render_template(
+        "listings/form.html", form=form, listing=None, payouts_ready=_payouts_ready()
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
@@ -114,20 +143,32 @@ def edit(listing_id):
     if not form.is_submitted():
         form.category.data = listing.category_slug
         form.quantity.data = f"{listing.quantity.normalize():f}"
-        form.kg_per_unit.data = f"{listing.kg_per_unit.normalize():f}" if listing.mass_source == "declared" else ""
+        form.kg_per_unit.data = (
+            f"{listing.kg_per_unit.normalize():f}" if listing.mass_source == "declared" else ""
+        )
         form.price.data = f"{listing.price_cents / 100:.2f}" if listing.price_cents else ""
         if form.deposit:
-            form.deposit.data = f"{listing.deposit_cents / 100:.2f}" if listing.deposit_cents else ""
+            form.deposit.data = (
+                f"{listing.deposit_cents / 100:.2f}" if listing.deposit_cents else ""
+            )
     if form.validate_on_submit():
         try:
-            listing_services.listing_update(user_id=current_user.id, listing_id=listing.id, **form.data_for_service())
+            listing_services.listing_update(
+                user_id=current_user.id, listing_id=listing.id, **form.data_for_service()
+            )
         except USER_ERRORS as exc:
             show_errors(form, exc)
         else:
             flash(_("The listing was saved."), "success")
             return redirect(url_for("listings.detail", listing_id=listing.id))
-    return render_template("listings/form.html", form=form, listing=listing, photo_form=PhotoForm(),
-                           button=ButtonForm(), payouts_ready=_payouts_ready()), 422 if form.errors else 200
+    return render_template(
+        "listings/form.html",
+        form=form,
+        listing=listing,
+        photo_form=PhotoForm(),
+        button=ButtonForm(),
+        payouts_ready=_payouts_ready(),
+    ), 422 if form.errors else 200
 
 
 @bp.post("/<int:listing_id>/photos")
@@ -148,7 +189,9 @@ def photos_add(listing_id):
 def photos_delete(listing_id, photo_id):
     """Remove a photo."""
     if ButtonForm().validate_on_submit():
-        photo_services.photo_delete(user_id=current_user.id, listing_id=listing_id, photo_id=photo_id)
+        photo_services.photo_delete(
+            user_id=current_user.id, listing_id=listing_id, photo_id=photo_id
+        )
         flash(_("The photo was removed."), "info")
     return redirect(url_for("listings.edit", listing_id=listing_id) + "#photos")
 
@@ -161,8 +204,11 @@ def withdraw(listing_id):
     form = ButtonForm()
     if form.validate_on_submit():
         try:
-            listing_services.listing_withdraw(user_id=current_user.id, listing_id=listing.id,
-                                              reason=request.form.get("reason", "")[:500])
+            listing_services.listing_withdraw(
+                user_id=current_user.id,
+                listing_id=listing.id,
+                reason=request.form.get("reason", "")[:500],
+            )
         except USER_ERRORS as exc:
             flash(str(exc.message), "error")
         else:

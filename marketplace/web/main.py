@@ -1,5 +1,6 @@
 """Pages: the home page (browse and search, list or map), the language switch and the
 accessibility statement."""
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
@@ -40,14 +41,24 @@ def index():
     result = search.search(query)
     listings = listing_queries.by_ids([hit.id for hit in result.hits])
     context = dict(
-        query=query, result=result, listings=listings, hits={hit.id: hit for hit in result.hits},
-        pages=max(1, -(-result.total // query.per_page)), error=error, view=request.args.get("view", "list"),
+        query=query,
+        result=result,
+        listings=listings,
+        hits={hit.id: hit for hit in result.hits},
+        pages=max(1, -(-result.total // query.per_page)),
+        error=error,
+        view=request.args.get("view", "list"),
         hints=hints(query.text, str(get_locale())) if query.text and not result.total else [],
-        categories=listing_queries.categories(listable_only=True), conditions=list(Condition),
-        sites=site_queries.all_sites(), radii=RADII_KM, station=KERA_STATION, button=ButtonForm(),
-        near=request.args.get("near", ""))
+        categories=listing_queries.categories(listable_only=True),
+        conditions=list(Condition),
+        sites=site_queries.all_sites(),
+        radii=RADII_KM,
+        station=KERA_STATION,
+        button=ButtonForm(),
+        near=request.args.get("near", ""),
+    )
     status = 400 if error else 200
-    if request.headers.get("X-Requested-With") == "fetch":      # live results while typing
+    if request.headers.get("X-Requested-With") == "fetch":  # live results while typing
         return render_template("main/_results.html", **context), status
     return render_template("main/index.html", **context), status
 
@@ -60,8 +71,9 @@ def language():
     if form.validate_on_submit() and locale in LOCALES:
         session["locale"] = locale
         if current_user.is_authenticated:
-            accounts.user_update_profile(user_id=current_user.id, display_name=current_user.display_name,
-                                         locale=locale)
+            accounts.user_update_profile(
+                user_id=current_user.id, display_name=current_user.display_name, locale=locale
+            )
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))
 
 

@@ -1,4 +1,5 @@
 """Pages: my notifications (with the unread count in the header)."""
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
@@ -13,8 +14,11 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @login_required
 def index():
     """Latest notifications, newest first; unread ones are marked."""
-    return render_template("notifications/index.html", button=ButtonForm(),
-                           notifications=reservation_queries.notifications_of(current_user.id))
+    return render_template(
+        "notifications/index.html",
+        button=ButtonForm(),
+        notifications=reservation_queries.notifications_of(current_user.id),
+    )
 
 
 @bp.post("/read")

@@ -1,5 +1,6 @@
 """Pages and the webhook for payments: Stripe's webhook, Checkout's return, paying a pending
 reservation, and a builder organisation's payouts (Stripe Connect onboarding)."""
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -32,7 +33,9 @@ def stripe_webhook():
     try:
         event = gateway.parse_event(payload, request.headers.get("Stripe-Signature", ""))
     except SignatureInvalid:
-        return jsonify(error_body("invalid_signature", _("The Stripe signature does not verify."))), 400
+        return jsonify(
+            error_body("invalid_signature", _("The Stripe signature does not verify."))
+        ), 400
     return jsonify({"received": True, "result": stripe_events.apply(event)}), 200
 
 
@@ -40,10 +43,17 @@ def stripe_webhook():
 @login_required
 def checkout_return():
     """Back from Checkout: the webhook confirms the payment; this page only says what happens next."""
-    payment = db.session.scalar(sa.select(Payment).where(Payment.checkout_session_id == request.args.get("session_id", "")))
+    payment = db.session.scalar(
+        sa.select(Payment).where(Payment.checkout_session_id == request.args.get("session_id", ""))
+    )
     if payment is None or payment.reservation.user_id != current_user.id:
         abort(404)
-    flash(_("Thank you! Your payment is being confirmed; the reservation is yours once Stripe tells us."), "success")
+    flash(
+        _(
+            "Thank you! Your payment is being confirmed; the reservation is yours once Stripe tells us."
+        ),
+        "success",
+    )
     return redirect(url_for("reservations.detail", reservation_id=payment.reservation_id))
 
 
@@ -55,8 +65,12 @@ def pay(reservation_id):
         return redirect(url_for("reservations.detail", reservation_id=reservation_id))
     success, cancel = checkout_urls()
     try:
-        url = checkout.checkout_start(reservation_id=reservation_id, user_id=current_user.id,
-                                      success_url=success, cancel_url=cancel)
+        url = checkout.checkout_start(
+            reservation_id=reservation_id,
+            user_id=current_user.id,
+            success_url=success,
+            cancel_url=cancel,
+        )
     except USER_ERRORS as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("reservations.detail", reservation_id=reservation_id))
@@ -67,8 +81,12 @@ def pay(reservation_id):
 @role_required(Role.BUILDER)
 def payouts():
     """Whether the organisation receives payments online, and the way to set it up."""
-    return render_template("payments/payouts.html", organization=current_user.organization,
-                           online=payment_gateway.online(), button=ButtonForm())
+    return render_template(
+        "payments/payouts.html",
+        organization=current_user.organization,
+        online=payment_gateway.online(),
+        button=ButtonForm(),
+    )
 
 
 @bp.post("/account/payouts/start")
@@ -78,9 +96,11 @@ def payouts_start():
     if not payment_gateway.online() or not ButtonForm().validate_on_submit():
         return redirect(url_for("payments.payouts"))
     try:
-        link = payouts_link(user_id=current_user.id,
-                            refresh_url=url_for("payments.payouts", _external=True),
-                            return_url=url_for("payments.payouts_return", _external=True))
+        link = payouts_link(
+            user_id=current_user.id,
+            refresh_url=url_for("payments.payouts", _external=True),
+            return_url=url_for("payments.payouts_return", _external=True),
+        )
     except USER_ERRORS as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("payments.payouts"))
@@ -93,8 +113,12 @@ def payouts_return():
     """Back from onboarding: ask Stripe for the account's state."""
     try:
         org = payouts_refresh(user_id=current_user.id)
-        flash(_("Payouts are set up: your priced lots are now paid online.") if org.charges_enabled
-              else _("Stripe still needs some details before payouts can start."), "info")
+        flash(
+            _("Payouts are set up: your priced lots are now paid online.")
+            if org.charges_enabled
+            else _("Stripe still needs some details before payouts can start."),
+            "info",
+        )
     except USER_ERRORS as exc:
         flash(str(exc.message), "error")
     return redirect(url_for("payments.payouts"))

@@ -1,4 +1,5 @@
 """Pages: saving a search and the list of saved searches (alerts for new listings)."""
+
 from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -18,8 +19,12 @@ bp = Blueprint("searches", __name__, url_prefix="/searches")
 def index():
     """My saved searches, each with a link that runs it."""
     rows = saved_searches.saved_searches_of(current_user.id)
-    links = {s.id: url_for("main.index") + "?" + urlencode([(k, v) for k, vs in s.params.items() for v in vs])
-             for s in rows}
+    links = {
+        s.id: url_for("main.index")
+        + "?"
+        + urlencode([(k, v) for k, vs in s.params.items() for v in vs])
+        for s in rows
+    }
     return render_template("searches/index.html", searches=rows, links=links, button=ButtonForm())
 
 
@@ -28,10 +33,13 @@ def index():
 def create():
     """Save the search whose parameters the form carries."""
     if ButtonForm().validate_on_submit():
-        params = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "name")])
+        params = MultiDict(
+            [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "name")]
+        )
         try:
-            saved_searches.saved_search_create(user_id=current_user.id, name=request.form.get("name", ""),
-                                               params=params)
+            saved_searches.saved_search_create(
+                user_id=current_user.id, name=request.form.get("name", ""), params=params
+            )
             flash(_("Search saved. We will tell you when a new listing matches it."), "success")
         except USER_ERRORS as exc:
             flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")

@@ -1,4 +1,5 @@
 """Pages: a builder organisation's sites."""
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -48,7 +49,9 @@ def edit(site_id):
         form.fill_hours(site.opening_hours)
     if form.validate_on_submit():
         try:
-            site_services.site_update(user_id=current_user.id, site_id=site.id, **form.data_for_service())
+            site_services.site_update(
+                user_id=current_user.id, site_id=site.id, **form.data_for_service()
+            )
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
@@ -58,5 +61,6 @@ def edit(site_id):
 
 
 def _form_page(form, site):
-    return render_template("sites/form.html", form=form, site=site, weekdays=WEEKDAYS,
-                           weekday_labels=WEEKDAY_LABELS), 422 if form.errors else 200
+    return render_template(
+        "sites/form.html", form=form, site=site, weekdays=WEEKDAYS, weekday_labels=WEEKDAY_LABELS
+    ), 422 if form.errors else 200

@@ -1,5 +1,6 @@
 """Fixtures of the API tests: a client reading English, a builder with a site and a listing, API
 tokens, and a stranger of another organisation with things of its own."""
+
 import pytest
 
 from tests import factories

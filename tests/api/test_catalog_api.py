@@ -1,6 +1,5 @@
 """The catalogue through the API: categories with their names, codes, units and masses."""
 
-
 from tests.helpers import assert_error
 
 
@@ -10,8 +9,12 @@ def test_categories_list_names_codes_units_and_masses(client, app):
     categories = {c["slug"]: c for c in response.get_json()}
     brick = categories["brick"]
     assert brick["name"] == {"en": "Bricks", "fi": "Tiilet", "sv": "Tegel"}
-    assert (brick["ewc_code"], brick["default_unit"], brick["kg_per_unit"]["pcs"], brick["listable"]) == (
-        "17 01 02", "pcs", 3.0, True)
+    assert (
+        brick["ewc_code"],
+        brick["default_unit"],
+        brick["kg_per_unit"]["pcs"],
+        brick["listable"],
+    ) == ("17 01 02", "pcs", 3.0, True)
     assert categories["asbestos"]["listable"] is False
 
 

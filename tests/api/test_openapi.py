@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document: every API route described, references resolved, the error schema."""
+
 import re
 
 import pytest
-
 
 
 @pytest.fixture
@@ -51,6 +51,8 @@ def test_openapi_references_all_resolve_inside_components(openapi):
 def test_openapi_error_responses_use_the_error_schema(openapi):
     operation = openapi["paths"]["/api/v1/listings"]["post"]
     assert operation["responses"]["422"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ErrorOut"}
+        "$ref": "#/components/schemas/ErrorOut"
+    }
     assert operation["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/ListingCreate"}
+        "$ref": "#/components/schemas/ListingCreate"
+    }

@@ -1,4 +1,5 @@
 """Listing photos through the API: upload with its URLs, refused files and content types, delete."""
+
 import io
 
 import sqlalchemy as sa
@@ -9,9 +10,12 @@ from tests.helpers import assert_error, fresh, jpeg
 
 
 def test_photo_upload_returns_its_urls(client, listing, bearer):
-    response = client.post(f"/api/v1/listings/{listing.id}/photos", headers=bearer,
-                           data={"photo": (io.BytesIO(jpeg()), "IMG_1.jpg"), "alt": "Pallet of bricks"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/api/v1/listings/{listing.id}/photos",
+        headers=bearer,
+        data={"photo": (io.BytesIO(jpeg()), "IMG_1.jpg"), "alt": "Pallet of bricks"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["alt"] == "Pallet of bricks"
@@ -20,14 +24,19 @@ def test_photo_upload_returns_its_urls(client, listing, bearer):
 
 
 def test_photo_upload_of_a_text_file_is_422_on_photo(client, listing, bearer):
-    response = client.post(f"/api/v1/listings/{listing.id}/photos", headers=bearer,
-                           data={"photo": (io.BytesIO(b"not an image" * 20), "evil.jpg")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/api/v1/listings/{listing.id}/photos",
+        headers=bearer,
+        data={"photo": (io.BytesIO(b"not an image" * 20), "evil.jpg")},
+        content_type="multipart/form-data",
+    )
     assert_error(response, 422, "validation_failed", fields=["photo"])
 
 
 def test_photo_upload_as_json_is_415(client, listing, bearer):
-    response = client.post(f"/api/v1/listings/{listing.id}/photos", headers=bearer, json={"photo": "aGVsbG8="})
+    response = client.post(
+        f"/api/v1/listings/{listing.id}/photos", headers=bearer, json={"photo": "aGVsbG8="}
+    )
     assert_error(response, 415, "unsupported_media_type")
 
 
@@ -42,4 +51,8 @@ def test_photo_delete_removes_it(client, builder, listing, bearer):
 
 
 def test_photo_delete_of_an_unknown_photo_is_404(client, listing, bearer):
-    assert_error(client.delete(f"/api/v1/listings/{listing.id}/photos/99999", headers=bearer), 404, "not_found")
+    assert_error(
+        client.delete(f"/api/v1/listings/{listing.id}/photos/99999", headers=bearer),
+        404,
+        "not_found",
+    )

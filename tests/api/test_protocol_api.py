@@ -13,15 +13,19 @@ from tests.helpers import ERROR_CODES, assert_error, csrf_token, english_client,
 
 # --- the error body everywhere -----------------------------------------------------------------
 
-@pytest.mark.parametrize("method, path, status", [
-    ("GET", "/api/v1/no-such-thing", 404),
-    ("GET", "/api/v1/listings/abc", 404),
-    ("POST", "/api/v1/no-such-thing", 404),
-    ("PUT", "/api/v1/me", 405),
-    ("DELETE", "/api/v1/sites", 405),
-    ("GET", "/api/v1/sites/99999", 404),
-    ("POST", "/api/v1/openapi.json", 405),
-])
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("GET", "/api/v1/no-such-thing", 404),
+        ("GET", "/api/v1/listings/abc", 404),
+        ("POST", "/api/v1/no-such-thing", 404),
+        ("PUT", "/api/v1/me", 405),
+        ("DELETE", "/api/v1/sites", 405),
+        ("GET", "/api/v1/sites/99999", 404),
+        ("POST", "/api/v1/openapi.json", 405),
+    ],
+)
 def test_unknown_urls_and_methods_answer_the_error_body(client, bearer, method, path, status):
     response = client.open(path, method=method, headers=bearer)
     assert_error(response, status, ERROR_CODES[status])
@@ -29,10 +33,13 @@ def test_unknown_urls_and_methods_answer_the_error_body(client, bearer, method, 
 
 # --- cookies and CSRF --------------------------------------------------------------------------
 
+
 def test_bearer_responses_set_no_cookie(client, site, bearer):
-    responses = [client.get("/api/v1/me", headers=bearer),
-                 client.post("/api/v1/listings", headers=bearer, json=listing_body(site)),
-                 client.get("/api/v1/listings/99999", headers=bearer)]
+    responses = [
+        client.get("/api/v1/me", headers=bearer),
+        client.post("/api/v1/listings", headers=bearer, json=listing_body(site)),
+        client.get("/api/v1/listings/99999", headers=bearer),
+    ]
     assert [r.status_code for r in responses] == [200, 201, 404]
     assert all("Set-Cookie" not in r.headers for r in responses)
 
@@ -47,8 +54,17 @@ def csrf_app(tmp_path):
 def _session_client(app):
     """A browser signed in through /login (with the form's CSRF token) and its page's CSRF token."""
     client = english_client(app)
-    assert client.post("/login", data={"email": "builder@example.com", "password": PASSWORD,
-                                       "csrf_token": csrf_token(client)}).status_code == 302
+    assert (
+        client.post(
+            "/login",
+            data={
+                "email": "builder@example.com",
+                "password": PASSWORD,
+                "csrf_token": csrf_token(client),
+            },
+        ).status_code
+        == 302
+    )
     return client, csrf_token(client, "/")
 
 

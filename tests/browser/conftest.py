@@ -1,5 +1,6 @@
 """A live server on loopback with the Kera demo data, and headless Chromium (Debian's package)
 driven by Playwright. Skipped when Chromium is not installed."""
+
 import os
 import shutil
 import threading
@@ -13,9 +14,18 @@ from marketplace.extensions import db
 
 from ..conftest import make_app
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+CHROMIUM = (
+    os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture

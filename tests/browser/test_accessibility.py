@@ -5,6 +5,7 @@ automatically: contrast, labels, alt text, names of links and buttons, landmarks
 is checked at a phone's width (390 px) and on a desktop (1280 px); at the phone's width a page must
 not scroll sideways. Map tiles are blocked (no internet in tests); the list must not depend on them.
 """
+
 import pytest
 import sqlalchemy as sa
 
@@ -17,9 +18,22 @@ pytestmark = pytest.mark.browser
 
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 PAGES = {
-    None: ["/", "/?q=tiilli", "/?q=tiili&view=map", "/listings/{listing}", "/login", "/signup", "/impact/",
-           "/accessibility"],
-    "aino.virtanen@demo.kera.example": ["/reservations", "/notifications/", "/searches/", "/account"],
+    None: [
+        "/",
+        "/?q=tiilli",
+        "/?q=tiili&view=map",
+        "/listings/{listing}",
+        "/login",
+        "/signup",
+        "/impact/",
+        "/accessibility",
+    ],
+    "aino.virtanen@demo.kera.example": [
+        "/reservations",
+        "/notifications/",
+        "/searches/",
+        "/account",
+    ],
     "mikko.laine@demo.kera.example": ["/listings/new", "/listings/mine", "/pickups", "/sites/new"],
     "laura.kallio@demo.kera.example": ["/staff/", "/staff/report"],
 }
@@ -29,14 +43,19 @@ def violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     found = Axe().run(page, options=WCAG_AA).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in found]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+    ]
 
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_main_pages_pass_wcag_aa_rules_and_fit_a_phone(live_server, browser, width):
     app, base = live_server
     with app.app_context():
-        listing_id = db.session.scalar(sa.select(sa.func.min(Listing.id)).where(Listing.status == "available"))
+        listing_id = db.session.scalar(
+            sa.select(sa.func.min(Listing.id)).where(Listing.status == "available")
+        )
         db.session.remove()
     problems = {}
     for who, paths in PAGES.items():
@@ -50,9 +69,15 @@ def test_main_pages_pass_wcag_aa_rules_and_fit_a_phone(live_server, browser, wid
             assert page.goto(url).status == 200, url
             assert page.locator("html").get_attribute("lang") == "fi", url
             found = violations(page)
-            if width < 600 and page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
-                found.append(f"scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px wide")
+            if width < 600 and page.evaluate(
+                "document.documentElement.scrollWidth > window.innerWidth + 1"
+            ):
+                found.append(
+                    f"scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px wide"
+                )
             if found:
                 problems[path] = found
         context.close()
-    assert not problems, "\n".join(f"{path}: {p}" for path, found in problems.items() for p in found)
+    assert not problems, "\n".join(
+        f"{path}: {p}" for path, found in problems.items() for p in found
+    )

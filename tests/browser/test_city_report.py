@@ -1,5 +1,6 @@
 """The city's printable report for the demo data, printed to PDF by headless Chromium: the charts
 are drawn from the tables without a CSP violation or script error, and print CSS hides the page furniture."""
+
 from datetime import timedelta
 
 import pytest
@@ -17,15 +18,27 @@ pytestmark = pytest.mark.browser
 
 def hand_over_some_demo_lots(n: int = 6) -> None:
     """Residents collect part of the first demo lots (the real clock is running)."""
-    residents = list(db.session.scalars(sa.select(User).where(User.role == Role.RESIDENT).order_by(User.id)))
-    lots = db.session.scalars(sa.select(Listing).where(Listing.status == "available", Listing.kg_per_unit.is_not(None))
-                              .order_by(Listing.id).limit(n)).all()
+    residents = list(
+        db.session.scalars(sa.select(User).where(User.role == Role.RESIDENT).order_by(User.id))
+    )
+    lots = db.session.scalars(
+        sa.select(Listing)
+        .where(Listing.status == "available", Listing.kg_per_unit.is_not(None))
+        .order_by(Listing.id)
+        .limit(n)
+    ).all()
     for number, listing in enumerate(lots):
         seller = next(u for u in listing.organization.members if u.role == Role.BUILDER)
-        reservation = svc.reservation_create(user_id=residents[number % len(residents)].id, listing_id=listing.id,
-                                             quantity=min(listing.quantity, 1))
-        svc.reservation_collect(user_id=seller.id, reservation_id=reservation.id,
-                                weighed_kg="12.5" if number == 0 else None)
+        reservation = svc.reservation_create(
+            user_id=residents[number % len(residents)].id,
+            listing_id=listing.id,
+            quantity=min(listing.quantity, 1),
+        )
+        svc.reservation_collect(
+            user_id=seller.id,
+            reservation_id=reservation.id,
+            weighed_kg="12.5" if number == 0 else None,
+        )
 
 
 def test_the_report_prints_to_pdf_with_its_charts(live_server, browser, tmp_path):
@@ -47,11 +60,11 @@ def test_the_report_prints_to_pdf_with_its_charts(live_server, browser, tmp_path
     start = (clock.today() - timedelta(days=31)).isoformat()
     page.goto(f"{base}/staff/report?from={start}&to={clock.today().isoformat()}")
     page.wait_for_load_state("networkidle")
-    assert page.locator(".chart canvas").count() >= 5                  # drawn by static/js/charts.js
+    assert page.locator(".chart canvas").count() >= 5  # drawn by static/js/charts.js
     assert page.locator('[data-figure="diverted_kg"]').get_attribute("data-value") == str(diverted)
     page.emulate_media(media="print")
     pdf = page.pdf(format="A4", print_background=True)
     (tmp_path / "report.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
-    assert not page.locator(".staff-nav").is_visible()                 # print CSS hides the navigation
+    assert not page.locator(".staff-nav").is_visible()  # print CSS hides the navigation
     assert problems == []

@@ -1,5 +1,6 @@
 """Walk-through in headless Chromium: a resident reserves from the demo data, the builder sees it
 on the pickup list, confirms the handover, and the public impact total rises by that mass."""
+
 import re
 from decimal import Decimal
 
@@ -18,16 +19,23 @@ pytestmark = pytest.mark.browser
 
 def impact_total_kg(page, base) -> Decimal:
     page.goto(f"{base}/impact/")
-    value = page.locator(".stat-value").first.inner_text()          # "1.2 t" in English
+    value = page.locator(".stat-value").first.inner_text()  # "1.2 t" in English
     return Decimal(value.replace("t", "").replace(",", "").strip()) * 1000
 
 
 def test_reserve_pick_up_and_see_the_impact(live_server, browser):
     app, base = live_server
     with app.app_context():
-        listing = db.session.scalar(sa.select(Listing).where(Listing.unit == "pcs", Listing.status == "available",
-                                                             Listing.kg_per_unit.is_not(None),
-                                                             Listing.quantity >= 10).order_by(Listing.id))
+        listing = db.session.scalar(
+            sa.select(Listing)
+            .where(
+                Listing.unit == "pcs",
+                Listing.status == "available",
+                Listing.kg_per_unit.is_not(None),
+                Listing.quantity >= 10,
+            )
+            .order_by(Listing.id)
+        )
         listing_id, title, kg_per_unit = listing.id, listing.title, listing.kg_per_unit
         site_id = listing.site_id
         seller_email = next(u.email for u in listing.organization.members)
@@ -53,7 +61,9 @@ def test_reserve_pick_up_and_see_the_impact(live_server, browser):
     seller_page = builder.new_page()
     sign_in(seller_page, base, seller_email)
     with app.app_context():
-        reservation = db.session.scalar(sa.select(Reservation).where(Reservation.listing_id == listing_id))
+        reservation = db.session.scalar(
+            sa.select(Reservation).where(Reservation.listing_id == listing_id)
+        )
         local_day = reservation.pickup_at.astimezone(HELSINKI).date()
         db.session.remove()
     seller_page.goto(f"{base}/pickups?site_id={site_id}&date={local_day.isoformat()}")
@@ -62,12 +72,18 @@ def test_reserve_pick_up_and_see_the_impact(live_server, browser):
     item.locator("input[name=code]").fill(code)
     item.locator("button[type=submit]").click()
     seller_page.wait_for_load_state()
-    flash = seller_page.locator(".flash-success").first.inner_text()      # in the builder's language (fi)
+    flash = seller_page.locator(
+        ".flash-success"
+    ).first.inner_text()  # in the builder's language (fi)
     assert f"{format((kg_per_unit * 10).normalize(), 'f')} kg" in flash
 
     after = impact_total_kg(page, base)
-    expected = (kg_per_unit * 10)
-    assert abs((after - before) - expected) <= Decimal("50"), (before, after, expected)   # page rounds to 0.1 t
+    expected = kg_per_unit * 10
+    assert abs((after - before) - expected) <= Decimal("50"), (
+        before,
+        after,
+        expected,
+    )  # page rounds to 0.1 t
     with app.app_context():
-        assert totals().diverted_kg - exact_before == expected      # the exact figure behind the page
+        assert totals().diverted_kg - exact_before == expected  # the exact figure behind the page
     assert pickup_day

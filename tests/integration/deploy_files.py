@@ -1,5 +1,6 @@
 """Readers of the deploy/ files for tests/integration/test_deploy*.py: Compose interpolation, env
 files, the Dockerfile, systemd units; and the app's CLI and gunicorn's parser to check commands."""
+
 import ast
 import functools
 import re
@@ -37,6 +38,7 @@ def dotenv(path: Path) -> dict:
 
 def interpolate(text: str, env: dict) -> str:
     """Compose's ${VAR}, ${VAR:-default}, ${VAR:?error} and $$ (not nested)."""
+
     def one(m):
         if m.group(0) == "$$":
             return "$"
@@ -48,6 +50,7 @@ def interpolate(text: str, env: dict) -> str:
         if op.endswith("-") and missing:
             return arg
         return value or ""
+
     return REF.sub(one, str(text))
 
 
@@ -72,8 +75,12 @@ def strings(node):
 def compose_env() -> dict:
     """.env.example, with a generated value for every variable compose requires (${VAR:?...})."""
     env = dict(dotenv(DEPLOY / ".env.example"))
-    required = {m.group("name") for s in strings(compose()) for m in references(s)
-                if (m.group("op") or "").endswith("?")}
+    required = {
+        m.group("name")
+        for s in strings(compose())
+        for m in references(s)
+        if (m.group("op") or "").endswith("?")
+    }
     for name in required:
         env[name] = env[name] or f"{name.lower()}-{'0123456789abcdef' * 3}"
     return env
@@ -118,8 +125,11 @@ def same_as_unset(env: dict, key: str) -> bool:
 
 def deploy_app(instance: Path):
     """An app for its URL map and CLI (no database needed)."""
-    return create_app(app_config.TestConfig(INSTANCE_DIR=str(instance),
-                                            SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance}/x.db"))
+    return create_app(
+        app_config.TestConfig(
+            INSTANCE_DIR=str(instance), SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance}/x.db"
+        )
+    )
 
 
 def resolve_cli(site, argv: list[str]) -> click.Command:
@@ -130,7 +140,7 @@ def resolve_cli(site, argv: list[str]) -> click.Command:
         sub = command.get_command(click.Context(command), args[0])
         assert sub is not None, f"flask {' '.join(argv)}: no command {args[0]!r}"
         command, args = sub, args[1:]
-    command.make_context(command.name, args)   # raises on unknown options or bad values
+    command.make_context(command.name, args)  # raises on unknown options or bad values
     return command
 
 
@@ -139,8 +149,13 @@ def gunicorn_args(argv: list[str]):
     parsed = GunicornConfig().parser().parse_args(argv)
     module, _, attr = parsed.args[0].partition(":")
     tree = ast.parse((ROOT / f"{module}.py").read_text())
-    assigned = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
-                if isinstance(t, ast.Name)}
+    assigned = {
+        t.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     assert attr in assigned, f"{parsed.args[0]}: {module}.py defines no {attr}"
     return parsed
 
@@ -180,6 +195,8 @@ def unit(name: str) -> dict[str, list[tuple[str, str]]]:
 
 def exec_lines(service: list[tuple[str, str]]) -> list[list[str]]:
     """The argv of each ExecStart, ExecStartPre and ExecStartPost ("-@+!:" prefixes dropped)."""
-    return [shlex.split(v.lstrip("-@+!:")) for k, v in service
-            if k.startswith("Exec") and k != "ExecReload"]
-
+    return [
+        shlex.split(v.lstrip("-@+!:"))
+        for k, v in service
+        if k.startswith("Exec") and k != "ExecReload"
+    ]

@@ -9,6 +9,7 @@ syntax and attributes that are not filterable/sortable (400), and bad `_geo` (fa
 Bounded: the serving loop stops after MAX_REQUESTS requests or MAX_LIFETIME_S seconds, and an
 injected delay never exceeds MAX_DELAY_S.
 """
+
 import copy
 import json
 import math
@@ -25,17 +26,42 @@ MAX_REQUESTS = 2000
 MAX_LIFETIME_S = 300.0
 MAX_DELAY_S = 3.0
 DEFAULT_SETTINGS = {
-    "displayedAttributes": ["*"], "searchableAttributes": ["*"], "filterableAttributes": [],
-    "sortableAttributes": [], "stopWords": [], "nonSeparatorTokens": [], "separatorTokens": [],
-    "dictionary": [], "synonyms": {}, "distinctAttribute": None, "proximityPrecision": "byWord",
-    "rankingRules": ["words", "typo", "proximity", "attributeRank", "sort", "wordPosition", "exactness"],
-    "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
-                      "disableOnWords": [], "disableOnAttributes": [], "disableOnNumbers": False},
+    "displayedAttributes": ["*"],
+    "searchableAttributes": ["*"],
+    "filterableAttributes": [],
+    "sortableAttributes": [],
+    "stopWords": [],
+    "nonSeparatorTokens": [],
+    "separatorTokens": [],
+    "dictionary": [],
+    "synonyms": {},
+    "distinctAttribute": None,
+    "proximityPrecision": "byWord",
+    "rankingRules": [
+        "words",
+        "typo",
+        "proximity",
+        "attributeRank",
+        "sort",
+        "wordPosition",
+        "exactness",
+    ],
+    "typoTolerance": {
+        "enabled": True,
+        "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
+        "disableOnWords": [],
+        "disableOnAttributes": [],
+        "disableOnNumbers": False,
+    },
     "faceting": {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "alpha"}},
-    "pagination": {"maxTotalHits": 1000}, "embedders": {}, "searchCutoffMs": None,
-    "localizedAttributes": None, "facetSearch": True, "prefixSearch": "indexingTime",
+    "pagination": {"maxTotalHits": 1000},
+    "embedders": {},
+    "searchCutoffMs": None,
+    "localizedAttributes": None,
+    "facetSearch": True,
+    "prefixSearch": "indexingTime",
 }
-SORTED_SETTINGS = ("filterableAttributes", "sortableAttributes")   # the engine returns these sorted
+SORTED_SETTINGS = ("filterableAttributes", "sortableAttributes")  # the engine returns these sorted
 
 
 class Failure(Exception):
@@ -44,8 +70,12 @@ class Failure(Exception):
         self.code, self.message, self.status = code, message, status
 
     def body(self):
-        return {"message": self.message, "code": self.code, "type": "invalid_request",
-                "link": f"https://docs.meilisearch.com/errors#{self.code}"}
+        return {
+            "message": self.message,
+            "code": self.code,
+            "type": "invalid_request",
+            "link": f"https://docs.meilisearch.com/errors#{self.code}",
+        }
 
 
 def _now() -> str:
@@ -56,14 +86,24 @@ def _check_geo(doc):
     geo = doc.get("_geo")
     if geo is None:
         return
-    ok = isinstance(geo, dict) and all(isinstance(geo.get(k), (int, float)) and not isinstance(geo.get(k), bool)
-                                       for k in ("lat", "lng"))
+    ok = isinstance(geo, dict) and all(
+        isinstance(geo.get(k), (int, float)) and not isinstance(geo.get(k), bool)
+        for k in ("lat", "lng")
+    )
     if not ok or not (-90 <= geo["lat"] <= 90 and -180 <= geo["lng"] <= 180):
-        raise Failure("invalid_document_geo_field",
-                      f"The `_geo` field in the document with the id: `{doc.get('id')}` is invalid.")
+        raise Failure(
+            "invalid_document_geo_field",
+            f"The `_geo` field in the document with the id: `{doc.get('id')}` is invalid.",
+        )
 
 
-SEARCHABLE_PREFIXES = ("title_", "description_", "category_name_", "category_synonyms", "compound_terms")
+SEARCHABLE_PREFIXES = (
+    "title_",
+    "description_",
+    "category_name_",
+    "category_synonyms",
+    "compound_terms",
+)
 
 
 class FakeMeilisearch:
@@ -72,7 +112,7 @@ class FakeMeilisearch:
     def __init__(self):
         self.lock = threading.Lock()
         self.url = ""
-        self.served = 0                        # across tests: bounds the serving loop
+        self.served = 0  # across tests: bounds the serving loop
         self.reset()
 
     def reset(self):
@@ -83,15 +123,19 @@ class FakeMeilisearch:
             self.tasks: dict[int, dict] = {}
             self.next_uid = 0
             self.delay, self.delay_path = 0.0, ""
-            self.status = None                 # answer everything with this HTTP status
-            self.fail_types: dict[str, str] = {}   # task type -> error code
+            self.status = None  # answer everything with this HTTP status
+            self.fail_types: dict[str, str] = {}  # task type -> error code
             self.polls_before_done = 1
 
     # -- recording helpers ---------------------------------------------------------------------
 
     def sent(self, method: str, pattern: str = "") -> list[dict]:
         """Recorded requests with this method whose path matches `pattern` (a regex, fully)."""
-        return [r for r in self.requests if r["method"] == method and re.fullmatch(pattern or ".*", r["path"])]
+        return [
+            r
+            for r in self.requests
+            if r["method"] == method and re.fullmatch(pattern or ".*", r["path"])
+        ]
 
     def writes(self) -> list[dict]:
         return [r for r in self.requests if r["method"] != "GET"]
@@ -104,16 +148,27 @@ class FakeMeilisearch:
         body = json.loads(raw_body) if raw_body else None
         with self.lock:
             self.served += 1
-            self.requests.append({"method": method, "path": path, "query": parse_qs(parts.query), "body": body,
-                                  "authorization": headers.get("Authorization"),
-                                  "content_type": headers.get("Content-Type")})
+            self.requests.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "query": parse_qs(parts.query),
+                    "body": body,
+                    "authorization": headers.get("Authorization"),
+                    "content_type": headers.get("Content-Type"),
+                }
+            )
             delay = min(self.delay, MAX_DELAY_S) if self.delay_path in path else 0.0
             status = self.status
         if delay:
             time.sleep(delay)
         if status:
-            return status, {"message": "injected failure", "code": "internal", "type": "internal",
-                            "link": "https://docs.meilisearch.com/errors#internal"}
+            return status, {
+                "message": "injected failure",
+                "code": "internal",
+                "type": "internal",
+                "link": "https://docs.meilisearch.com/errors#internal",
+            }
         try:
             with self.lock:
                 return self._route(method, path, parts.query, body)
@@ -137,10 +192,18 @@ class FakeMeilisearch:
         if rest == "":
             if method == "GET":
                 idx = self._index(uid)
-                return 200, {"uid": uid, "primaryKey": idx["primaryKey"], "createdAt": idx["createdAt"],
-                             "updatedAt": idx["createdAt"]}
+                return 200, {
+                    "uid": uid,
+                    "primaryKey": idx["primaryKey"],
+                    "createdAt": idx["createdAt"],
+                    "updatedAt": idx["createdAt"],
+                }
             if method == "PATCH":
-                return self._enqueue(uid, "indexUpdate", lambda: self._index(uid).update(primaryKey=body["primaryKey"]))
+                return self._enqueue(
+                    uid,
+                    "indexUpdate",
+                    lambda: self._index(uid).update(primaryKey=body["primaryKey"]),
+                )
             if method == "DELETE":
                 return self._enqueue(uid, "indexDeletion", lambda: self._delete_index(uid))
         if rest == "/settings" and method == "GET":
@@ -151,16 +214,24 @@ class FakeMeilisearch:
             key = parse_qs(query).get("primaryKey", [None])[0]
             return self._enqueue(uid, "documentAdditionOrUpdate", lambda: self._add(uid, body, key))
         if rest == "/documents/delete" and method == "POST":
-            return self._enqueue(uid, "documentDeletion", lambda: self._delete_by_filter(uid, body["filter"]))
+            return self._enqueue(
+                uid, "documentDeletion", lambda: self._delete_by_filter(uid, body["filter"])
+            )
         if rest == "/stats" and method == "GET":
             docs = self._index(uid)["docs"]
             fields = {}
             for doc in docs.values():
                 for name in doc:
                     fields[name] = fields.get(name, 0) + 1
-            return 200, {"numberOfDocuments": len(docs), "rawDocumentDbSize": 0, "avgDocumentSize": 0,
-                         "isIndexing": False, "numberOfEmbeddings": 0, "numberOfEmbeddedDocuments": 0,
-                         "fieldDistribution": fields}
+            return 200, {
+                "numberOfDocuments": len(docs),
+                "rawDocumentDbSize": 0,
+                "avgDocumentSize": 0,
+                "isIndexing": False,
+                "numberOfEmbeddings": 0,
+                "numberOfEmbeddedDocuments": 0,
+                "fieldDistribution": fields,
+            }
         if rest == "/search" and method == "POST":
             return 200, self._search(self._index(uid), body)
         raise Failure("not_found", f"no route {method} {path}", 404)
@@ -179,16 +250,33 @@ class FakeMeilisearch:
                 error = exc.body()
         now = _now()
         self.tasks[task_uid] = {
-            "uid": task_uid, "batchUid": task_uid, "indexUid": uid, "status": "failed" if error else "succeeded",
-            "type": kind, "canceledBy": None, "details": {}, "error": error, "duration": "PT0.001S",
-            "enqueuedAt": now, "startedAt": now, "finishedAt": now, "polls": self.polls_before_done}
-        return 202, {"taskUid": task_uid, "indexUid": uid, "status": "enqueued", "type": kind, "enqueuedAt": now}
+            "uid": task_uid,
+            "batchUid": task_uid,
+            "indexUid": uid,
+            "status": "failed" if error else "succeeded",
+            "type": kind,
+            "canceledBy": None,
+            "details": {},
+            "error": error,
+            "duration": "PT0.001S",
+            "enqueuedAt": now,
+            "startedAt": now,
+            "finishedAt": now,
+            "polls": self.polls_before_done,
+        }
+        return 202, {
+            "taskUid": task_uid,
+            "indexUid": uid,
+            "status": "enqueued",
+            "type": kind,
+            "enqueuedAt": now,
+        }
 
     def _get_task(self, task_uid):
         if task_uid not in self.tasks:
             raise Failure("task_not_found", f"Task `{task_uid}` not found.", 404)
         task = dict(self.tasks[task_uid])
-        if task.pop("polls") > 0:                   # one "processing" answer exercises the polling
+        if task.pop("polls") > 0:  # one "processing" answer exercises the polling
             self.tasks[task_uid]["polls"] -= 1
             task.update(status="processing", error=None, finishedAt=None, duration=None)
         return 200, task
@@ -203,8 +291,12 @@ class FakeMeilisearch:
     def _create(self, uid, key):
         if uid in self.indexes:
             raise Failure("index_already_exists", f"Index `{uid}` already exists.", 409)
-        self.indexes[uid] = {"primaryKey": key, "createdAt": _now(), "settings": copy.deepcopy(DEFAULT_SETTINGS),
-                             "docs": {}}
+        self.indexes[uid] = {
+            "primaryKey": key,
+            "createdAt": _now(),
+            "settings": copy.deepcopy(DEFAULT_SETTINGS),
+            "docs": {},
+        }
 
     def _delete_index(self, uid):
         self._index(uid)
@@ -228,7 +320,7 @@ class FakeMeilisearch:
 
     def _add(self, uid, docs, key):
         if uid not in self.indexes:
-            self._create(uid, key)          # what the real engine does: implicit creation
+            self._create(uid, key)  # what the real engine does: implicit creation
         idx = self.indexes[uid]
         idx["primaryKey"] = idx["primaryKey"] or key
         for doc in docs:
@@ -257,23 +349,32 @@ class FakeMeilisearch:
                 raise Failure("invalid_search_filter", str(exc)) from None
             missing = syntax.attributes(tree) - set(settings["filterableAttributes"])
             if missing:
-                raise Failure("invalid_search_filter", f"Attributes {sorted(missing)} are not filterable.")
+                raise Failure(
+                    "invalid_search_filter", f"Attributes {sorted(missing)} are not filterable."
+                )
         for key in body.get("sort", []):
             field = "_geo" if key.startswith("_geoPoint(") else key.split(":")[0]
             if field not in settings["sortableAttributes"]:
                 raise Failure("invalid_search_sort", f"Attribute `{field}` is not sortable.")
         page, per_page = body.get("page", 1), body.get("hitsPerPage", 20)
         docs = list(idx["docs"].values())
-        chosen = docs[(page - 1) * per_page: page * per_page]
+        chosen = docs[(page - 1) * per_page : page * per_page]
         facets = {name: {} for name in body.get("facets", [])}
         for doc in docs:
             for name in facets:
                 if doc.get(name) is not None:
                     facets[name][str(doc[name])] = facets[name].get(str(doc[name]), 0) + 1
-        return {"hits": [self._hit(doc, body) for doc in chosen], "query": body.get("q", ""),
-                "processingTimeMs": 1, "hitsPerPage": per_page, "page": page,
-                "totalPages": math.ceil(len(docs) / per_page) if per_page else 0, "totalHits": len(docs),
-                "facetDistribution": facets, "facetStats": {}}
+        return {
+            "hits": [self._hit(doc, body) for doc in chosen],
+            "query": body.get("q", ""),
+            "processingTimeMs": 1,
+            "hitsPerPage": per_page,
+            "page": page,
+            "totalPages": math.ceil(len(docs) / per_page) if per_page else 0,
+            "totalHits": len(docs),
+            "facetDistribution": facets,
+            "facetStats": {},
+        }
 
     @staticmethod
     def _positions(doc, words):
@@ -285,7 +386,10 @@ class FakeMeilisearch:
                     continue
                 for word in words:
                     for m in re.finditer(rf"(?i)\b{re.escape(word)}", item):
-                        entry = {"start": len(item[:m.start()].encode()), "length": len(m.group().encode())}
+                        entry = {
+                            "start": len(item[: m.start()].encode()),
+                            "length": len(m.group().encode()),
+                        }
                         if isinstance(value, list):
                             entry["indices"] = [index]
                         found.setdefault(field, []).append(entry)
@@ -301,20 +405,26 @@ class FakeMeilisearch:
         for field in body.get("attributesToHighlight", []):
             if isinstance(doc.get(field), str):
                 value = doc[field]
-                for word in words:       # word-prefix matches, like a prefix/exact match in the engine
-                    value = re.sub(rf"(?i)\b({re.escape(word)})", lambda m: pre + m.group(1) + post, value)
+                for word in words:  # word-prefix matches, like a prefix/exact match in the engine
+                    value = re.sub(
+                        rf"(?i)\b({re.escape(word)})", lambda m: pre + m.group(1) + post, value
+                    )
                 formatted[field] = value
         if body.get("attributesToHighlight"):
             hit["_formatted"] = formatted
-        if body.get("showMatchesPosition"):     # byte offsets of word-prefix matches, as the engine gives
+        if body.get(
+            "showMatchesPosition"
+        ):  # byte offsets of word-prefix matches, as the engine gives
             hit["_matchesPosition"] = FakeMeilisearch._positions(doc, words)
         for key in body.get("sort", []):
             m = re.fullmatch(r"_geoPoint\(([-\d.]+),([-\d.]+)\):asc", key)
-            if m and doc.get("_geo"):        # haversine on geoutils' sphere, whole meters
+            if m and doc.get("_geo"):  # haversine on geoutils' sphere, whole meters
                 point = (float(m[1]), float(m[2]), doc["_geo"]["lat"], doc["_geo"]["lng"])
                 lat1, lng1, lat2, lng2 = map(math.radians, point)
-                a = (math.sin((lat2 - lat1) / 2) ** 2
-                     + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2)
+                a = (
+                    math.sin((lat2 - lat1) / 2) ** 2
+                    + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+                )
                 hit["_geoDistance"] = round(2 * 6371e3 * math.asin(math.sqrt(a)))
         return hit
 
@@ -332,7 +442,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
-            pass                                # the client gave up (timeout tests)
+            pass  # the client gave up (timeout tests)
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
 
@@ -355,7 +465,9 @@ class Server:
 
     def _serve(self):
         deadline = time.monotonic() + MAX_LIFETIME_S
-        while not self._stop.is_set() and time.monotonic() < deadline and self._count() < MAX_REQUESTS:
+        while (
+            not self._stop.is_set() and time.monotonic() < deadline and self._count() < MAX_REQUESTS
+        ):
             self.httpd.handle_request()
         self.httpd.server_close()
 

@@ -5,9 +5,23 @@ unescaping the engine applies (`\\n`, `\\u{..}`, ...), unquoted values of `[A-Za
 upper-case keywords — and parses NOT > AND > OR into a small tree, so a test can prove that a
 hostile value ends up inside exactly one comparison. Anything it does not know is an error.
 """
+
 import re
 
-KEYWORDS = {"AND", "OR", "NOT", "IN", "TO", "EXISTS", "IS", "NULL", "EMPTY", "CONTAINS", "STARTS", "WITH"}
+KEYWORDS = {
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "TO",
+    "EXISTS",
+    "IS",
+    "NULL",
+    "EMPTY",
+    "CONTAINS",
+    "STARTS",
+    "WITH",
+}
 GEO_FUNCTIONS = {"_geoRadius", "_geoBoundingBox", "_geoPolygon"}
 OPERATORS = ("!=", ">=", "<=", "=", ">", "<")
 _BARE = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -29,9 +43,9 @@ def _unescape(raw: str) -> str:
         if i + 1 >= len(raw):
             raise FilterSyntaxError("dangling backslash")
         nxt = raw[i + 1]
-        if nxt == "u" and raw[i + 2:i + 3] == "{":
+        if nxt == "u" and raw[i + 2 : i + 3] == "{":
             end = raw.index("}", i)
-            out.append(chr(int(raw[i + 3:end], 16)))
+            out.append(chr(int(raw[i + 3 : end], 16)))
             i = end + 1
             continue
         if nxt not in _ESCAPES:
@@ -55,7 +69,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
             j, raw = i + 1, []
             while j < len(text) and text[j] != ch:
                 if text[j] == "\\":
-                    raw.append(text[j:j + 2])
+                    raw.append(text[j : j + 2])
                     j += 2
                 else:
                     raw.append(text[j])
@@ -172,7 +186,7 @@ def parse(text: str):
     parser = _Parser(tokenize(text))
     tree = parser.expr()
     if parser.pos != len(parser.tokens):
-        raise FilterSyntaxError(f"trailing tokens: {parser.tokens[parser.pos:]}")
+        raise FilterSyntaxError(f"trailing tokens: {parser.tokens[parser.pos :]}")
     return tree
 
 

@@ -1,4 +1,5 @@
 """Flask commands: users create / token, catalog sync, seed demo."""
+
 import contextvars
 import math
 import re
@@ -27,7 +28,9 @@ def invoke(runner, *args, timeout=60):
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     thread.join(timeout)
-    assert not thread.is_alive(), f"flask {' '.join(args)} did not finish within {timeout} s (it hangs)"
+    assert not thread.is_alive(), (
+        f"flask {' '.join(args)} did not finish within {timeout} s (it hangs)"
+    )
     return results[0]
 
 
@@ -45,29 +48,63 @@ def count(model) -> int:
 
 # --- users create ------------------------------------------------------------------------------
 
+
 def test_create_a_resident(runner):
-    result = invoke(runner, "users", "create", "Resident@Example.com", "--role", "resident",
-                    "--password", factories.PASSWORD)
+    result = invoke(
+        runner,
+        "users",
+        "create",
+        "Resident@Example.com",
+        "--role",
+        "resident",
+        "--password",
+        factories.PASSWORD,
+    )
     assert result.exit_code == 0, result.output
     assert "created resident resident@example.com" in result.output
     user = fresh().scalar(sa.select(User).where(User.email == "resident@example.com"))
     assert user.role == "resident" and user.organization_id is None
-    assert accounts.user_authenticate(email="resident@example.com", password=factories.PASSWORD) is not None
+    assert (
+        accounts.user_authenticate(email="resident@example.com", password=factories.PASSWORD)
+        is not None
+    )
 
 
 def test_create_a_builder_with_a_new_organisation(runner):
     bid = factories.business_id(31337)
-    result = invoke(runner, "users", "create", "boss@example.com", "--role", "builder", "--org", "Kera Oy",
-                    "--business-id", bid)
+    result = invoke(
+        runner,
+        "users",
+        "create",
+        "boss@example.com",
+        "--role",
+        "builder",
+        "--org",
+        "Kera Oy",
+        "--business-id",
+        bid,
+    )
     assert result.exit_code == 0, result.output
     user = fresh().scalar(sa.select(User).where(User.email == "boss@example.com"))
-    assert (user.role, user.organization.name, user.organization.business_id) == ("builder", "Kera Oy", bid)
+    assert (user.role, user.organization.name, user.organization.business_id) == (
+        "builder",
+        "Kera Oy",
+        bid,
+    )
 
 
 def test_create_a_second_builder_joins_the_existing_organisation(runner):
     first = factories.builder()
-    result = invoke(runner, "users", "create", "colleague@example.com", "--role", "builder",
-                    "--business-id", first.organization.business_id)
+    result = invoke(
+        runner,
+        "users",
+        "create",
+        "colleague@example.com",
+        "--role",
+        "builder",
+        "--business-id",
+        first.organization.business_id,
+    )
     assert result.exit_code == 0, result.output
     user = fresh().scalar(sa.select(User).where(User.email == "colleague@example.com"))
     assert user.organization_id == first.organization_id
@@ -83,7 +120,9 @@ def test_create_city_staff_prints_a_generated_password_that_works(runner):
 
 
 def test_create_a_builder_without_a_business_id_is_a_usage_error(runner):
-    result = invoke(runner, "users", "create", "boss@example.com", "--role", "builder", "--org", "Kera Oy")
+    result = invoke(
+        runner, "users", "create", "boss@example.com", "--role", "builder", "--org", "Kera Oy"
+    )
     assert result.exit_code == 2
     assert "--business-id" in result.output
     assert count(User) == 0
@@ -91,8 +130,18 @@ def test_create_a_builder_without_a_business_id_is_a_usage_error(runner):
 
 def test_create_a_builder_with_a_bad_business_id_fails_cleanly(runner):
     digits, check = factories.business_id(99).split("-")
-    result = invoke(runner, "users", "create", "boss@example.com", "--role", "builder", "--org", "Kera Oy",
-                    "--business-id", f"{digits}-{(int(check) + 1) % 10}")
+    result = invoke(
+        runner,
+        "users",
+        "create",
+        "boss@example.com",
+        "--role",
+        "builder",
+        "--org",
+        "Kera Oy",
+        "--business-id",
+        f"{digits}-{(int(check) + 1) % 10}",
+    )
     assert result.exit_code == 1
     assert result.output.startswith("Error: business_id:")
     assert "Traceback" not in result.output
@@ -113,13 +162,15 @@ def test_create_with_an_unknown_role_is_refused(runner):
 
 # --- users token -------------------------------------------------------------------------------
 
+
 def test_token_printed_by_the_cli_authenticates_the_api(app, runner):
     factories.builder(email="builder@example.com")
     result = invoke(runner, "users", "token", "Builder@example.com")
     assert result.exit_code == 0, result.output
     token = result.output.strip()
     response = contextvars.Context().run(
-        app.test_client().get, "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        app.test_client().get, "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200
     assert response.get_json()["email"] == "builder@example.com"
 
@@ -131,6 +182,7 @@ def test_token_for_an_unknown_user_fails_cleanly(runner):
 
 # --- catalog sync ------------------------------------------------------------------------------
 
+
 def test_catalog_sync_reports_and_keeps_the_catalogue(runner):
     before = count(Category)
     result = invoke(runner, "catalog", "sync")
@@ -140,6 +192,7 @@ def test_catalog_sync_reports_and_keeps_the_catalogue(runner):
 
 
 # --- seed demo ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def seeded(runner):

@@ -4,6 +4,7 @@ Each thread has its own app context, so its own session and connection; a barrie
 them together. The naive read-then-write version is run through the same harness to show the
 harness catches over-reservation (the test would fail on such an implementation).
 """
+
 import threading
 import time
 from decimal import Decimal
@@ -43,11 +44,19 @@ def race(app, count, action):
 def state(listing_id):
     db.session.rollback()  # end the test's own read snapshot: the threads committed since
     listing = db.session.get(Listing, listing_id)
-    open_sum = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(sa.type_coerce(Reservation.quantity, sa.BigInteger)), 0))
-                                 .where(Reservation.listing_id == listing_id,
-                                        Reservation.status.in_(("confirmed", "pending_payment"))))
-    handed = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(sa.type_coerce(Handover.quantity, sa.BigInteger)), 0))
-                               .where(Handover.listing_id == listing_id))
+    open_sum = db.session.scalar(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.type_coerce(Reservation.quantity, sa.BigInteger)), 0)
+        ).where(
+            Reservation.listing_id == listing_id,
+            Reservation.status.in_(("confirmed", "pending_payment")),
+        )
+    )
+    handed = db.session.scalar(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.type_coerce(Handover.quantity, sa.BigInteger)), 0)
+        ).where(Handover.listing_id == listing_id)
+    )
     return listing, Decimal(open_sum) / 1000, Decimal(handed) / 1000
 
 
@@ -55,7 +64,11 @@ def test_fifty_takers_race_for_twenty_units(any_db, make):
     seller = make.builder()
     listing = make.listing(seller, quantity="20", unit="pcs")
     takers = [make.resident().id for _ in range(50)]
-    outcomes = race(any_db, 50, lambda i: svc.reservation_create(user_id=takers[i], listing_id=listing.id, quantity=1))
+    outcomes = race(
+        any_db,
+        50,
+        lambda i: svc.reservation_create(user_id=takers[i], listing_id=listing.id, quantity=1),
+    )
     assert outcomes.count("ok") == 20, outcomes
     assert outcomes.count("InsufficientQuantity") == 30, outcomes
     listing, open_sum, _handed = state(listing.id)
@@ -67,13 +80,18 @@ def test_reserve_cancel_and_collect_racing_keep_the_books_balanced(any_db, make)
     seller = make.builder()
     listing = make.listing(seller, quantity="30", unit="pcs")
     takers = [make.resident().id for _ in range(30)]
-    existing = [svc.reservation_create(user_id=takers[i], listing_id=listing.id, quantity=1).id for i in range(10)]
+    existing = [
+        svc.reservation_create(user_id=takers[i], listing_id=listing.id, quantity=1).id
+        for i in range(10)
+    ]
 
     def action(i):
         if i < 5:
             svc.reservation_cancel(user_id=takers[i], reservation_id=existing[i], reason="race")
         elif i < 10:
-            svc.reservation_collect(user_id=seller.id, reservation_id=existing[i], quantity=Decimal("0.5"))
+            svc.reservation_collect(
+                user_id=seller.id, reservation_id=existing[i], quantity=Decimal("0.5")
+            )
         else:
             svc.reservation_create(user_id=takers[i], listing_id=listing.id, quantity=2)
 
@@ -83,7 +101,10 @@ def test_reserve_cancel_and_collect_racing_keep_the_books_balanced(any_db, make)
     assert listing.quantity_reserved == open_sum
     assert listing.quantity_collected == handed == Decimal("2.5")
     assert 0 <= listing.quantity_available <= listing.quantity
-    assert listing.quantity == listing.quantity_available + listing.quantity_reserved + listing.quantity_collected
+    assert (
+        listing.quantity
+        == listing.quantity_available + listing.quantity_reserved + listing.quantity_collected
+    )
     # 20 free at the start, and 5 cancelled + 2.5 returned by partial collections = 27.5 in all,
     # for 20 racers wanting 2 each: 10 always win; up to 13 when the returns land early enough.
     won = outcomes[10:].count("ok")
@@ -98,8 +119,16 @@ def naive_reserve(user_id, listing_id):
         raise InsufficientQuantity()
     time.sleep(0.01)
     listing.quantity_reserved += 1
-    db.session.add(Reservation(listing_id=listing_id, user_id=user_id, quantity=1, code="NAIVE1",
-                               status=ReservationStatus.CONFIRMED, expires_at=listing.created_at))
+    db.session.add(
+        Reservation(
+            listing_id=listing_id,
+            user_id=user_id,
+            quantity=1,
+            code="NAIVE1",
+            status=ReservationStatus.CONFIRMED,
+            expires_at=listing.created_at,
+        )
+    )
     db.session.commit()
 
 
@@ -118,7 +147,7 @@ def test_one_reservation_cancelled_and_collected_at_once_changes_the_books_once(
     listing = make.listing(seller, quantity="10", unit="pcs")
     taker = make.resident()
     others = [make.resident().id for _ in range(3)]
-    for user_id in others:                         # keep other open reservations on the listing
+    for user_id in others:  # keep other open reservations on the listing
         svc.reservation_create(user_id=user_id, listing_id=listing.id, quantity=2)
     target = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity=2).id
 

@@ -6,6 +6,7 @@ commands. Then the image is imitated (its COPY lines into a scratch folder, its 
 free port) and the health checks Docker would run are run against it. The systemd alternative:
 test_deploy_systemd.py.
 """
+
 import json
 import re
 import shlex
@@ -55,22 +56,26 @@ def test_production_settings_are_wired_for_app_worker_and_migration():
     for name in ("app", "worker", "migrate"):
         env = service_env(name)
         config = Config(env)
-        config.check()                      # whatever production refuses, it is not refused here
+        config.check()  # whatever production refuses, it is not refused here
         assert config.APP_ENV == "production"
         assert env["SECRET_KEY"] and env["SECRET_KEY"] == compose_env()["SECRET_KEY"]
         db = urlsplit(env["DATABASE_URL"])
         postgres = service_env("postgres")
         assert (db.scheme, db.hostname, db.username, db.password, db.path) == (
-            "postgresql", "postgres", postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"],
-            "/" + postgres["POSTGRES_DB"])
+            "postgresql",
+            "postgres",
+            postgres["POSTGRES_USER"],
+            postgres["POSTGRES_PASSWORD"],
+            "/" + postgres["POSTGRES_DB"],
+        )
         assert urlsplit(config.MEILI_URL)[:2] == ("http", "meilisearch:7700")
         meili = services["meilisearch"]["environment"]
         assert config.MEILI_API_KEY == interpolate(meili["MEILI_MASTER_KEY"], compose_env()) != ""
         assert urlsplit(config.RATELIMIT_STORAGE_URI).netloc == "redis:6379"
         public = urlsplit(config.PUBLIC_BASE_URL)
         assert public.scheme == "https" and config.TRUSTED_HOSTS == [public.hostname]
-        assert config.PROXY_FIX_HOPS == 1   # Caddy, and nothing else, is in front
-    with pytest.raises(ConfigError):        # the check above can fail: production needs a key
+        assert config.PROXY_FIX_HOPS == 1  # Caddy, and nothing else, is in front
+    with pytest.raises(ConfigError):  # the check above can fail: production needs a key
         Config({"APP_ENV": "production"}).check()
 
 
@@ -82,7 +87,7 @@ def test_every_variable_is_one_the_config_reads_and_empty_means_unset():
         assert set(env) <= reads, f"{name}: not read by marketplace/config.py: {set(env) - reads}"
         for key, value in raw.items():
             refs = references(value)
-            if refs and all((m.group("op") or "").endswith("-") for m in refs):   # optional
+            if refs and all((m.group("op") or "").endswith("-") for m in refs):  # optional
                 blank = {**compose_env(), **{m.group("name") or m.group("bare"): "" for m in refs}}
                 if interpolate(value, blank) == "":
                     assert same_as_unset(env, key), f"{name}: {key} left empty differs from unset"
@@ -90,8 +95,9 @@ def test_every_variable_is_one_the_config_reads_and_empty_means_unset():
 
 def test_every_reference_is_in_env_example_and_every_example_entry_is_used():
     example = dotenv(DEPLOY / ".env.example")
-    referenced = {m.group("name") or m.group("bare")
-                  for s in strings(compose()) for m in references(s)}
+    referenced = {
+        m.group("name") or m.group("bare") for s in strings(compose()) for m in references(s)
+    }
     assert referenced <= set(example), f"missing from .env.example: {referenced - set(example)}"
     assert set(example) <= referenced, f"unused in compose.yaml: {set(example) - referenced}"
     caddy = set(re.findall(r"\{\$(\w+)", (DEPLOY / "Caddyfile").read_text()))
@@ -102,10 +108,16 @@ def test_no_secret_is_committed():
     checked = set()
     for name, service in compose()["services"].items():
         for key, raw in (service.get("environment") or {}).items():
-            sentinel = interpolate(raw, {m.group("name") or m.group("bare"): f"__{i}__"
-                                         for i, m in enumerate(references(raw))})
-            defaults = [m.group("arg") for m in references(raw)
-                        if (m.group("op") or "").endswith("-")]
+            sentinel = interpolate(
+                raw,
+                {
+                    m.group("name") or m.group("bare"): f"__{i}__"
+                    for i, m in enumerate(references(raw))
+                },
+            )
+            defaults = [
+                m.group("arg") for m in references(raw) if (m.group("op") or "").endswith("-")
+            ]
             password = urlsplit(sentinel).password if "://" in sentinel else None
             if SECRET_NAME.search(key):
                 checked.add(key)
@@ -113,8 +125,13 @@ def test_no_secret_is_committed():
             if password is not None:
                 checked.add(key)
                 assert re.fullmatch(r"__\d+__", password) and not any(defaults), f"{name}.{key}"
-    assert {"SECRET_KEY", "MEILI_API_KEY", "MEILI_MASTER_KEY", "POSTGRES_PASSWORD",
-            "DATABASE_URL"} <= checked
+    assert {
+        "SECRET_KEY",
+        "MEILI_API_KEY",
+        "MEILI_MASTER_KEY",
+        "POSTGRES_PASSWORD",
+        "DATABASE_URL",
+    } <= checked
     for example in (DEPLOY / ".env.example", DEPLOY / "systemd/kera.env.example"):
         secrets = {k: v for k, v in dotenv(example).items() if SECRET_NAME.search(k)}
         assert "SECRET_KEY" in secrets and not any(secrets.values()), f"{example.name}: {secrets}"
@@ -167,7 +184,7 @@ def test_healthchecks_and_volumes():
         mounts = [v.split(":")[1] for v in services[name]["volumes"]]
         for path in (config.INSTANCE_DIR, config.UPLOAD_DIR, config.SEARCH_DB_PATH):
             assert any(Path(path).is_relative_to(m) for m in mounts), f"{name}: {path} not kept"
-    assert services["app"]["volumes"] == services["worker"]["volumes"]   # one index, one upload dir
+    assert services["app"]["volumes"] == services["worker"]["volumes"]  # one index, one upload dir
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert "meili-data:/meili_data" in services["meilisearch"]["volumes"]
 
@@ -210,11 +227,12 @@ def test_readme_deploying_commands_exist(site):
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Deploying", 1)[1].split("\n## ", 1)[0]
     for path in re.findall(r"\bdeploy/[\w./@-]+\w", section):
-        assert (ROOT / path).exists() or path == "deploy/.env", path   # .env: the operator's
+        assert (ROOT / path).exists() or path == "deploy/.env", path  # .env: the operator's
     assert "docker compose -f deploy/compose.yaml up -d" in section
-    flask_commands = re.findall(r"^\s*(?:docker compose .*? exec \w+ flask|kera-flask) (.+)$",
-                                section, flags=re.MULTILINE)
-    assert len([c for c in flask_commands if c.startswith("users create")]) == 2   # both ways
+    flask_commands = re.findall(
+        r"^\s*(?:docker compose .*? exec \w+ flask|kera-flask) (.+)$", section, flags=re.MULTILINE
+    )
+    assert len([c for c in flask_commands if c.startswith("users create")]) == 2  # both ways
     for command in flask_commands:
         resolve_cli(site, shlex.split(command.split(" #")[0]))
 
@@ -231,6 +249,7 @@ def test_the_image_serves_and_its_health_checks_pass(tmp_path):
     migrate command, the CMD on a free port; then the compose health checks, run as Docker would."""
     sys.path.insert(0, str(DEPLOY))
     import healthcheck  # deploy/ is not a package
+
     sys.path.remove(str(DEPLOY))
 
     steps, image = dockerfile(), tmp_path / "app"
@@ -238,8 +257,15 @@ def test_the_image_serves_and_its_health_checks_pass(tmp_path):
         if word == "COPY":
             *sources, target = shlex.split(args)
             for source in sources:
-                destination = image / target / (Path(source).name if target.endswith("/") and
-                                                 not source.endswith("/") else "")
+                destination = (
+                    image
+                    / target
+                    / (
+                        Path(source).name
+                        if target.endswith("/") and not source.endswith("/")
+                        else ""
+                    )
+                )
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 if (ROOT / source).is_dir():
                     shutil.copytree(ROOT / source, destination, dirs_exist_ok=True)
@@ -249,15 +275,27 @@ def test_the_image_serves_and_its_health_checks_pass(tmp_path):
     env = {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "HOME": str(tmp_path)}
     env.update(pair.split("=", 1) for w, a in steps if w == "ENV" for pair in shlex.split(a))
     env.update(service_env("app"))
-    env.update(DATABASE_URL=f"sqlite:///{data}/kera.sqlite3", MEILI_URL="", WEB_CONCURRENCY="2",
-               RATELIMIT_STORAGE_URI="memory://", INSTANCE_DIR=str(data),
-               UPLOAD_DIR=str(data / "up"),
-               PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
+    env.update(
+        DATABASE_URL=f"sqlite:///{data}/kera.sqlite3",
+        MEILI_URL="",
+        WEB_CONCURRENCY="2",
+        RATELIMIT_STORAGE_URI="memory://",
+        INSTANCE_DIR=str(data),
+        UPLOAD_DIR=str(data / "up"),
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
     (tmp_path / "metrics").mkdir()
 
     def run(argv):
-        return subprocess.run([str(VENV_BIN / argv[0]), *argv[1:]], cwd=image, env=env,
-                              capture_output=True, text=True, timeout=180, check=False)
+        return subprocess.run(
+            [str(VENV_BIN / argv[0]), *argv[1:]],
+            cwd=image,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
 
     compiled = run(["pybabel", "compile", "-d", "marketplace/translations"])
     assert compiled.returncode == 0, compiled.stderr
@@ -266,9 +304,16 @@ def test_the_image_serves_and_its_health_checks_pass(tmp_path):
     port = free_port()
     cmd = json.loads(dict(steps)["CMD"])
     cmd[cmd.index("--bind") + 1] = f"127.0.0.1:{port}"
-    server = subprocess.Popen([str(VENV_BIN / cmd[0]), *cmd[1:]], cwd=image, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [str(VENV_BIN / cmd[0]), *cmd[1:]],
+        cwd=image,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
+
         def check(test):
             return healthcheck.main(["--port", str(port), *test[3:]], environ=env)
 
@@ -284,10 +329,10 @@ def test_the_image_serves_and_its_health_checks_pass(tmp_path):
         status, _ = healthcheck.probe("/", host="127.0.0.1", port=port, environ=env, timeout=10)
         assert status == 200
         assert healthcheck.main(["--port", str(port), "/no-such-page"], environ=env) == 1
-        assert check(worker_check) == 1            # no worker yet: its container is unhealthy
+        assert check(worker_check) == 1  # no worker yet: its container is unhealthy
         worked = run([*services["worker"]["command"], "--once"])
         assert worked.returncode == 0, worked.stderr[-3000:]
-        assert check(worker_check) == 0            # its heartbeat seen through the app's /readyz
+        assert check(worker_check) == 0  # its heartbeat seen through the app's /readyz
     finally:
         server.terminate()
         server.wait(timeout=30)

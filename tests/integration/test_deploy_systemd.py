@@ -1,5 +1,6 @@
 """deploy/systemd/: the units, the env file, the backup timer, the nginx site and kera-flask,
 checked against the app (its settings, its CLI, gunicorn's own option parser)."""
+
 import re
 import shlex
 from pathlib import Path
@@ -32,12 +33,12 @@ def _site(tmp_path_factory):
 def test_systemd_env_file_is_a_production_config_once_its_secrets_are_filled():
     env = dotenv(ENV_FILE)
     with pytest.raises(ConfigError):
-        Config(env).check()                 # as shipped it refuses to start: nothing to forget
+        Config(env).check()  # as shipped it refuses to start: nothing to forget
     config = Config({**env, "SECRET_KEY": "k" * 48})
     config.check()
     assert config.APP_ENV == "production" and config.TRUSTED_HOSTS and config.PROXY_FIX_HOPS == 1
     assert config.RATELIMIT_STORAGE_URI.startswith("redis://")
-    assert urlsplit(env["DATABASE_URL"]).scheme == "postgresql"   # pg_dump reads it too
+    assert urlsplit(env["DATABASE_URL"]).scheme == "postgresql"  # pg_dump reads it too
 
 
 def test_env_file_names_only_settings_the_config_reads_and_empty_means_unset():
@@ -47,8 +48,9 @@ def test_env_file_names_only_settings_the_config_reads_and_empty_means_unset():
         assert same_as_unset(env, key), f"kera.env.example: {key} left empty differs from unset"
 
 
-@pytest.mark.parametrize("name", ["kera-web.service", "kera-worker.service",
-                                  "kera-worker@.service"])
+@pytest.mark.parametrize(
+    "name", ["kera-web.service", "kera-worker.service", "kera-worker@.service"]
+)
 def test_systemd_units_run_real_commands_hardened(site, name):
     service = unit(name)["Service"]
     settings = dict(service)
@@ -59,7 +61,7 @@ def test_systemd_units_run_real_commands_hardened(site, name):
     hardening = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "PrivateTmp": "yes"}
     assert {key: settings.get(key) for key in hardening} == hardening
     assert env["INSTANCE_DIR"] in settings["ReadWritePaths"].split()
-    metrics = f"/run/{settings['RuntimeDirectory']}"   # one folder for gunicorn and the workers
+    metrics = f"/run/{settings['RuntimeDirectory']}"  # one folder for gunicorn and the workers
     assert ("Environment", f"PROMETHEUS_MULTIPROC_DIR={metrics}") in service
     assert metrics == "/run/kera-metrics" and settings["RuntimeDirectoryPreserve"] == "yes"
     commands = exec_lines(service)
@@ -75,9 +77,9 @@ def test_systemd_units_run_real_commands_hardened(site, name):
     names = [" ".join(argv[1:]) for argv in commands if Path(argv[0]).name == "flask"]
     if name.startswith("kera-worker"):
         assert names == ["worker"] and settings["Restart"] == "always"
-        assert service == [kv for kv in unit("kera-worker.service")["Service"]]   # one definition
+        assert service == [kv for kv in unit("kera-worker.service")["Service"]]  # one definition
     else:
-        assert names == ["db upgrade"]      # migrations before gunicorn starts, as in compose
+        assert names == ["db upgrade"]  # migrations before gunicorn starts, as in compose
 
 
 def test_backup_timer_dumps_the_database_of_the_env_file():
@@ -99,9 +101,8 @@ def test_nginx_site_forwards_to_gunicorn_as_the_app_expects():
     for header in ("Host $host", "X-Forwarded-For $remote_addr", "X-Forwarded-Proto $scheme"):
         assert f"proxy_set_header {header};" in site_conf
     limit_mb = int(re.search(r"client_max_body_size (\d+)m;", site_conf).group(1))
-    assert limit_mb * 1024 * 1024 >= Config({}).MAX_CONTENT_LENGTH   # photos are not cut off
+    assert limit_mb * 1024 * 1024 >= Config({}).MAX_CONTENT_LENGTH  # photos are not cut off
     assert "listen 443 ssl" in site_conf and "return 301 https://" in site_conf
-
 
 
 def test_kera_flask_runs_commands_as_the_units_do():

@@ -1,4 +1,5 @@
 """A fresh clone has no instance/ folder: the default configuration must create what it needs."""
+
 from marketplace import create_app
 from marketplace.config import Config
 

@@ -1,5 +1,6 @@
 """Migrations: `flask db upgrade` builds the schema and loads the catalogue, downgrades cleanly, and
 the migrated schema matches the models (no drift), on SQLite and on PostgreSQL."""
+
 import logging
 
 import flask_migrate
@@ -21,7 +22,9 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     """As migrations/env.py: our TypeDecorators are compared by their storage type."""
     if isinstance(metadata_type, TypeDecorator):
         metadata_type = metadata_type.impl
-    return context.impl.compare_type(inspected_column, sa.Column(metadata_column.name, metadata_type))
+    return context.impl.compare_type(
+        inspected_column, sa.Column(metadata_column.name, metadata_type)
+    )
 
 
 @pytest.fixture
@@ -29,10 +32,16 @@ def bare_app(request, tmp_path):
     """An app on an empty database: no create_all, no catalogue; only migrations build it."""
     if request.param == "postgresql" and not PG_URL:
         pytest.skip("PostgreSQL migration tests need TEST_DATABASE_URL")
-    url = pg_url() if request.param == "postgresql" else f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    config = app_config.TestConfig(INSTANCE_DIR=str(tmp_path), SQLALCHEMY_DATABASE_URI=url,
-                                   UPLOAD_DIR=str(tmp_path / "up"), SEARCH_DB_PATH=str(tmp_path / "search.sqlite3"),
-                                   ARGON2_FAST=True)
+    url = (
+        pg_url() if request.param == "postgresql" else f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    )
+    config = app_config.TestConfig(
+        INSTANCE_DIR=str(tmp_path),
+        SQLALCHEMY_DATABASE_URI=url,
+        UPLOAD_DIR=str(tmp_path / "up"),
+        SEARCH_DB_PATH=str(tmp_path / "search.sqlite3"),
+        ARGON2_FAST=True,
+    )
     app = create_app(config)
     with app.app_context():
         if request.param == "postgresql":

@@ -1,5 +1,6 @@
 """Notifications: in-app for both sides of a reservation, and e-mail through a real SMTP server
 (aiosmtpd on loopback) in the recipient's language, plain text and HTML."""
+
 import email
 import socket
 from datetime import timedelta
@@ -39,12 +40,14 @@ def smtp():
 
 
 def pickup():
-    return NOON.replace(hour=7) + timedelta(days=2)     # Wednesday 09:00 Helsinki: no reminder yet
+    return NOON.replace(hour=7) + timedelta(days=2)  # Wednesday 09:00 Helsinki: no reminder yet
 
 
 def kinds_for(user_id):
     db.session.rollback()
-    return sorted(db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == user_id)))
+    return sorted(
+        db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == user_id))
+    )
 
 
 def test_both_sides_are_notified_in_app_once(app, make, client):
@@ -52,7 +55,9 @@ def test_both_sides_are_notified_in_app_once(app, make, client):
     colleague = make.builder(org=seller.organization)
     taker = make.resident()
     listing = make.listing(seller)
-    reservation = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="2", pickup_at=pickup())
+    reservation = svc.reservation_create(
+        user_id=taker.id, listing_id=listing.id, quantity="2", pickup_at=pickup()
+    )
     outbox.run_once()
     outbox.run_once()
     assert kinds_for(seller.id) == kinds_for(colleague.id) == ["reservation.created"]
@@ -60,7 +65,7 @@ def test_both_sides_are_notified_in_app_once(app, make, client):
     svc.reservation_cancel(user_id=taker.id, reservation_id=reservation.id, reason="rain")
     outbox.run_once()
     assert kinds_for(seller.id) == ["reservation.cancelled", "reservation.created"]
-    assert kinds_for(taker.id) == ["reservation.confirmed"]          # the canceller is not told
+    assert kinds_for(taker.id) == ["reservation.confirmed"]  # the canceller is not told
     auth = AuthActions(client)
     auth.login(seller)
     page = client.get("/notifications/")
@@ -73,7 +78,9 @@ def test_both_sides_are_notified_in_app_once(app, make, client):
 def test_every_reservation_event_reaches_the_taker(app, make, event):
     seller, taker = make.builder(), make.resident()
     listing = make.listing(seller)
-    reservation = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="1", pickup_at=pickup())
+    reservation = svc.reservation_create(
+        user_id=taker.id, listing_id=listing.id, quantity="1", pickup_at=pickup()
+    )
     if event == "expired":
         clock.set(reservation.expires_at + timedelta(minutes=1))
     elif event == "no_show":
@@ -83,7 +90,7 @@ def test_every_reservation_event_reaches_the_taker(app, make, event):
         svc.reservation_collect(user_id=seller.id, reservation_id=reservation.id)
     if event == "reminder":
         clock.set(NOON + timedelta(days=1))
-    outbox.run_once()          # chores run first: expiry and the day-before reminder
+    outbox.run_once()  # chores run first: expiry and the day-before reminder
     assert f"reservation.{event}" in kinds_for(taker.id)
 
 
@@ -91,8 +98,12 @@ def test_redelivery_does_not_duplicate_notifications(app, make):
     from marketplace.notifications import notify_reservation
 
     seller, taker = make.builder(), make.resident()
-    reservation = svc.reservation_create(user_id=taker.id, listing_id=make.listing(seller).id, quantity="1")
-    message = outbox.Message(id=999, topic="reservation.created", payload={"reservation_id": reservation.id}, attempts=0)
+    reservation = svc.reservation_create(
+        user_id=taker.id, listing_id=make.listing(seller).id, quantity="1"
+    )
+    message = outbox.Message(
+        id=999, topic="reservation.created", payload={"reservation_id": reservation.id}, attempts=0
+    )
     notify_reservation(message)
     notify_reservation(message)
     assert kinds_for(taker.id) == ["reservation.confirmed"]
@@ -111,7 +122,9 @@ def test_email_is_sent_in_the_recipients_language_as_text_and_html(tmp_path, smt
 
         seller = db.session.scalar(sa.select(User).where(User.email == seller_email))
         listing = make.listing(seller, title="Tegel, röd")
-        svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="3", pickup_at=pickup())
+        svc.reservation_create(
+            user_id=taker.id, listing_id=listing.id, quantity="3", pickup_at=pickup()
+        )
         outbox.run_once()
         outbox.run_once()
     to_sara = [m for m in inbox.messages if m["To"] == "sara@example.com"]
@@ -121,7 +134,7 @@ def test_email_is_sent_in_the_recipients_language_as_text_and_html(tmp_path, smt
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Tegel, röd" in text and "Tegel, röd" in html
-    assert "Hej Sara" in text                       # Swedish greeting
+    assert "Hej Sara" in text  # Swedish greeting
     assert message["Subject"] != "Your reservation is confirmed"
     assert any(m["To"] == seller_email for m in inbox.messages)
 
@@ -134,4 +147,9 @@ def test_without_mail_server_no_email_messages_are_queued(app, make):
     outbox.run_once()
     outbox.run_once()
     db.session.rollback()
-    assert db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.topic == "notification.created")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.topic == "notification.created")
+        )
+        == 0
+    )

@@ -1,4 +1,5 @@
 """The outbox worker: delivery, retries with backoff, dead letters, crashes, concurrent workers."""
+
 import threading
 from datetime import timedelta
 
@@ -45,8 +46,11 @@ def enqueue(topic, n=1):
 
 def rows(topic):
     db.session.rollback()
-    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.topic == topic)
-                                   .order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.topic == topic).order_by(OutboxMessage.id)
+        )
+    )
 
 
 def test_a_message_is_delivered_once_and_marked_done(app):
@@ -65,9 +69,9 @@ def test_a_failing_handler_retries_with_backoff_then_dead_letters_while_others_p
     row = rows("test.flaky")[0]
     assert (row.status, row.attempts) == ("pending", 1)
     assert "mail server said no" in row.last_error
-    assert row.available_at > clock.now()                       # backing off
+    assert row.available_at > clock.now()  # backing off
     outbox.run_once()
-    assert rows("test.flaky")[0].attempts == 1                  # not due yet: no retry storm
+    assert rows("test.flaky")[0].attempts == 1  # not due yet: no retry storm
     delays = []
     for _ in range(outbox.MAX_ATTEMPTS - 1):
         row = rows("test.flaky")[0]
@@ -78,7 +82,7 @@ def test_a_failing_handler_retries_with_backoff_then_dead_letters_while_others_p
     assert (row.status, row.attempts) == ("dead", outbox.MAX_ATTEMPTS)
     assert delays == sorted(delays) and delays[-1] > delays[0]  # exponential backoff
     clock.advance(days=30)
-    assert outbox.run_once() == 0                               # dead letters stay dead
+    assert outbox.run_once() == 0  # dead letters stay dead
 
 
 def test_a_crash_mid_batch_loses_nothing_and_redelivers_after_the_lease(app, monkeypatch):
@@ -87,20 +91,25 @@ def test_a_crash_mid_batch_loses_nothing_and_redelivers_after_the_lease(app, mon
 
     def crash_on_third(message):
         if len(delivered) == 2:
-            raise KeyboardInterrupt("worker killed")     # not an Exception: the worker dies
+            raise KeyboardInterrupt("worker killed")  # not an Exception: the worker dies
         delivered.append(message.id)
 
-    monkeypatch.setitem(outbox.wiring().by_name, "tests.integration.test_outbox.fine", crash_on_third)
+    monkeypatch.setitem(
+        outbox.wiring().by_name, "tests.integration.test_outbox.fine", crash_on_third
+    )
     with pytest.raises(KeyboardInterrupt):
         outbox.run_once(worker_id="w1")
     done = [r for r in rows("test.fine") if r.status == "done"]
     assert len(done) == 2
-    monkeypatch.setitem(outbox.wiring().by_name, "tests.integration.test_outbox.fine",
-                        lambda m: delivered.append(m.id))
-    assert outbox.run_once(worker_id="w2") == 0                 # still leased by the dead worker
+    monkeypatch.setitem(
+        outbox.wiring().by_name,
+        "tests.integration.test_outbox.fine",
+        lambda m: delivered.append(m.id),
+    )
+    assert outbox.run_once(worker_id="w2") == 0  # still leased by the dead worker
     clock.advance(minutes=6)
     assert outbox.run_once(worker_id="w2") == 2
-    assert sorted(delivered) == sorted(set(delivered))          # each message delivered once
+    assert sorted(delivered) == sorted(set(delivered))  # each message delivered once
     assert [r.status for r in rows("test.fine")] == ["done"] * 4
 
 
@@ -139,10 +148,12 @@ def test_a_topic_nobody_handles_is_an_error_not_a_silent_no_op(app):
 
 
 def test_a_switched_off_handler_gets_no_row_and_a_switched_on_one_does(app):
-    with write_transaction() as session:                 # MAIL_SERVER is not set in tests
+    with write_transaction() as session:  # MAIL_SERVER is not set in tests
         outbox.enqueue(session, "notification.created", {"notification_id": 1})
     assert rows("notification.created") == []
     app.config["MAIL_ENABLED"] = True
     with write_transaction() as session:
         outbox.enqueue(session, "notification.created", {"notification_id": 1})
-    assert [r.handler for r in rows("notification.created")] == ["marketplace.notifications.send_email"]
+    assert [r.handler for r in rows("notification.created")] == [
+        "marketplace.notifications.send_email"
+    ]

@@ -1,5 +1,6 @@
 """Search end to end: a listing made through the services reaches the embedded index through the
 outbox worker, and /api/v1/listings finds it by text, radius and distance."""
+
 import pytest
 
 from marketplace import outbox

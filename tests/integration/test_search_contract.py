@@ -1,5 +1,6 @@
 """The search contract: what every backend (embedded SQLite FTS5, Meilisearch) must do with the
 same documents. Run against Meilisearch by setting MEILI_URL (and MEILI_API_KEY)."""
+
 import os
 from collections import Counter
 from datetime import date
@@ -19,11 +20,17 @@ def backend(request, app, tmp_path):
     """Each backend, empty and with its settings applied; the corpus loaded."""
     if request.param == "meilisearch":
         if not os.environ.get("MEILI_URL"):
-            pytest.skip("the Meilisearch contract run needs a server: set MEILI_URL (and MEILI_API_KEY)")
+            pytest.skip(
+                "the Meilisearch contract run needs a server: set MEILI_URL (and MEILI_API_KEY)"
+            )
         from marketplace.search.meili.backend import MeiliBackend
 
-        chosen = MeiliBackend(url=os.environ["MEILI_URL"], api_key=os.environ.get("MEILI_API_KEY", ""),
-                              index=f"test_{uuid4().hex[:8]}", timeout=5)
+        chosen = MeiliBackend(
+            url=os.environ["MEILI_URL"],
+            api_key=os.environ.get("MEILI_API_KEY", ""),
+            index=f"test_{uuid4().hex[:8]}",
+            timeout=5,
+        )
     else:
         chosen = EmbeddedBackend(str(tmp_path / "contract" / "search.sqlite3"))
     chosen.apply_settings()
@@ -48,6 +55,7 @@ def live(predicate=lambda d: True) -> set[int]:
 
 # --- typos ------------------------------------------------------------------------------------
 
+
 def test_a_four_letter_word_allows_no_typo(backend):
     assert 11 in ids(backend, text="lava ")
     assert 11 not in ids(backend, text="lavq ")
@@ -70,10 +78,11 @@ def test_a_typo_in_the_first_letter_costs_two(backend):
 
 # --- prefix, folding, compounds, synonyms ---------------------------------------------------------
 
+
 def test_only_the_last_word_is_a_prefix(backend):
     assert 7 in ids(backend, text="kips")
-    assert 7 not in ids(backend, text="kips ")           # a trailing space ends the word
-    assert 7 not in ids(backend, text="kips 12")         # not last: must match a whole word
+    assert 7 not in ids(backend, text="kips ")  # a trailing space ends the word
+    assert 7 not in ids(backend, text="kips 12")  # not last: must match a whole word
 
 
 def test_diacritics_are_folded_both_ways(backend):
@@ -103,6 +112,7 @@ def test_category_names_and_synonyms_work_across_languages(backend):
 
 # --- phrases and exclusions ------------------------------------------------------------------------
 
+
 def test_a_phrase_needs_its_words_together_and_in_order(backend):
     assert ids(backend, text='"kattotiili musta"') == [3]
     assert ids(backend, text='"musta kattotiili"') == []
@@ -124,39 +134,51 @@ def test_a_hyphen_inside_a_word_is_not_an_exclusion(backend):
 
 # --- ranking -----------------------------------------------------------------------------------
 
+
 def test_a_title_match_ranks_above_a_description_only_match(backend):
     found = ids(backend, text="harkko ")
-    assert found.index(14) < found.index(15)         # 15 is newer but has the word only in its description
+    assert found.index(14) < found.index(15)  # 15 is newer but has the word only in its description
 
 
 def test_documents_matching_more_words_come_first(backend):
     found = ids(backend, text="harkko punainen ")
-    assert found[0] == 13                            # both words, though older than 14 and 15
-    assert {14, 15} <= set(found)                    # the first word alone still matches
-    assert 1 not in found                            # "punainen"-less bricks are not even candidates
+    assert found[0] == 13  # both words, though older than 14 and 15
+    assert {14, 15} <= set(found)  # the first word alone still matches
+    assert 1 not in found  # "punainen"-less bricks are not even candidates
 
 
 def test_fewer_typos_rank_first(backend):
     found = ids(backend, text="kouru ")
-    assert found.index(16) < found.index(17)         # 17 ("koura", one typo) is newer
+    assert found.index(16) < found.index(17)  # 17 ("koura", one typo) is newer
 
 
 def test_an_exact_word_ranks_above_a_synonym(backend):
-    found = ids(backend, text="tegel ")              # 23 and 24 are not bricks: only their titles match
-    assert found.index(23) < found.index(24)         # "Tegel" itself above the newer "Punatiili"
+    found = ids(backend, text="tegel ")  # 23 and 24 are not bricks: only their titles match
+    assert found.index(23) < found.index(24)  # "Tegel" itself above the newer "Punatiili"
 
 
 # --- filters and facets ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("filters, predicate", [
-    ({"categories": ("brick", "door")}, lambda d: d["category"] in ("brick", "door")),
-    ({"conditions": ("new", "fair")}, lambda d: d["condition"] in ("new", "fair")),
-    ({"site_id": 6}, lambda d: d["site_id"] == 6),
-    ({"free_only": True}, lambda d: d["price_cents"] == 0),
-    ({"available_on": date(2026, 12, 8)}, lambda d: d["available_from"] <= "2026-12-08" <= d["available_until"]),
-    ({"categories": ("brick",), "free_only": True, "conditions": ("good",)},
-     lambda d: d["category"] == "brick" and d["price_cents"] == 0 and d["condition"] == "good"),
-])
+
+@pytest.mark.parametrize(
+    "filters, predicate",
+    [
+        ({"categories": ("brick", "door")}, lambda d: d["category"] in ("brick", "door")),
+        ({"conditions": ("new", "fair")}, lambda d: d["condition"] in ("new", "fair")),
+        ({"site_id": 6}, lambda d: d["site_id"] == 6),
+        ({"free_only": True}, lambda d: d["price_cents"] == 0),
+        (
+            {"available_on": date(2026, 12, 8)},
+            lambda d: d["available_from"] <= "2026-12-08" <= d["available_until"],
+        ),
+        (
+            {"categories": ("brick",), "free_only": True, "conditions": ("good",)},
+            lambda d: (
+                d["category"] == "brick" and d["price_cents"] == 0 and d["condition"] == "good"
+            ),
+        ),
+    ],
+)
 def test_each_filter_and_its_facets(backend, filters, predicate):
     expected = live(predicate)
     result = search(backend, **filters)
@@ -182,6 +204,7 @@ def test_an_unknown_category_matches_nothing(backend):
 
 # --- geo -----------------------------------------------------------------------------------------
 
+
 def _distance(doc):
     return haversine(KERA[0], KERA[1], doc["_geo"]["lat"], doc["_geo"]["lng"])
 
@@ -198,27 +221,36 @@ def test_radius_and_distance_sort_with_distances(backend):
 
 def test_text_with_radius_and_distance_sort(backend):
     docs = {d["id"]: d for d in corpus()}
-    result = search(backend, text="tiili ", lat=KERA[0], lng=KERA[1], radius_km=2.0, sort="distance")
+    result = search(
+        backend, text="tiili ", lat=KERA[0], lng=KERA[1], radius_km=2.0, sort="distance"
+    )
     found = [hit.id for hit in result.hits]
-    assert {1, 2, 3, 20} <= set(found) and not {8, 9} & set(found)     # 8 and 9 are 3.6 km away
-    assert [round(_distance(docs[i]), 6) for i in found] == sorted(round(_distance(docs[i]), 6) for i in found)
+    assert {1, 2, 3, 20} <= set(found) and not {8, 9} & set(found)  # 8 and 9 are 3.6 km away
+    assert [round(_distance(docs[i]), 6) for i in found] == sorted(
+        round(_distance(docs[i]), 6) for i in found
+    )
 
 
 def test_distance_is_given_whenever_there_is_a_point(backend):
     result = search(backend, text="kouru ", lat=KERA[0], lng=KERA[1])
     docs = {d["id"]: d for d in corpus()}
-    assert result.hits and all(h.distance_km == pytest.approx(_distance(docs[h.id]), abs=0.01) for h in result.hits)
+    assert result.hits and all(
+        h.distance_km == pytest.approx(_distance(docs[h.id]), abs=0.01) for h in result.hits
+    )
     assert all(h.distance_km is None for h in search(backend, text="kouru ").hits)
 
 
 def test_bounding_box(backend):
     south, north = KERA[0] - 1 / KM_PER_DEGREE, KERA[0] + 1.5 / KM_PER_DEGREE
     west, east = KERA[1] - 0.2 / (KM_PER_DEGREE * 0.5), KERA[1] + 1.0 / (KM_PER_DEGREE * 0.5)
-    expected = live(lambda d: south <= d["_geo"]["lat"] <= north and west <= d["_geo"]["lng"] <= east)
+    expected = live(
+        lambda d: south <= d["_geo"]["lat"] <= north and west <= d["_geo"]["lng"] <= east
+    )
     assert expected and set(ids(backend, bbox=(south, west, north, east))) == expected
 
 
 # --- paging, newest, stale -----------------------------------------------------------------------
+
 
 def test_pages_are_stable_and_do_not_overlap(backend):
     everything = ids(backend)
@@ -229,7 +261,11 @@ def test_pages_are_stable_and_do_not_overlap(backend):
 
 def test_text_pages_are_stable_and_do_not_overlap(backend):
     everything = ids(backend, text="tiili ")
-    paged = [hit.id for p in range(1, 6) for hit in search(backend, text="tiili ", per_page=2, page=p).hits]
+    paged = [
+        hit.id
+        for p in range(1, 6)
+        for hit in search(backend, text="tiili ", per_page=2, page=p).hits
+    ]
     assert paged == everything[:10]
 
 
@@ -246,10 +282,13 @@ def test_stale_documents_are_never_returned(backend):
     assert 21 not in ids(backend, text="vanha ", categories=("brick",))
     assert 21 not in ids(backend, lat=KERA[0], lng=KERA[1], radius_km=0.5, sort="distance")
     assert 21 not in ids(backend, text="ikkunat ")
-    assert search(backend, categories=("brick",)).total == len(live(lambda d: d["category"] == "brick"))
+    assert search(backend, categories=("brick",)).total == len(
+        live(lambda d: d["category"] == "brick")
+    )
 
 
 # --- safety ---------------------------------------------------------------------------------------
+
 
 def test_titles_are_escaped_in_highlights(backend):
     [hit] = [h for h in search(backend, text="laasti ").hits if h.id == 20]
@@ -263,22 +302,31 @@ def test_highlights_mark_the_matched_words(backend):
     assert "<mark>Savikattotiili</mark>" in hit.highlight["title"]
 
 
-@pytest.mark.parametrize("filters", [
-    {"categories": ('brick" OR category = "timber',)},
-    {"categories": ('" OR status = "withdrawn',)},
-    {"categories": ("brick') OR 1=1 --",)},
-    {"conditions": ('good" OR condition = "new',)},
-    {"categories": ("brick", '" OR 1=1 OR "')},
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"categories": ('brick" OR category = "timber',)},
+        {"categories": ('" OR status = "withdrawn',)},
+        {"categories": ("brick') OR 1=1 --",)},
+        {"conditions": ('good" OR condition = "new',)},
+        {"categories": ("brick", '" OR 1=1 OR "')},
+    ],
+)
 def test_filter_values_cannot_widen_the_result(backend, filters):
-    honest = live(lambda d: d["category"] == "brick") if "brick" in filters.get("categories", ()) else set()
+    honest = (
+        live(lambda d: d["category"] == "brick")
+        if "brick" in filters.get("categories", ())
+        else set()
+    )
     assert set(ids(backend, **filters)) <= honest
 
 
-@pytest.mark.parametrize("text", ['" OR 1=1 --', "tiili OR ovi", "NEAR(tiili ovi)", '"tiili" *', "-tiili",
-                                  "{title}:tiili"])
+@pytest.mark.parametrize(
+    "text",
+    ['" OR 1=1 --', "tiili OR ovi", "NEAR(tiili ovi)", '"tiili" *', "-tiili", "{title}:tiili"],
+)
 def test_query_text_is_only_ever_words(backend, text):
     result = search(backend, text=text)
     assert result.total == len(result.hits) <= len(live())
     if text == '" OR 1=1 --':
-        assert result.total == 0            # no document has the word "or"
+        assert result.total == 0  # no document has the word "or"

@@ -1,6 +1,7 @@
 """The indexes follow the database: every listing state change reaches the embedded index
 through the outbox worker; replays are harmless; a reindex while listings change loses nothing;
 `flask search status` and `flask search reindex` tell and repair."""
+
 import threading
 from datetime import timedelta
 
@@ -22,50 +23,62 @@ def found(text: str) -> list[int]:
 @pytest.fixture
 def lot(app, make):
     seller = make.builder()
-    listing = make.listing(seller, title="Kattotiili punainen", category="roof-tile", quantity="10", unit="m2",
-                           description="")
+    listing = make.listing(
+        seller,
+        title="Kattotiili punainen",
+        category="roof-tile",
+        quantity="10",
+        unit="m2",
+        description="",
+    )
     return seller, listing, make.resident()
 
 
 def test_every_state_change_reaches_the_index(lot, app):
     seller, listing, taker = lot
-    assert found("kattotiili") == []                     # not before the worker ran
+    assert found("kattotiili") == []  # not before the worker ran
     outbox.run_once()
-    assert found("kattotiili") == [listing.id]           # created
+    assert found("kattotiili") == [listing.id]  # created
 
-    listing_services.listing_update(user_id=seller.id, listing_id=listing.id, title="Savikattotiili musta")
+    listing_services.listing_update(
+        user_id=seller.id, listing_id=listing.id, title="Savikattotiili musta"
+    )
     outbox.run_once()
-    assert found("musta") == [listing.id] and found("punainen") == []      # edited
+    assert found("musta") == [listing.id] and found("punainen") == []  # edited
 
     everything = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="10")
     outbox.run_once()
-    assert found("kattotiili") == []                     # reserved down to zero: nothing to find
+    assert found("kattotiili") == []  # reserved down to zero: nothing to find
 
     svc.reservation_cancel(user_id=taker.id, reservation_id=everything.id)
     outbox.run_once()
-    assert found("kattotiili") == [listing.id]           # restocked by the cancel
+    assert found("kattotiili") == [listing.id]  # restocked by the cancel
 
     part = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="10")
     svc.reservation_collect(user_id=seller.id, reservation_id=part.id)
     outbox.run_once()
-    assert found("kattotiili") == []                     # collected
+    assert found("kattotiili") == []  # collected
 
 
 def test_expired_and_withdrawn_listings_leave_the_index(app, make):
     seller = make.builder()
-    short = make.listing(seller, title="Lyhyt ikkuna-aika", available_until=clock.today() + timedelta(days=3))
+    short = make.listing(
+        seller, title="Lyhyt ikkuna-aika", available_until=clock.today() + timedelta(days=3)
+    )
     gone = make.listing(seller, title="Poistuva erä")
     outbox.run_once()
     assert found("lyhyt") == [short.id] and found("poistuva") == [gone.id]
     listing_services.listing_withdraw(user_id=seller.id, listing_id=gone.id)
     clock.set(NOON + timedelta(days=4))
-    outbox.run_once()                                    # the chore expires, then the index follows
+    outbox.run_once()  # the chore expires, then the index follows
     assert found("lyhyt") == [] and found("poistuva") == []
 
 
 def test_replaying_a_message_is_harmless(lot, app):
     seller, listing, taker = lot
-    message = outbox.Message(id=1, topic="listing.changed", payload={"listing_id": listing.id}, attempts=0)
+    message = outbox.Message(
+        id=1, topic="listing.changed", payload={"listing_id": listing.id}, attempts=0
+    )
     for _ in range(3):
         sync.index_embedded(message)
     assert found("kattotiili") == [listing.id]
@@ -75,15 +88,23 @@ def test_replaying_a_message_is_harmless(lot, app):
 def test_a_reindex_while_listings_change_loses_nothing(app, make):
     seller = make.builder()
     for n in range(40):
-        make.listing(seller, title=f"Erä {n} betonielementti", category="concrete-element", unit="m2", description="")
+        make.listing(
+            seller,
+            title=f"Erä {n} betonielementti",
+            category="concrete-element",
+            unit="m2",
+            description="",
+        )
     backend = service.embedded()
     original = backend.rebuild
     late = {}
 
     def rebuild_slowly(documents):
-        docs = list(documents)                           # the snapshot is taken...
-        added = make.listing(seller, title="Myöhäinen kattotiili", category="roof-tile", unit="m2", description="")
-        late["id"] = added.id                            # ...and then a listing appears mid-rebuild
+        docs = list(documents)  # the snapshot is taken...
+        added = make.listing(
+            seller, title="Myöhäinen kattotiili", category="roof-tile", unit="m2", description=""
+        )
+        late["id"] = added.id  # ...and then a listing appears mid-rebuild
         original(iter(docs))
 
     backend.rebuild = rebuild_slowly
@@ -116,7 +137,7 @@ def test_searches_keep_answering_during_a_rebuild(app, make):
     for _ in range(3):
         sync.reindex(backend)
     reader.join(60)
-    assert not errors and totals and min(totals) == 30   # never empty, never partial
+    assert not errors and totals and min(totals) == 30  # never empty, never partial
 
 
 def test_status_compares_and_reindex_repairs(app, make, runner):
@@ -124,7 +145,7 @@ def test_status_compares_and_reindex_repairs(app, make, runner):
     make.listing(seller)
     make.listing(seller, title="Toinen erä")
     result = runner.invoke(args=["search", "status"])
-    assert result.exit_code != 0 and "out of step" in result.output       # the worker has not run
+    assert result.exit_code != 0 and "out of step" in result.output  # the worker has not run
     assert runner.invoke(args=["search", "reindex"]).exit_code == 0
     result = runner.invoke(args=["search", "status"])
     assert result.exit_code == 0 and "database" in result.output and "2" in result.output

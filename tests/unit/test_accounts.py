@@ -1,5 +1,6 @@
 """services.accounts and services.passwords: business IDs, the password policy, sign-up, sign-in,
 sessions and API tokens."""
+
 import hashlib
 
 import pytest
@@ -31,6 +32,7 @@ def _remainder_one_numbers(count: int) -> list[str]:
 
 # --- Y-tunnus ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [0, 1, 2, 17, 500, 123_456])
 def test_business_id_with_correct_check_digit_is_valid(seed):
     assert accounts.business_id_valid(factories.business_id(seed))
@@ -52,17 +54,33 @@ def test_business_id_whose_remainder_is_one_is_never_valid(digits):
     assert all(not accounts.business_id_valid(f"{digits}-{c}") for c in "0123456789")
 
 
-@pytest.mark.parametrize("value", [
-    "", None, "1234567", "12345671", "123456-7", "01234567-1", "1234567-12", "1234567 1", "1234567–1",
-    "abcdefg-h", " 0112038-9", "0112038-9 ", "FI01120389",
-    # Non-ASCII digits would register a look-alike of 0112038-9 next to the real one.
-    pytest.param("０１１２０３８-９", id="fullwidth-digits"), pytest.param("٠١١٢٠٣٨-٩", id="arabic-indic-digits"),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        None,
+        "1234567",
+        "12345671",
+        "123456-7",
+        "01234567-1",
+        "1234567-12",
+        "1234567 1",
+        "1234567–1",
+        "abcdefg-h",
+        " 0112038-9",
+        "0112038-9 ",
+        "FI01120389",
+        # Non-ASCII digits would register a look-alike of 0112038-9 next to the real one.
+        pytest.param("０１１２０３８-９", id="fullwidth-digits"),
+        pytest.param("٠١١٢٠٣٨-٩", id="arabic-indic-digits"),
+    ],
+)
 def test_business_id_in_a_wrong_format_is_invalid(value):
     assert not accounts.business_id_valid(value)
 
 
 # --- password policy ---------------------------------------------------------------------------
+
 
 def test_password_of_11_characters_is_rejected():
     assert passwords.password_problem("kivi-puu-ik") is not None
@@ -78,7 +96,9 @@ def test_password_of_128_characters_is_accepted_and_129_rejected():
     assert passwords.password_problem(base[:129]) is not None
 
 
-@pytest.mark.parametrize("common", ["password123456", "salasana12345", "Salasana12345", "!!salasana!!!!"])
+@pytest.mark.parametrize(
+    "common", ["password123456", "salasana12345", "Salasana12345", "!!salasana!!!!"]
+)
 def test_common_passwords_are_rejected_as_common(common):
     problem = passwords.password_problem(common)
     assert problem is not None and "common" in str(problem)
@@ -104,17 +124,29 @@ def test_stored_password_hash_is_argon2id(app):
 
 # --- sign-up -----------------------------------------------------------------------------------
 
+
 def test_sign_up_creates_a_resident_without_organisation(app):
-    user = accounts.user_signup(email="Maija@Example.com", password=PASSWORD, display_name="Maija", locale="sv")
+    user = accounts.user_signup(
+        email="Maija@Example.com", password=PASSWORD, display_name="Maija", locale="sv"
+    )
     stored = db.session.get(User, user.id)
     assert (stored.email, stored.role, stored.organization_id, stored.locale) == (
-        "maija@example.com", Role.RESIDENT, None, "sv")
+        "maija@example.com",
+        Role.RESIDENT,
+        None,
+        "sv",
+    )
 
 
 def test_builder_sign_up_creates_the_organisation(app):
     bid = factories.business_id(9001)
-    user = accounts.user_signup(email="boss@builder.example", password=PASSWORD, display_name="Boss",
-                                organization_name="Rakennus Oy", business_id=bid)
+    user = accounts.user_signup(
+        email="boss@builder.example",
+        password=PASSWORD,
+        display_name="Boss",
+        organization_name="Rakennus Oy",
+        business_id=bid,
+    )
     stored = db.session.get(User, user.id)
     assert stored.role == Role.BUILDER
     assert (stored.organization.name, stored.organization.business_id) == ("Rakennus Oy", bid)
@@ -123,17 +155,27 @@ def test_builder_sign_up_creates_the_organisation(app):
 def test_sign_up_with_a_taken_email_creates_nothing_and_tells_the_owner_once_a_day(app):
     owner = factories.resident(email="taken@example.com")
     for _attempt in range(3):
-        assert accounts.user_signup(email="TAKEN@example.com", password=PASSWORD, display_name="Other") is None
+        assert (
+            accounts.user_signup(email="TAKEN@example.com", password=PASSWORD, display_name="Other")
+            is None
+        )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
-    told = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == owner.id)).all()
+    told = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.user_id == owner.id)
+    ).all()
     assert told == [accounts.SIGNUP_ATTEMPT_KIND]
 
 
 def test_builder_sign_up_with_a_registered_business_id_gives_a_field_error(app):
     first = factories.builder()
     with pytest.raises(ValidationFailed) as caught:
-        accounts.user_signup(email="second@example.com", password=PASSWORD, display_name="Second",
-                             organization_name="Copycat Oy", business_id=first.organization.business_id)
+        accounts.user_signup(
+            email="second@example.com",
+            password=PASSWORD,
+            display_name="Second",
+            organization_name="Copycat Oy",
+            business_id=first.organization.business_id,
+        )
     assert "business_id" in caught.value.fields
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) == 1
 
@@ -141,12 +183,18 @@ def test_builder_sign_up_with_a_registered_business_id_gives_a_field_error(app):
 def test_builder_sign_up_with_a_wrong_check_digit_gives_a_field_error(app):
     digits, check = factories.business_id(77).split("-")
     with pytest.raises(ValidationFailed) as caught:
-        accounts.user_signup(email="b@example.com", password=PASSWORD, display_name="B",
-                             organization_name="Oy", business_id=f"{digits}-{(int(check) + 1) % 10}")
+        accounts.user_signup(
+            email="b@example.com",
+            password=PASSWORD,
+            display_name="B",
+            organization_name="Oy",
+            business_id=f"{digits}-{(int(check) + 1) % 10}",
+        )
     assert "business_id" in caught.value.fields
 
 
 # --- sign-in -----------------------------------------------------------------------------------
+
 
 def test_authenticate_with_the_right_password_returns_the_user(app):
     user = factories.resident(email="r@example.com")
@@ -171,12 +219,17 @@ def test_authenticate_an_inactive_user_returns_nobody(app):
 
 # --- password change and sessions --------------------------------------------------------------
 
+
 def test_change_password_rotates_the_session_token_and_the_new_password_works(app):
     user = factories.resident(email="r@example.com")
     before = user.session_token
-    accounts.user_change_password(user_id=user.id, current_password=PASSWORD, new_password="a brand new phrase")
+    accounts.user_change_password(
+        user_id=user.id, current_password=PASSWORD, new_password="a brand new phrase"
+    )
     assert db.session.get(User, user.id).session_token != before
-    assert accounts.user_authenticate(email="r@example.com", password="a brand new phrase") is not None
+    assert (
+        accounts.user_authenticate(email="r@example.com", password="a brand new phrase") is not None
+    )
     assert accounts.user_authenticate(email="r@example.com", password=PASSWORD) is None
 
 
@@ -184,8 +237,9 @@ def test_change_password_needs_the_current_password(app):
     user = factories.resident(email="r@example.com")
     before = user.session_token
     with pytest.raises(ValidationFailed) as caught:
-        accounts.user_change_password(user_id=user.id, current_password="not my password",
-                                      new_password="a brand new phrase")
+        accounts.user_change_password(
+            user_id=user.id, current_password="not my password", new_password="a brand new phrase"
+        )
     assert "current_password" in caught.value.fields
     db.session.expire_all()
     assert db.session.get(User, user.id).session_token == before
@@ -195,7 +249,9 @@ def test_change_password_needs_the_current_password(app):
 def test_change_password_checks_the_new_password_policy(app):
     user = factories.resident()
     with pytest.raises(ValidationFailed) as caught:
-        accounts.user_change_password(user_id=user.id, current_password=PASSWORD, new_password="salasana12345")
+        accounts.user_change_password(
+            user_id=user.id, current_password=PASSWORD, new_password="salasana12345"
+        )
     assert "new_password" in caught.value.fields
 
 
@@ -207,6 +263,7 @@ def test_logout_everywhere_rotates_the_session_token(app):
 
 
 # --- API tokens --------------------------------------------------------------------------------
+
 
 def test_api_token_is_stored_only_as_its_sha256(app):
     user = factories.builder()

@@ -1,4 +1,5 @@
 """The materials catalogue as catalog_loader.sync() leaves it in the database."""
+
 import re
 import tomllib
 from decimal import Decimal
@@ -10,7 +11,14 @@ from marketplace import catalog_loader
 from marketplace.extensions import db
 from marketplace.models import UNITS, CarbonFactor, Category, FactorSet
 
-NOT_LISTABLE = ("asbestos", "impregnated-wood", "pcb-glazing", "contaminated-soil", "tar-asphalt", "mixed")
+NOT_LISTABLE = (
+    "asbestos",
+    "impregnated-wood",
+    "pcb-glazing",
+    "contaminated-soil",
+    "tar-asphalt",
+    "mixed",
+)
 EWC = re.compile(r"\d{2} \d{2} \d{2}\*?")
 
 
@@ -25,8 +33,10 @@ def factor_set(app):
 
 
 def counts():
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                 for model in (Category, FactorSet, CarbonFactor))
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Category, FactorSet, CarbonFactor)
+    )
 
 
 def test_catalogue_has_at_least_25_categories(categories):
@@ -35,7 +45,9 @@ def test_catalogue_has_at_least_25_categories(categories):
 
 def test_every_category_is_named_in_english_finnish_and_swedish(categories):
     for category in categories:
-        assert all((category.names.get(lang) or "").strip() for lang in ("en", "fi", "sv")), category.slug
+        assert all((category.names.get(lang) or "").strip() for lang in ("en", "fi", "sv")), (
+            category.slug
+        )
 
 
 def test_every_category_has_an_ewc_code(categories):
@@ -107,14 +119,16 @@ def test_changed_factor_under_the_same_factor_set_raises(app, tmp_path):
     assert text.count(old) >= 1
     start = text.index('slug = "brick"')
     at = text.index(old, start)
-    changed = text[:at] + "kg_co2e_per_kg = 0.999" + text[at + len(old):]
+    changed = text[:at] + "kg_co2e_per_kg = 0.999" + text[at + len(old) :]
     copy = tmp_path / "catalogue.toml"
     copy.write_text(changed, encoding="utf-8")
     before = counts()
     with pytest.raises(catalog_loader.CatalogueError):
         catalog_loader.sync(copy)
     db.session.rollback()
-    held = db.session.scalar(sa.select(CarbonFactor.kg_co2e_per_kg).where(CarbonFactor.category_slug == "brick"))
+    held = db.session.scalar(
+        sa.select(CarbonFactor.kg_co2e_per_kg).where(CarbonFactor.category_slug == "brick")
+    )
     assert held == Decimal(str(brick["carbon"]["kg_co2e_per_kg"]))
     assert counts() == before
 
@@ -123,8 +137,10 @@ def test_changed_factor_under_a_new_factor_set_id_loads_beside_the_old_one(app, 
     text = catalog_loader.CATALOGUE_FILE.read_text(encoding="utf-8")
     meta = tomllib.loads(text)["meta"]
     copy = tmp_path / "catalogue.toml"
-    copy.write_text(text.replace(f'factor_set = "{meta["factor_set"]}"', 'factor_set = "test-next"', 1),
-                    encoding="utf-8")
+    copy.write_text(
+        text.replace(f'factor_set = "{meta["factor_set"]}"', 'factor_set = "test-next"', 1),
+        encoding="utf-8",
+    )
     report = catalog_loader.sync(copy)
     assert report["factor_set_created"] is True
     active = db.session.scalars(sa.select(FactorSet.id).where(FactorSet.active)).all()

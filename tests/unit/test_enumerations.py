@@ -1,4 +1,5 @@
 """Locales, units and conditions are each defined once; everything else derives from them."""
+
 import ast
 import typing
 from pathlib import Path
@@ -12,9 +13,16 @@ from marketplace.search.meili import settings as meili_settings
 from marketplace.web.forms.accounts import LOCALE_CHOICES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "marketplace"
-HOMES = {"locales": PACKAGE / "locales.py", "units": PACKAGE / "models" / "catalog.py",
-         "conditions": PACKAGE / "models" / "listings.py"}
-ENUMERATIONS = {"locales": set(LOCALES), "units": set(UNITS), "conditions": {c.value for c in Condition}}
+HOMES = {
+    "locales": PACKAGE / "locales.py",
+    "units": PACKAGE / "models" / "catalog.py",
+    "conditions": PACKAGE / "models" / "listings.py",
+}
+ENUMERATIONS = {
+    "locales": set(LOCALES),
+    "units": set(UNITS),
+    "conditions": {c.value for c in Condition},
+}
 
 
 def test_everything_that_lists_them_derives_from_the_one_enumeration():
@@ -35,10 +43,14 @@ def test_no_module_spells_an_enumeration_out_again():
             if not isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
                 continue
             items = node.keys if isinstance(node, ast.Dict) else node.elts
-            strings = {i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)}
+            strings = {
+                i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)
+            }
             for name, values in ENUMERATIONS.items():
                 if strings >= values and path != HOMES[name]:
-                    copies.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} repeats the {name}")
+                    copies.append(
+                        f"{path.relative_to(PACKAGE.parent)}:{node.lineno} repeats the {name}"
+                    )
     # The Meilisearch settings map each locale to Meilisearch's own language code: checked above.
     copies = [c for c in copies if not c.startswith("marketplace/search/meili/settings.py")]
     assert not copies, copies

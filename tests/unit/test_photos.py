@@ -1,5 +1,6 @@
 """services.photos via photo_add: checked, re-encoded without metadata, thumbnailed, randomly named,
 stored outside static/, limited in size, pixels and count."""
+
 import io
 import re
 import struct
@@ -38,8 +39,14 @@ def jpeg_with_exif(size=(3000, 2000)) -> bytes:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose IHDR claims `width` × `height` (valid CRCs, no pixel data)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
@@ -81,6 +88,7 @@ def photo_message(caught) -> str:
 
 # --- a good photo ------------------------------------------------------------------------------
 
+
 def test_test_photo_really_carries_exif_and_gps():
     original = Image.open(io.BytesIO(jpeg_with_exif()))
     assert original.getexif().get_ifd(ExifTags.IFD.GPSInfo)[ExifTags.GPS.GPSLatitudeRef] == "N"
@@ -119,7 +127,10 @@ def test_png_photo_is_accepted_and_stored_as_jpeg(app, owner, listing):
 
 
 def test_photo_files_get_random_names(app, owner, listing):
-    first, second = add(owner, listing, jpeg((64, 48), (90, 120, 60))), add(owner, listing, jpeg((64, 48), (90, 120, 60)))
+    first, second = (
+        add(owner, listing, jpeg((64, 48), (90, 120, 60))),
+        add(owner, listing, jpeg((64, 48), (90, 120, 60))),
+    )
     for photo in (first, second):
         assert re.fullmatch(r"[0-9a-f]{32}\.jpg", photo.file_key)
         assert re.fullmatch(r"[0-9a-f]{32}_t\.jpg", photo.thumb_key)
@@ -134,13 +145,20 @@ def test_photo_files_are_under_upload_dir_and_not_in_static(app, owner, listing)
 
 
 def test_photo_is_recorded_on_the_listing_in_order(app, owner, listing):
-    first, second = add(owner, listing, jpeg((64, 48), (90, 120, 60))), add(owner, listing, jpeg((64, 48), (90, 120, 60)))
-    rows = db.session.scalars(sa.select(ListingPhoto).where(ListingPhoto.listing_id == listing.id)
-                              .order_by(ListingPhoto.position)).all()
+    first, second = (
+        add(owner, listing, jpeg((64, 48), (90, 120, 60))),
+        add(owner, listing, jpeg((64, 48), (90, 120, 60))),
+    )
+    rows = db.session.scalars(
+        sa.select(ListingPhoto)
+        .where(ListingPhoto.listing_id == listing.id)
+        .order_by(ListingPhoto.position)
+    ).all()
     assert [r.id for r in rows] == [first.id, second.id]
 
 
 # --- rejected uploads --------------------------------------------------------------------------
+
 
 def test_text_file_named_jpg_is_rejected_with_a_clear_message(app, owner, listing):
     with pytest.raises(ValidationFailed) as caught:
@@ -205,17 +223,22 @@ def test_ninth_photo_is_rejected_and_leaves_no_files(app, owner, listing):
 def test_photo_for_another_organisations_listing_is_not_found(app, listing):
     stranger = factories.builder()
     with pytest.raises(NotFound):
-        photos.photo_add(user_id=stranger.id, listing_id=listing.id, data=jpeg((64, 48), (90, 120, 60)))
+        photos.photo_add(
+            user_id=stranger.id, listing_id=listing.id, data=jpeg((64, 48), (90, 120, 60))
+        )
     assert stored_files(app) == []
 
 
 def test_resident_cannot_add_a_photo(app, listing):
     resident = factories.resident()
     with pytest.raises(NotFound):
-        photos.photo_add(user_id=resident.id, listing_id=listing.id, data=jpeg((64, 48), (90, 120, 60)))
+        photos.photo_add(
+            user_id=resident.id, listing_id=listing.id, data=jpeg((64, 48), (90, 120, 60))
+        )
 
 
 # --- delete ------------------------------------------------------------------------------------
+
 
 def test_deleting_a_photo_removes_its_files_and_row(app, owner, listing):
     keep = add(owner, listing, jpeg((64, 48), (90, 120, 60)))
@@ -226,7 +249,10 @@ def test_deleting_a_photo_removes_its_files_and_row(app, owner, listing):
 
 
 def test_deleting_the_first_photo_moves_the_next_one_first(app, owner, listing):
-    first, second = add(owner, listing, jpeg((64, 48), (90, 120, 60))), add(owner, listing, jpeg((64, 48), (90, 120, 60)))
+    first, second = (
+        add(owner, listing, jpeg((64, 48), (90, 120, 60))),
+        add(owner, listing, jpeg((64, 48), (90, 120, 60))),
+    )
     photos.photo_delete(user_id=owner.id, listing_id=listing.id, photo_id=first.id)
     assert db.session.get(ListingPhoto, second.id).position == 0
 

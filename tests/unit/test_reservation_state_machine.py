@@ -1,5 +1,6 @@
 """Property-based (Hypothesis, stateful): no sequence of reserve, cancel, collect, no-show,
 expiry, edit and withdrawal breaks 0 ≤ available ≤ quantity or the handover totals."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -32,17 +33,27 @@ def test_reservation_state_machine(app):
         @initialize(quantity=st.decimals(min_value=Decimal("1"), max_value=Decimal("50"), places=3))
         def new_listing(self, quantity):
             clock.set(NOON)
-            self.listing_id = factories.listing(seller, site_=site, quantity=str(quantity), unit="m2").id
+            self.listing_id = factories.listing(
+                seller, site_=site, quantity=str(quantity), unit="m2"
+            ).id
             self.withdrawn = False
 
         def open_ids(self):
-            return list(db.session.scalars(sa.select(Reservation.id).where(
-                Reservation.listing_id == self.listing_id, Reservation.status.in_(("confirmed",)))))
+            return list(
+                db.session.scalars(
+                    sa.select(Reservation.id).where(
+                        Reservation.listing_id == self.listing_id,
+                        Reservation.status.in_(("confirmed",)),
+                    )
+                )
+            )
 
         @rule(taker=st.sampled_from(range(3)), quantity=amounts)
         def reserve(self, taker, quantity):
             try:
-                svc.reservation_create(user_id=takers[taker], listing_id=self.listing_id, quantity=quantity)
+                svc.reservation_create(
+                    user_id=takers[taker], listing_id=self.listing_id, quantity=quantity
+                )
             except DomainError:
                 pass
 
@@ -53,15 +64,28 @@ def test_reservation_state_machine(app):
                 reservation = db.session.get(Reservation, ids[pick % len(ids)])
                 svc.reservation_cancel(user_id=reservation.user_id, reservation_id=reservation.id)
 
-        @rule(pick=st.integers(0, 20), share=st.sampled_from([None, Decimal("0.5"), Decimal("1")]),
-              weighed=st.one_of(st.none(), st.decimals(min_value=1, max_value=5000, places=3)))
+        @rule(
+            pick=st.integers(0, 20),
+            share=st.sampled_from([None, Decimal("0.5"), Decimal("1")]),
+            weighed=st.one_of(st.none(), st.decimals(min_value=1, max_value=5000, places=3)),
+        )
         def collect(self, pick, share, weighed):
             ids = self.open_ids()
             if ids:
                 reservation = db.session.get(Reservation, ids[pick % len(ids)])
-                quantity = None if share is None else max(Decimal("0.001"), (reservation.quantity * share).quantize(Decimal("0.001")))
-                svc.reservation_collect(user_id=seller.id, reservation_id=reservation.id, quantity=quantity,
-                                        weighed_kg=weighed)
+                quantity = (
+                    None
+                    if share is None
+                    else max(
+                        Decimal("0.001"), (reservation.quantity * share).quantize(Decimal("0.001"))
+                    )
+                )
+                svc.reservation_collect(
+                    user_id=seller.id,
+                    reservation_id=reservation.id,
+                    quantity=quantity,
+                    weighed_kg=weighed,
+                )
 
         @rule(pick=st.integers(0, 20))
         def no_show(self, pick):
@@ -78,7 +102,9 @@ def test_reservation_state_machine(app):
         @rule(quantity=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("80"), places=3))
         def edit_quantity(self, quantity):
             try:
-                listing_services.listing_update(user_id=seller.id, listing_id=self.listing_id, quantity=quantity)
+                listing_services.listing_update(
+                    user_id=seller.id, listing_id=self.listing_id, quantity=quantity
+                )
             except DomainError:
                 pass
 
@@ -95,16 +121,36 @@ def test_reservation_state_machine(app):
         def books_balance(self):
             db.session.expire_all()
             listing = db.session.get(Listing, self.listing_id)
-            open_sum = sum((r.quantity for r in db.session.scalars(sa.select(Reservation).where(
-                Reservation.listing_id == self.listing_id, Reservation.status == "confirmed"))), Decimal(0))
-            rows = list(db.session.scalars(sa.select(Handover).where(Handover.listing_id == self.listing_id)))
+            open_sum = sum(
+                (
+                    r.quantity
+                    for r in db.session.scalars(
+                        sa.select(Reservation).where(
+                            Reservation.listing_id == self.listing_id,
+                            Reservation.status == "confirmed",
+                        )
+                    )
+                ),
+                Decimal(0),
+            )
+            rows = list(
+                db.session.scalars(
+                    sa.select(Handover).where(Handover.listing_id == self.listing_id)
+                )
+            )
             assert 0 <= listing.quantity_available <= listing.quantity
             assert listing.quantity_reserved == open_sum
             assert listing.quantity_collected == sum((h.quantity for h in rows), Decimal(0))
             assert listing.quantity_reserved + listing.quantity_collected <= listing.quantity
-            collected = [r for r in db.session.scalars(sa.select(Reservation).where(
-                Reservation.listing_id == self.listing_id, Reservation.status == "collected"))]
-            assert len(rows) == len(collected)               # one handover per collection
+            collected = [
+                r
+                for r in db.session.scalars(
+                    sa.select(Reservation).where(
+                        Reservation.listing_id == self.listing_id, Reservation.status == "collected"
+                    )
+                )
+            ]
+            assert len(rows) == len(collected)  # one handover per collection
             for h in rows:
                 expected = h.mass_kg * (h.factor_kg_co2e_per_kg or 0)
                 assert abs(h.co2e_avoided_kg - expected) <= Decimal("0.0005")
@@ -113,7 +159,11 @@ def test_reservation_state_machine(app):
             if listing.status == "reserved":
                 assert listing.quantity_available == 0
 
-    Lifecycle.TestCase.settings = settings(max_examples=25, stateful_step_count=15, deadline=None,
-                                           suppress_health_check=list(HealthCheck))
+    Lifecycle.TestCase.settings = settings(
+        max_examples=25,
+        stateful_step_count=15,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     Lifecycle.TestCase().runTest()
     clock.set(NOON + timedelta(0))

@@ -1,5 +1,6 @@
 """Finnish and Swedish are complete: every text in the code and templates has a translation
 (no fuzzy ones, same placeholders), and the pages honour the language choice."""
+
 import re
 from pathlib import Path
 
@@ -18,14 +19,17 @@ def source_messages() -> set[str]:
     for folder, method in (("marketplace", "python"), ("templates", "jinja2")):
         pattern = "**.py" if method == "python" else "**.html"
         for _file, _line, message, _comments, _context in extract_from_dir(
-                ROOT / folder, method_map=[(pattern, method)], keywords=keywords):
+            ROOT / folder, method_map=[(pattern, method)], keywords=keywords
+        ):
             found.add(message[0] if isinstance(message, tuple) else message)
     return {m for m in found if m}
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_every_text_is_translated(lang):
-    catalogue = read_po(open(ROOT / f"marketplace/translations/{lang}/LC_MESSAGES/messages.po", "rb"))
+    catalogue = read_po(
+        open(ROOT / f"marketplace/translations/{lang}/LC_MESSAGES/messages.po", "rb")
+    )
     translated = {}
     for message in catalogue:
         if not message.id:
@@ -35,15 +39,23 @@ def test_every_text_is_translated(lang):
         assert not message.fuzzy, (lang, key)
         assert all(strings), f"{lang}: no translation for {key!r}"
         for s in strings:
-            assert sorted(set(PLACEHOLDER.findall(s))) == sorted(set(PLACEHOLDER.findall(
-                message.id[-1] if isinstance(message.id, tuple) else key))), (lang, key, s)
+            assert sorted(set(PLACEHOLDER.findall(s))) == sorted(
+                set(PLACEHOLDER.findall(message.id[-1] if isinstance(message.id, tuple) else key))
+            ), (lang, key, s)
         translated[key] = strings
     missing = sorted(source_messages() - set(translated))
     assert not missing, f"{lang}: run `make extract-messages` and translate: {missing[:10]}"
 
 
-@pytest.mark.parametrize("header, lang, word", [("fi", "fi", "Kirjaudu"), ("sv-FI,sv;q=0.9", "sv", "Logga in"),
-                                                ("en-GB", "en", "Sign in"), ("de", "fi", "Kirjaudu")])
+@pytest.mark.parametrize(
+    "header, lang, word",
+    [
+        ("fi", "fi", "Kirjaudu"),
+        ("sv-FI,sv;q=0.9", "sv", "Logga in"),
+        ("en-GB", "en", "Sign in"),
+        ("de", "fi", "Kirjaudu"),
+    ],
+)
 def test_accept_language_chooses_the_page_language(client, header, lang, word):
     page = client.get("/", headers={"Accept-Language": header})
     assert f'<html lang="{lang}">' in page.text and word in page.text

@@ -1,5 +1,6 @@
 """Account pages: sign-up, sign-in and out, profile, password, sessions, API tokens, redirects and
 the sign-in rate limit."""
+
 import hashlib
 import re
 
@@ -29,20 +30,28 @@ def user(app):
 
 
 def signup_form(**overrides):
-    form = {"display_name": "Maija Example", "email": "maija.example@example.com", "password": PASSWORD,
-            "password_confirm": PASSWORD, "locale": "en"}
+    form = {
+        "display_name": "Maija Example",
+        "email": "maija.example@example.com",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        "locale": "en",
+    }
     form.update(overrides)
     return form
 
 
 # --- sign-up -----------------------------------------------------------------------------------
 
+
 def test_signup_creates_a_resident_and_sends_on_to_sign_in(client):
     response = client.post("/signup", data=signup_form())
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     user = fresh().scalar(sa.select(User).where(User.email == "maija.example@example.com"))
     assert user.role == "resident" and user.locale == "en"
-    assert not signed_in(client)  # the answer must not differ from a taken address's (hardening tests)
+    assert not signed_in(
+        client
+    )  # the answer must not differ from a taken address's (hardening tests)
     client.post("/login", data={"email": "maija.example@example.com", "password": PASSWORD})
     page = client.get("/account")
     assert page.status_code == 200 and "maija.example@example.com" in page.text
@@ -50,8 +59,10 @@ def test_signup_creates_a_resident_and_sends_on_to_sign_in(client):
 
 def test_builder_signup_creates_the_organisation(client):
     bid = factories.business_id(4242)
-    response = client.post("/signup", data=signup_form(is_builder="y", organization_name="Kera Rakennus Oy",
-                                                       business_id=bid))
+    response = client.post(
+        "/signup",
+        data=signup_form(is_builder="y", organization_name="Kera Rakennus Oy", business_id=bid),
+    )
     assert response.status_code == 302
     organization = fresh().scalar(sa.select(Organization).where(Organization.business_id == bid))
     assert organization.name == "Kera Rakennus Oy"
@@ -72,6 +83,7 @@ def test_signup_with_a_short_password_shows_the_error_and_keeps_the_other_fields
 
 
 # --- sign-in and out ---------------------------------------------------------------------------
+
 
 def test_login_with_the_right_password_signs_in(client, user):
     response = sign_in(client, "maija@example.com")
@@ -107,6 +119,7 @@ def test_logout_by_post_signs_out(client, user):
 
 # --- profile -----------------------------------------------------------------------------------
 
+
 def test_profile_save_changes_name_and_language(client, user):
     sign_in(client, "maija@example.com")
     response = client.post("/account", data={"display_name": "Maija Meikäläinen", "locale": "sv"})
@@ -126,12 +139,19 @@ def test_profile_without_a_name_is_rejected(client, user):
 
 # --- password and sessions ---------------------------------------------------------------------
 
+
 def test_password_change_signs_out_other_sessions_and_keeps_this_one(app, client, user):
     other = english_client(app)
     sign_in(client, "maija@example.com")
     sign_in(other, "maija@example.com")
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 302
     assert signed_in(client)
     assert not signed_in(other)
@@ -142,9 +162,14 @@ def test_password_change_with_a_wrong_current_password_changes_nothing(app, clie
     other = english_client(app)
     sign_in(client, "maija@example.com")
     sign_in(other, "maija@example.com")
-    response = client.post("/account/password", data={
-        "current_password": "wrong wrong wrong", "new_password": NEW_PASSWORD,
-        "new_password_confirm": NEW_PASSWORD})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "wrong wrong wrong",
+            "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 422
     assert "The current password is not correct." in response.text
     assert signed_in(other)
@@ -162,6 +187,7 @@ def test_logout_everywhere_signs_out_every_session(app, client, user):
 
 
 # --- API tokens --------------------------------------------------------------------------------
+
 
 def test_token_page_shows_the_new_token_once_and_stores_only_its_hash(client, user):
     sign_in(client, "maija@example.com")
@@ -183,10 +209,20 @@ def test_token_page_needs_sign_in(client):
 
 # --- redirects after sign-in -------------------------------------------------------------------
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)",
-    "http:evil.example", "\\\\evil.example", "/\t/evil.example", " //evil.example",
-])
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "http:evil.example",
+        "\\\\evil.example",
+        "/\t/evil.example",
+        " //evil.example",
+    ],
+)
 def test_login_never_redirects_off_site(client, user, target):
     response = sign_in(client, "maija@example.com", next=target)
     assert response.status_code == 302
@@ -201,11 +237,14 @@ def test_login_follows_a_local_next(client, user):
 def test_a_page_that_needs_sign_in_comes_back_after_login(client, user):
     bounce = client.get("/account/tokens")
     assert bounce.status_code == 302
-    response = client.post(bounce.headers["Location"], data={"email": "maija@example.com", "password": PASSWORD})
+    response = client.post(
+        bounce.headers["Location"], data={"email": "maija@example.com", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/account/tokens"
 
 
 # --- rate limit --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def limited_app(tmp_path):

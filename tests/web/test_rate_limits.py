@@ -1,5 +1,6 @@
 """Rate limits: reserving is limited per user; the limiter's storage is memory by default and
 Redis when RATELIMIT_STORAGE_URI is set (tested against the local Redis when one is running)."""
+
 import socket
 import uuid
 
@@ -16,10 +17,17 @@ def reserve_until_limited(app, make):
         app.config["MAX_OPEN_RESERVATIONS"] = 100
         headers = bearer_header(taker)
         client = app.test_client()
-        statuses = [client.post(f"/api/v1/listings/{listing.id}/reservations", json={"quantity": 1},
-                                headers=headers).status_code for _ in range(11)]
-        other = client.post(f"/api/v1/listings/{listing.id}/reservations", json={"quantity": 1},
-                            headers=bearer_header(make.resident())).status_code
+        statuses = [
+            client.post(
+                f"/api/v1/listings/{listing.id}/reservations", json={"quantity": 1}, headers=headers
+            ).status_code
+            for _ in range(11)
+        ]
+        other = client.post(
+            f"/api/v1/listings/{listing.id}/reservations",
+            json={"quantity": 1},
+            headers=bearer_header(make.resident()),
+        ).status_code
         return statuses, other
 
 
@@ -27,7 +35,7 @@ def test_reserving_is_rate_limited_per_user(tmp_path, make):
     app = make_app(tmp_path, RATELIMIT_ENABLED=True, RESERVE_LIMIT="10/minute")
     statuses, other = reserve_until_limited(app, make)
     assert statuses[:10] == [201] * 10 and statuses[10] == 429
-    assert other == 201                                     # another person is not affected
+    assert other == 201  # another person is not affected
 
 
 def redis_running() -> bool:
@@ -38,12 +46,19 @@ def redis_running() -> bool:
         return False
 
 
-@pytest.mark.skipif(not redis_running(), reason="no Redis on 127.0.0.1:6379 (the memory storage is tested above)")
+@pytest.mark.skipif(
+    not redis_running(), reason="no Redis on 127.0.0.1:6379 (the memory storage is tested above)"
+)
 def test_limits_are_kept_in_redis_when_configured(tmp_path, make):
     import redis
 
-    app = make_app(tmp_path, RATELIMIT_ENABLED=True, RESERVE_LIMIT="10/minute",
-                   RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379", RATELIMIT_KEY_PREFIX=f"kera-test-{uuid.uuid4().hex}")
+    app = make_app(
+        tmp_path,
+        RATELIMIT_ENABLED=True,
+        RESERVE_LIMIT="10/minute",
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379",
+        RATELIMIT_KEY_PREFIX=f"kera-test-{uuid.uuid4().hex}",
+    )
     statuses, _other = reserve_until_limited(app, make)
     assert statuses[10] == 429
     keys = redis.Redis(host="127.0.0.1", port=6379).keys(f"*{app.config['RATELIMIT_KEY_PREFIX']}*")

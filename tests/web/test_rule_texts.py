@@ -1,5 +1,6 @@
 """Pages state the marketplace's rules from their one home, never from numbers typed into a
 template: a listing's default window, the late-cancellation hours, the deposit's pickup days."""
+
 from marketplace.models import LATE_CANCEL_HOURS
 from marketplace.services.listings import DEFAULT_WINDOW_DAYS
 from marketplace.web import helpers
@@ -7,16 +8,22 @@ from marketplace.web import helpers
 
 def test_the_rules_reach_every_template_from_their_home(app):
     app.config["DEPOSIT_MAX_DAYS"] = 4
-    assert helpers._rules() == {"late_cancel_hours": LATE_CANCEL_HOURS, "deposit_max_days": 4,
-                                "default_window_days": DEFAULT_WINDOW_DAYS}
+    assert helpers._rules() == {
+        "late_cancel_hours": LATE_CANCEL_HOURS,
+        "deposit_max_days": 4,
+        "default_window_days": DEFAULT_WINDOW_DAYS,
+    }
 
 
-def test_the_listing_form_states_the_default_window_from_the_service(app, client, auth, make,
-                                                                     monkeypatch):
+def test_the_listing_form_states_the_default_window_from_the_service(
+    app, client, auth, make, monkeypatch
+):
     builder = make.builder()
     make.site(builder)
     auth.login(builder)
-    assert f"Default: {DEFAULT_WINDOW_DAYS} days after the start." in client.get("/listings/new").text
+    assert (
+        f"Default: {DEFAULT_WINDOW_DAYS} days after the start." in client.get("/listings/new").text
+    )
     monkeypatch.setattr(helpers, "DEFAULT_WINDOW_DAYS", 45)
     assert "Default: 45 days after the start." in client.get("/listings/new").text
 

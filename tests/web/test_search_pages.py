@@ -1,5 +1,6 @@
 """The search page: live results, the map view, hints for empty results, distance from a point,
 and saved searches with alerts for new listings."""
+
 import json
 import re
 
@@ -21,7 +22,13 @@ def stock(app, make):
     site = make.site(seller, name="Keran hallit", lat=60.2133, lng=24.7598)
     far = make.site(seller, name="Leppävaara", lat=60.2190, lng=24.8130)
     make.listing(seller, site_=site, title="Kattotiili punainen", category="roof-tile")
-    make.listing(seller, site_=far, title="Väliovi 9×21M", category="door", description="Valkoinen, karmeineen.")
+    make.listing(
+        seller,
+        site_=far,
+        title="Väliovi 9×21M",
+        category="door",
+        description="Valkoinen, karmeineen.",
+    )
     outbox.run_once()
     return seller
 
@@ -36,21 +43,24 @@ def test_live_results_return_only_the_results_part(client, stock):
 def test_the_full_page_works_without_javascript(client, stock):
     page = client.get("/?q=valiovi", headers=EN)
     assert "<html" in page.text and "Väliovi" in page.text and 'id="filters"' in page.text
-    assert "<mark>" in page.text                                       # highlighted match
+    assert "<mark>" in page.text  # highlighted match
 
 
 def test_the_map_view_lists_the_sites_of_the_results(client, stock):
     page = client.get("/?view=map", headers=EN)
-    data = json.loads(re.search(r'<script type="application/json" id="results-map-data">(.*?)</script>',
-                                page.text, re.S).group(1))
+    data = json.loads(
+        re.search(
+            r'<script type="application/json" id="results-map-data">(.*?)</script>', page.text, re.S
+        ).group(1)
+    )
     assert {p["site"] for p in data} == {"Keran hallit", "Leppävaara"}
-    assert 'class="cards"' in page.text                                # the list stays below the map
+    assert 'class="cards"' in page.text  # the list stays below the map
 
 
 def test_distance_from_a_chosen_point_filters_and_sorts(client, stock):
-    near = "60.21611,24.75389"                                         # Kera station
+    near = "60.21611,24.75389"  # Kera station
     page = client.get(f"/?near={near}&radius_km=2&sort=distance", headers=EN)
-    assert "Kattotiili" in page.text and "Väliovi" not in page.text    # Leppävaara is ~3.4 km away
+    assert "Kattotiili" in page.text and "Väliovi" not in page.text  # Leppävaara is ~3.4 km away
     assert re.search(r"0[.,]\d km away", page.text)
 
 
@@ -59,10 +69,20 @@ def test_results_found_only_by_a_similar_spelling_come_under_their_own_heading(c
     make.listing(stock, title="Koura kaivinkoneeseen", category="door")
     outbox.run_once()
     page = client.get("/?q=kouru+", headers=EN).text
-    assert page.index("sinkitty") < page.index('id="similar-heading">Similar spellings<') < page.index("kaivinkone")
+    assert (
+        page.index("sinkitty")
+        < page.index('id="similar-heading">Similar spellings<')
+        < page.index("kaivinkone")
+    )
     assert re.search(r"Matched:\s+“koura”, spelled like “kouru”", page)
-    only_typos = client.get("/?q=kourq+", headers=EN).text   # nothing exact: no heading to set them apart
-    assert "sinkitty" in only_typos and "kaivinkone" in only_typos and "Similar spellings" not in only_typos
+    only_typos = client.get(
+        "/?q=kourq+", headers=EN
+    ).text  # nothing exact: no heading to set them apart
+    assert (
+        "sinkitty" in only_typos
+        and "kaivinkone" in only_typos
+        and "Similar spellings" not in only_typos
+    )
 
 
 def test_a_card_says_which_synonym_or_part_of_a_word_matched(client, stock, make):
@@ -71,7 +91,9 @@ def test_a_card_says_which_synonym_or_part_of_a_word_matched(client, stock, make
     make.listing(stock, title="Punatiili", category="brick", description="Lavoilla.")
     outbox.run_once()
     page = client.get("/?q=tegel+", headers=EN).text
-    assert "Punatiili" in page and ("“punatiili”, a synonym of “tegel”" in page or "“tegel”: the category" in page)
+    assert "Punatiili" in page and (
+        "“punatiili”, a synonym of “tegel”" in page or "“tegel”: the category" in page
+    )
 
 
 def test_an_empty_result_suggests_spellings_and_other_languages(client, stock):
@@ -94,7 +116,9 @@ def test_a_saved_search_alerts_its_owner_when_a_matching_listing_appears(app, cl
     outbox.run_once()
     outbox.run_once()
     db.session.rollback()
-    notes = list(db.session.scalars(sa.select(Notification).where(Notification.user_id == taker.id)))
+    notes = list(
+        db.session.scalars(sa.select(Notification).where(Notification.user_id == taker.id))
+    )
     assert [(n.kind, n.data["title"]) for n in notes] == [("search.matched", "Ulko-ovi, tammi")]
 
 
@@ -103,7 +127,9 @@ def test_saved_searches_belong_to_their_owner(app, client, stock, make):
     from werkzeug.datastructures import MultiDict
 
     owner, other = make.resident(), make.resident()
-    saved = saved_searches.saved_search_create(user_id=owner.id, name="x", params=MultiDict({"q": "tiili"}))
+    saved = saved_searches.saved_search_create(
+        user_id=owner.id, name="x", params=MultiDict({"q": "tiili"})
+    )
     AuthActions(client).login(other)
     assert client.post(f"/searches/{saved.id}/delete").status_code == 404
     assert db.session.get(SavedSearch, saved.id) is not None

@@ -1,5 +1,6 @@
 """Security of the pages: CSRF, response headers, production settings, session replay, stray files
 and what an unexpected error shows."""
+
 import re
 
 import pytest
@@ -17,6 +18,7 @@ from tests.helpers import csrf_token, english_client, fresh, jpeg, signed_in
 
 # --- CSRF --------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def csrf_app(tmp_path):
     with running_app(tmp_path, WTF_CSRF_ENABLED=True) as app:
@@ -28,8 +30,14 @@ def csrf_app(tmp_path):
 
 def test_login_with_the_csrf_token_works(csrf_app):
     client = english_client(csrf_app)
-    response = client.post("/login", data={"email": "builder@example.com", "password": PASSWORD,
-                                           "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login",
+        data={
+            "email": "builder@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
     assert response.status_code == 302
     assert signed_in(client)
 
@@ -45,22 +53,47 @@ def test_login_without_the_csrf_token_is_refused(csrf_app):
 def test_signup_without_the_csrf_token_creates_nobody(csrf_app):
     client = english_client(csrf_app)
     client.get("/signup")
-    response = client.post("/signup", data={
-        "display_name": "Eve", "email": "eve@example.com", "password": PASSWORD, "password_confirm": PASSWORD,
-        "locale": "en"})
+    response = client.post(
+        "/signup",
+        data={
+            "display_name": "Eve",
+            "email": "eve@example.com",
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+            "locale": "en",
+        },
+    )
     assert response.status_code == 400
     assert fresh().scalar(sa.select(User).where(User.email == "eve@example.com")) is None
 
 
 def test_new_listing_without_the_csrf_token_lists_nothing(csrf_app):
     client = english_client(csrf_app)
-    client.post("/login", data={"email": "builder@example.com", "password": PASSWORD,
-                                "csrf_token": csrf_token(client)})
-    site_id = fresh().scalar(sa.select(Site.id).join(User, User.organization_id == Site.organization_id)
-                             .where(User.email == "builder@example.com"))
-    response = client.post("/listings/new", data={
-        "title": "Forged", "category": "brick", "quantity": "10", "unit": "pcs", "condition": "good",
-        "site_id": str(site_id), "hazard_free": "y"})
+    client.post(
+        "/login",
+        data={
+            "email": "builder@example.com",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    site_id = fresh().scalar(
+        sa.select(Site.id)
+        .join(User, User.organization_id == Site.organization_id)
+        .where(User.email == "builder@example.com")
+    )
+    response = client.post(
+        "/listings/new",
+        data={
+            "title": "Forged",
+            "category": "brick",
+            "quantity": "10",
+            "unit": "pcs",
+            "condition": "good",
+            "site_id": str(site_id),
+            "hazard_free": "y",
+        },
+    )
     assert response.status_code == 400
     assert fresh().scalar(sa.select(sa.func.count()).select_from(Listing)) == 0
 
@@ -75,18 +108,23 @@ def test_language_switch_without_the_csrf_token_changes_nothing(csrf_app):
 
 def test_language_switch_with_the_csrf_token_changes_the_language(csrf_app):
     client = english_client(csrf_app)
-    response = client.post("/language", data={"locale": "sv", "next": "/", "csrf_token": csrf_token(client, "/")})
+    response = client.post(
+        "/language", data={"locale": "sv", "next": "/", "csrf_token": csrf_token(client, "/")}
+    )
     assert response.status_code == 302
     assert '<html lang="sv">' in client.get("/").text
 
 
 # --- headers -----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def photo_key(app):
     builder = factories.builder()
     listing = factories.listing(builder)
-    return photos.photo_add(user_id=builder.id, listing_id=listing.id, data=jpeg((320, 240), (10, 120, 90))).file_key
+    return photos.photo_add(
+        user_id=builder.id, listing_id=listing.id, data=jpeg((320, 240), (10, 120, 90))
+    ).file_key
 
 
 @pytest.mark.parametrize("kind", ["page", "error page", "photo"])
@@ -98,23 +136,36 @@ def test_security_headers_are_on_every_kind_of_response(app, photo_key, kind):
     for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
         assert directive in csp, (kind, directive)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] in ("no-referrer", "strict-origin-when-cross-origin", "same-origin")
+    assert response.headers["Referrer-Policy"] in (
+        "no-referrer",
+        "strict-origin-when-cross-origin",
+        "same-origin",
+    )
 
 
 def test_pages_allow_only_nonced_inline_scripts(app):
     response = english_client(app).get("/")
-    script_src = next(d for d in response.headers["Content-Security-Policy"].split(";")
-                      if d.strip().startswith("script-src"))
+    script_src = next(
+        d
+        for d in response.headers["Content-Security-Policy"].split(";")
+        if d.strip().startswith("script-src")
+    )
     assert "'unsafe-inline'" not in script_src and "'nonce-" in script_src
     assert response.headers["Cache-Control"] == "no-store"
 
 
 # --- production settings -----------------------------------------------------------------------
 
+
 def production_env(tmp_path, **extra):
-    env = {"APP_ENV": "production", "INSTANCE_DIR": str(tmp_path),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "UPLOAD_DIR": str(tmp_path / "uploads"),
-           "SEARCH_DB_PATH": str(tmp_path / "search.sqlite3"), "PUBLIC_BASE_URL": "https://localhost"}
+    env = {
+        "APP_ENV": "production",
+        "INSTANCE_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SEARCH_DB_PATH": str(tmp_path / "search.sqlite3"),
+        "PUBLIC_BASE_URL": "https://localhost",
+    }
     env.update(extra)
     return env
 
@@ -143,10 +194,13 @@ def test_production_cookies_are_secure_host_only_http_only_and_lax(tmp_path):
 
 def test_production_sets_the_session_cookie_with_its_safe_attributes(tmp_path):
     app = create_app(Config(production_env(tmp_path, SECRET_KEY="k" * 40)))
-    response = app.test_client().get("/login", base_url="https://localhost",
-                                     headers={"Accept-Language": "en"})
+    response = app.test_client().get(
+        "/login", base_url="https://localhost", headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 200
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-session="))
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-session=")
+    )
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
     assert {"secure", "httponly", "path"} <= attributes and "domain" not in attributes
     assert "SameSite=Lax" in cookie
@@ -160,6 +214,7 @@ def test_development_settings_are_not_secure_only(tmp_path):
 
 
 # --- session replay ----------------------------------------------------------------------------
+
 
 def test_old_session_cookie_is_worthless_after_logout_everywhere(app):
     user = factories.resident(email="r@example.com")
@@ -177,9 +232,21 @@ def test_old_session_cookie_is_worthless_after_logout_everywhere(app):
 
 # --- stray files and unexpected errors ---------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/.git/HEAD", "/.git/config", "/static/../.git/HEAD", "/static/%2e%2e/.git/HEAD",
-                                  "/.env", "/instance/marketplace.sqlite3", "/static/../instance/marketplace.sqlite3",
-                                  "/migrations/env.py", "/wsgi.py"])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.git/HEAD",
+        "/.git/config",
+        "/static/../.git/HEAD",
+        "/static/%2e%2e/.git/HEAD",
+        "/.env",
+        "/instance/marketplace.sqlite3",
+        "/static/../instance/marketplace.sqlite3",
+        "/migrations/env.py",
+        "/wsgi.py",
+    ],
+)
 def test_files_outside_static_are_not_served(app, path):
     response = english_client(app).get(path)
     assert response.status_code == 404
@@ -194,7 +261,11 @@ def test_unexpected_error_shows_a_500_page_with_a_reference_and_no_traceback(app
     assert response.status_code == 500
     assert response.mimetype == "text/html"
     assert re.search(r"reference [0-9a-f]{8}", response.text)
-    assert "hunter2" not in response.text and "Traceback" not in response.text and "RuntimeError" not in response.text
+    assert (
+        "hunter2" not in response.text
+        and "Traceback" not in response.text
+        and "RuntimeError" not in response.text
+    )
 
 
 def test_unexpected_error_under_api_answers_the_json_error_body(app):
@@ -206,5 +277,7 @@ def test_unexpected_error_under_api_answers_the_json_error_body(app):
     assert response.status_code == 500
     assert response.is_json
     error = response.get_json()["error"]
-    assert error["code"] == "internal_error" and re.search(r"reference [0-9a-f]{8}", error["message"])
+    assert error["code"] == "internal_error" and re.search(
+        r"reference [0-9a-f]{8}", error["message"]
+    )
     assert "hunter2" not in response.text and "Traceback" not in response.text

@@ -21,6 +21,7 @@ RANK_WINDOW per bucket. Totals, facets, filters and the words buckets are always
 the order *inside* a bucket larger than the window is approximate beyond its newest
 RANK_WINDOW documents. Page boundaries stay stable (the window does not depend on the page).
 """
+
 import html
 from collections import Counter
 from typing import Iterable
@@ -80,22 +81,29 @@ class EmbeddedBackend:
         conn.execute("BEGIN")
         try:
             codes, today = Codes.load(conn), clock.today()
-            stale_days = [row[0] for row in conn.execute(
-                "SELECT DISTINCT until_day FROM docs WHERE until_day < ?", (day_number(today),))]
+            stale_days = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT DISTINCT until_day FROM docs WHERE until_day < ?", (day_number(today),)
+                )
+            ]
             f = filters(query, today, codes, stale_days)
-            if f.nothing:       # an unknown category or condition: filters() stopped half-built
+            if f.nothing:  # an unknown category or condition: filters() stopped half-built
                 return result([], Counter())
             if parsed.phrases or parsed.excluded:
                 with self.lexicon.lock:
                     self.lexicon.refresh(conn, generation)
-                    text_filters(f, [self.lexicon.exactly(p) for p in parsed.phrases],
-                                 [self.lexicon.exactly(e) for e in parsed.excluded])
+                    text_filters(
+                        f,
+                        [self.lexicon.exactly(p) for p in parsed.phrases],
+                        [self.lexicon.exactly(e) for e in parsed.excluded],
+                    )
             places = narrow(conn, query, f, _sort(query) == "distance")
             if f.cells and not _cells_pay_off(conn, f.cells):
                 f.cells = []
             if f.nothing:
                 return result([], Counter())
-            if not words:       # nothing to match (empty, or only separators): browse
+            if not words:  # nothing to match (empty, or only separators): browse
                 if places is not None:
                     places.choose(conn, None, f)
                 counts, keys = browse(conn, query, f, codes, places)
@@ -116,30 +124,52 @@ class EmbeddedBackend:
             explain(conn, matcher, found, keys)
             return result(found, counts)
         finally:
-            conn.execute("ROLLBACK")        # a read-only transaction
+            conn.execute("ROLLBACK")  # a read-only transaction
 
-    def _relevance_page(self, conn, query: SearchQuery, query_words: list[QueryWord], order,
-                        f: Filters, matcher: Matcher) -> list[int]:
+    def _relevance_page(
+        self,
+        conn,
+        query: SearchQuery,
+        query_words: list[QueryWord],
+        order,
+        f: Filters,
+        matcher: Matcher,
+    ) -> list[int]:
         need, ranked = query.offset + query.per_page, []
         for n, kept in enumerate(order):
             dropped = next(iter(order[n - 1] - kept)) if n else None
             expression = words_bucket(query_words, kept, dropped)
-            window = [row[0] for row in conn.execute(
-                *matching(expression, f, "fts.rowid", f"ORDER BY fts.rowid DESC {limit(f, RANK_WINDOW)}"))]
+            window = [
+                row[0]
+                for row in conn.execute(
+                    *matching(
+                        expression,
+                        f,
+                        "fts.rowid",
+                        f"ORDER BY fts.rowid DESC {limit(f, RANK_WINDOW)}",
+                    )
+                )
+            ]
             if not window:
                 continue
-            rows = conn.execute(f"SELECT key, title, title_x, descr, descr_x, cat FROM ftsdata "
-                                f"WHERE key IN ({', '.join('?' * len(window))})", window).fetchall()
+            rows = conn.execute(
+                f"SELECT key, title, title_x, descr, descr_x, cat FROM ftsdata "
+                f"WHERE key IN ({', '.join('?' * len(window))})",
+                window,
+            ).fetchall()
             ranked += rank(matcher, rows, kept)
-            if len(window) == RANK_WINDOW and len(ranked) < need:     # the bucket's older rest
+            if len(window) == RANK_WINDOW and len(ranked) < need:  # the bucket's older rest
                 tail = f"ORDER BY fts.rowid DESC {limit(f, need - len(ranked), RANK_WINDOW)}"
-                ranked += [row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))]
+                ranked += [
+                    row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))
+                ]
             if len(ranked) >= need:
                 break
-        return ranked[query.offset:need]
+        return ranked[query.offset : need]
 
-    def _sorted_page(self, conn, query, query_words, order, f: Filters, codes: Codes,
-                     places: PlaceSet | None) -> tuple[Counter, list[int]]:
+    def _sorted_page(
+        self, conn, query, query_words, order, f: Filters, codes: Codes, places: PlaceSet | None
+    ) -> tuple[Counter, list[int]]:
         # An explicit sort orders strictly by its key, not as a tie-break after relevance as in
         # Meilisearch: the text only filters, to the documents matching the longest run of
         # leading query words that has any hit ("last" strategy: drop words from the end until
@@ -153,11 +183,17 @@ class EmbeddedBackend:
                 counts = facets(conn, expression, f, codes)
                 if counts:
                     tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
-                    return counts, [row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))]
-            elif sort == "distance" and places is not None and places.filtering:   # nearest places first
+                    return counts, [
+                        row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))
+                    ]
+            elif (
+                sort == "distance" and places is not None and places.filtering
+            ):  # nearest places first
                 counts = facets(conn, expression, f, codes)
                 if counts:
-                    return counts, nearest_page(conn, query, expression, f, places, sum(counts.values()))
+                    return counts, nearest_page(
+                        conn, query, expression, f, places, sum(counts.values())
+                    )
             else:
                 counts, keys = one_pass(conn, query, expression, f, codes, sort)
                 if counts:
@@ -169,9 +205,14 @@ def hits(conn, query: SearchQuery, keys: list[int], mark) -> list[SearchHit]:
     """The page's hits: ids, highlighted titles (`mark`), distances from the query point."""
     if not keys:
         return []
-    rows = {row[0]: row for row in conn.execute(
-        f"SELECT docs.key, docs.id, content.title, docs.lat, docs.lng FROM docs JOIN content USING (key) "
-        f"WHERE docs.key IN ({', '.join('?' * len(keys))})", keys)}
+    rows = {
+        row[0]: row
+        for row in conn.execute(
+            f"SELECT docs.key, docs.id, content.title, docs.lat, docs.lng FROM docs JOIN content USING (key) "
+            f"WHERE docs.key IN ({', '.join('?' * len(keys))})",
+            keys,
+        )
+    }
     found = []
     for key in keys:
         _, doc_id, title, lat, lng = rows[key]
@@ -188,7 +229,9 @@ def _cells_pay_off(conn, cells: list[str]) -> bool:
     placeholders = ", ".join("?" * len(cells))
     inside, everything = conn.execute(
         f"SELECT (SELECT coalesce(sum(n), 0) FROM cells WHERE token IN ({placeholders})), "
-        "(SELECT coalesce(max(n), 0) FROM cells WHERE token = '§all')", cells).fetchone()
+        "(SELECT coalesce(max(n), 0) FROM cells WHERE token = '§all')",
+        cells,
+    ).fetchone()
     return inside <= CELL_SHARE * everything
 
 

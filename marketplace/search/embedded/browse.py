@@ -1,5 +1,6 @@
 """Counting facets, explicit sorts that need each match's row, and searching without text
 (browsing) for the embedded engine."""
+
 import heapq
 import math
 from collections import Counter
@@ -17,9 +18,13 @@ def facets(conn, expression: str | None, f: Filters, codes: Codes) -> Counter:
     """(category, condition) → documents, over everything the expression (None: the filters'
     tags alone) matches and the filters pass."""
     if codes.overflowed:
-        sql, params = matching(expression, f, "docs.category, docs.condition, count(*)", "GROUP BY 1, 2", join=True)
+        sql, params = matching(
+            expression, f, "docs.category, docs.condition, count(*)", "GROUP BY 1, 2", join=True
+        )
         return Counter({(a, b): n for a, b, n in conn.execute(sql, params)})
-    return code_counts(conn.execute(*matching(expression, f, "group_concat(fts.rowid & 255)")).fetchone()[0], codes)
+    return code_counts(
+        conn.execute(*matching(expression, f, "group_concat(fts.rowid & 255)")).fetchone()[0], codes
+    )
 
 
 def code_counts(found: str | Counter | None, codes: Codes) -> Counter:
@@ -35,8 +40,16 @@ def code_counts(found: str | Counter | None, codes: Codes) -> Counter:
     return counts
 
 
-def one_pass(conn, query: SearchQuery, expression: str | None, f: Filters, codes: Codes, sort: str, *,
-             text: bool = True) -> tuple[Counter, list[int]]:
+def one_pass(
+    conn,
+    query: SearchQuery,
+    expression: str | None,
+    f: Filters,
+    codes: Codes,
+    sort: str,
+    *,
+    text: bool = True,
+) -> tuple[Counter, list[int]]:
     """Facets and the page of a price or distance sort from one pass over the matches (both
     need each match's docs row anyway): the FTS5 matches of `expression`, or (text=False) the
     docs rows passing the filters."""
@@ -57,26 +70,33 @@ def one_pass(conn, query: SearchQuery, expression: str | None, f: Filters, codes
     if sort == "distance":
         return counts, nearest(rows, f.point, query.offset, query.per_page)
     best = heapq.nsmallest(query.offset + query.per_page, rows, key=lambda r: (r[1], -r[0]))
-    return counts, [row[0] for row in best[query.offset:]]
+    return counts, [row[0] for row in best[query.offset :]]
 
 
-def browse(conn, query: SearchQuery, f: Filters, codes: Codes,
-           places: PlaceSet | None = None) -> tuple[Counter, list[int]]:
+def browse(
+    conn, query: SearchQuery, f: Filters, codes: Codes, places: PlaceSet | None = None
+) -> tuple[Counter, list[int]]:
     """Facets and the page of a search without text (`places`: see places.narrow)."""
     sort = query.effective_sort
     if sort == "relevance" or sort == "distance" and f.point is None:
         sort = "newest"
-    if f.cells or f.places_in:      # a radius or a map box that FTS5 can narrow to places or grid cells
+    if f.cells or f.places_in:  # a radius or a map box that FTS5 can narrow to places or grid cells
         if sort == "newest":
             tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
-            return facets(conn, None, f, codes), [r[0] for r in conn.execute(*matching(None, f, "fts.rowid", tail))]
+            return facets(conn, None, f, codes), [
+                r[0] for r in conn.execute(*matching(None, f, "fts.rowid", tail))
+            ]
         if sort == "distance" and places is not None:
             counts = facets(conn, None, f, codes)
-            return counts, nearest_page(conn, query, None, f, places, sum(counts.values())) if counts else []
+            return counts, nearest_page(
+                conn, query, None, f, places, sum(counts.values())
+            ) if counts else []
         return one_pass(conn, query, None, f, codes, sort)
     counts = _browse_facets(conn, f, codes)
     if sort == "distance" and places is not None:
-        return counts, nearest_page(conn, query, None, f, places, sum(counts.values())) if counts else []
+        return counts, nearest_page(
+            conn, query, None, f, places, sum(counts.values())
+        ) if counts else []
     if sort == "distance":
         return counts, _nearest_rows(conn, query, f)
     tail = f"ORDER BY {BROWSE_ORDER[sort]} {limit(f, query.per_page, query.offset)}"
@@ -85,18 +105,34 @@ def browse(conn, query: SearchQuery, f: Filters, codes: Codes,
 
 def _browse_facets(conn, f: Filters, codes: Codes) -> Counter:
     if codes.overflowed:
-        return Counter({(a, b): n for a, b, n in conn.execute(*browsing(f, "category, condition, count(*)",
-                                                                         "GROUP BY 1, 2"))})
+        return Counter(
+            {
+                (a, b): n
+                for a, b, n in conn.execute(
+                    *browsing(f, "category, condition, count(*)", "GROUP BY 1, 2")
+                )
+            }
+        )
     if not f.on_doc and not f.tags_all and not f.text_none:
         # Only category/condition (key bits) and "not stale": kept counts minus the stale ones.
         kept = Counter(dict(conn.execute("SELECT code, n FROM facet_counts WHERE n > 0")))
         if f.tags_none:
-            kept.subtract(dict(conn.execute(
-                f"SELECT key & 255, count(*) FROM docs WHERE until_day < {f.today} GROUP BY 1", f.params.values)))
-        return code_counts(Counter({c: n for c, n in kept.items() if n > 0 and f.code_allowed(c)}), codes)
-    if f.tags_all and not f.on_doc:     # free / site: FTS5 tag postings are the cheapest list
+            kept.subtract(
+                dict(
+                    conn.execute(
+                        f"SELECT key & 255, count(*) FROM docs WHERE until_day < {f.today} GROUP BY 1",
+                        f.params.values,
+                    )
+                )
+            )
+        return code_counts(
+            Counter({c: n for c, n in kept.items() if n > 0 and f.code_allowed(c)}), codes
+        )
+    if f.tags_all and not f.on_doc:  # free / site: FTS5 tag postings are the cheapest list
         return facets(conn, None, f, codes)
-    return code_counts(conn.execute(*browsing(f, "group_concat(docs.key & 255)")).fetchone()[0], codes)
+    return code_counts(
+        conn.execute(*browsing(f, "group_concat(docs.key & 255)")).fetchone()[0], codes
+    )
 
 
 def _nearest_rows(conn, query: SearchQuery, f: Filters) -> list[int]:
@@ -111,12 +147,19 @@ def _nearest_rows(conn, query: SearchQuery, f: Filters) -> list[int]:
     if len(rows) == 4 * need + 16:
         cut = rows[need - 1][1]
         error = flat_error(f.point.lat, 2 * math.sqrt(cut) + 1e-3)
-        reach = cut * ((1 + error) / (1 - error)) ** 2 + 1e-9 if error < 1 and not f.point.wraps(
-            2 * math.sqrt(cut) + 1) else math.inf
-        if rows[-1][1] <= reach:        # ties or a wide band: read every row within reach
+        reach = (
+            cut * ((1 + error) / (1 - error)) ** 2 + 1e-9
+            if error < 1 and not f.point.wraps(2 * math.sqrt(cut) + 1)
+            else math.inf
+        )
+        if rows[-1][1] <= reach:  # ties or a wide band: read every row within reach
             bound = "" if reach == math.inf else f"AND {flat} <= {f.params.add(reach)}"
-            rows = conn.execute(*browsing(f, select, f"AND docs.lat IS NOT NULL {bound}")).fetchall()
-    rows += conn.execute(*browsing(f, "docs.key, NULL, NULL, NULL", "AND docs.lat IS NULL")).fetchall()
+            rows = conn.execute(
+                *browsing(f, select, f"AND docs.lat IS NOT NULL {bound}")
+            ).fetchall()
+    rows += conn.execute(
+        *browsing(f, "docs.key, NULL, NULL, NULL", "AND docs.lat IS NULL")
+    ).fetchall()
     return nearest(rows, f.point, query.offset, query.per_page)
 
 
@@ -126,7 +169,12 @@ def result(found: list[SearchHit], counts: Counter) -> SearchResult:
     for (category, condition), n in counts.items():
         categories[category] += n
         conditions[condition] += n
-    return SearchResult(hits=found, total=sum(categories.values()),
-                        facets={"category": dict(sorted(categories.items())),
-                                "condition": dict(sorted(conditions.items()))},
-                        backend="embedded")
+    return SearchResult(
+        hits=found,
+        total=sum(categories.values()),
+        facets={
+            "category": dict(sorted(categories.items())),
+            "condition": dict(sorted(conditions.items())),
+        },
+        backend="embedded",
+    )

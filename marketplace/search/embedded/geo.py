@@ -6,20 +6,24 @@ can bound (`flat_error`). Candidates clearly inside or outside by that measure a
 it; only those in the thin band around the radius get the exact haversine. Sorting by distance
 works the same way: flat order, then exact distances where the flat one could mislead.
 """
+
 import heapq
 import math
 
 from .schema import GRID_DEGREES, grid_cell, grid_token
 
-EARTH_KM = 6371.0088                      # mean Earth radius (IUGG), as in the tests' haversine
+EARTH_KM = 6371.0088  # mean Earth radius (IUGG), as in the tests' haversine
 KM_PER_DEGREE = math.pi * EARTH_KM / 180
-MAX_CELLS = 64                            # grid cells a radius or box may be narrowed to
+MAX_CELLS = 64  # grid cells a radius or box may be narrowed to
 
 
 def haversine(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance in km."""
     dlat, dlng = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
-    a = math.sin(dlat / 2) ** 2 + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlng / 2) ** 2
+    a = (
+        math.sin(dlat / 2) ** 2
+        + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlng / 2) ** 2
+    )
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -38,7 +42,10 @@ class Point:
     def __init__(self, lat: float, lng: float, params):
         self.lat, self.lng = float(lat), float(lng)
         self._lat, self._lng = params.add(self.lat), params.add(self.lng)
-        self._ky, self._kx = params.add(KM_PER_DEGREE), params.add(KM_PER_DEGREE * math.cos(math.radians(self.lat)))
+        self._ky, self._kx = (
+            params.add(KM_PER_DEGREE),
+            params.add(KM_PER_DEGREE * math.cos(math.radians(self.lat))),
+        )
         self._cos = params.add(math.cos(math.radians(self.lat)))
         self.params = params
 
@@ -51,15 +58,21 @@ class Point:
 
     @property
     def haversine_sql(self) -> str:
-        return (f"({2 * EARTH_KM!r} * asin(min(1.0, sqrt(pow(sin(radians(docs.lat - {self._lat}) / 2), 2) + "
-                f"{self._cos} * cos(radians(docs.lat)) * pow(sin(radians(docs.lng - {self._lng}) / 2), 2)))))")
+        return (
+            f"({2 * EARTH_KM!r} * asin(min(1.0, sqrt(pow(sin(radians(docs.lat - {self._lat}) / 2), 2) + "
+            f"{self._cos} * cos(radians(docs.lat)) * pow(sin(radians(docs.lng - {self._lng}) / 2), 2)))))"
+        )
 
     def wraps(self, radius_km: float) -> bool:
         """Whether the circle's box crosses the antimeridian or a pole (flat distance is off)."""
         dlat = radius_km / KM_PER_DEGREE * 1.01
         dlng = dlat / math.cos(math.radians(min(89.9, abs(self.lat) + dlat)))
-        return not (-90 < self.lat - dlat and self.lat + dlat < 90 and -180 < self.lng - dlng
-                    and self.lng + dlng < 180)
+        return not (
+            -90 < self.lat - dlat
+            and self.lat + dlat < 90
+            and -180 < self.lng - dlng
+            and self.lng + dlng < 180
+        )
 
     def within_sql(self, radius_km: float) -> list[str]:
         """Conditions: the row's point is at most radius_km away (exactly, by haversine)."""
@@ -70,10 +83,12 @@ class Point:
         dlng = dlat / math.cos(math.radians(min(89.9, abs(self.lat) + dlat)))
         error = flat_error(self.lat, r)
         outer, inner = p.add((r * (1 + error)) ** 2), p.add(max(0.0, r * (1 - error)) ** 2)
-        return [f"docs.lat BETWEEN {p.add(self.lat - dlat)} AND {p.add(self.lat + dlat)}",
-                f"docs.lng BETWEEN {p.add(self.lng - dlng)} AND {p.add(self.lng + dlng)}",
-                f"{self.flat2_sql} <= {outer}",
-                f"({self.flat2_sql} <= {inner} OR {self.haversine_sql} <= {p.add(r)})"]
+        return [
+            f"docs.lat BETWEEN {p.add(self.lat - dlat)} AND {p.add(self.lat + dlat)}",
+            f"docs.lng BETWEEN {p.add(self.lng - dlng)} AND {p.add(self.lng + dlng)}",
+            f"{self.flat2_sql} <= {outer}",
+            f"({self.flat2_sql} <= {inner} OR {self.haversine_sql} <= {p.add(r)})",
+        ]
 
 
 def nearest(rows: list[tuple], point: Point, offset: int, limit: int) -> list[int]:

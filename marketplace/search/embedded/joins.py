@@ -11,6 +11,7 @@ and one of our own, the query side of Finnish/Swedish compounds: a word made onl
 parts (`kattotiili` = katto + tiili) also matches a listing whose compound parts hold all of
 them (`Savikattotiili`). Phrase words match only exactly.
 """
+
 from dataclasses import replace
 
 from ..text import _compound_terms
@@ -18,8 +19,8 @@ from .terms import Derivation, Lexicon, ParsedQuery, QueryWord, typo_budget
 
 TEXT_COLUMNS = "title descr"
 PART_COLUMNS = "title_x descr_x"
-SPLIT_SAMPLE = 100        # pair frequencies are compared up to this many listings
-_SPLITS: dict = {}        # (word, generation, last vocabulary id) → best split or None
+SPLIT_SAMPLE = 100  # pair frequencies are compared up to this many listings
+_SPLITS: dict = {}  # (word, generation, last vocabulary id) → best split or None
 
 
 def query_words(lexicon: Lexicon, conn, parsed: ParsedQuery) -> list[QueryWord]:
@@ -41,11 +42,17 @@ def query_words(lexicon: Lexicon, conn, parsed: ParsedQuery) -> list[QueryWord]:
             joined = "".join(words[j] for j in span)
             is_prefix = parsed.last_is_prefix and span[-1] == last
             derived = lexicon.derive(joined, is_prefix, max(0, typo_budget(joined) - (n - 1)))
-            for j in span:        # one typo per joined word; the joined word's own typos once
+            for j in span:  # one typo per joined word; the joined word's own typos once
                 found[j].derivations += [
-                    replace(d, kind="concat" if d.kind in ("exact", "prefix", "typo") else d.kind,
-                            typos=1 + (d.typos if j == i else 0), exact=False, span=(i, span[-1]))
-                    for d in derived.derivations]
+                    replace(
+                        d,
+                        kind="concat" if d.kind in ("exact", "prefix", "typo") else d.kind,
+                        typos=1 + (d.typos if j == i else 0),
+                        exact=False,
+                        span=(i, span[-1]),
+                    )
+                    for d in derived.derivations
+                ]
     return found
 
 
@@ -62,7 +69,8 @@ def split(lexicon: Lexicon, conn, word: str) -> list[Derivation]:
                 phrase = Derivation((left, right), columns=TEXT_COLUMNS).fts()
                 count = conn.execute(
                     "SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH ? LIMIT ?)",
-                    (phrase, SPLIT_SAMPLE)).fetchone()[0]
+                    (phrase, SPLIT_SAMPLE),
+                ).fetchone()[0]
                 if count > best_count:
                     best, best_count = (left, right), count
         _SPLITS[key] = best

@@ -1,26 +1,27 @@
 """A query's text as the embedded engine reads it, as Meilisearch's parse_query.rs does: words,
 "phrases", -exclusions, where hard separators fall, and which words the `last` matching
 strategy drops first."""
+
 import re
 from dataclasses import dataclass, field
 
 from ..text import HARD, fold, positioned_words
 
-MAX_WORDS = 10                         # Meilisearch reads the first 10 query words
+MAX_WORDS = 10  # Meilisearch reads the first 10 query words
 _ENDS_IN_WORD = re.compile(r"\w$")
-_HARD_END = re.compile(r"(?:[!;?¡¿§¶…]|[.,] ?)$")     # a part ending in a hard separator
+_HARD_END = re.compile(r"(?:[!;?¡¿§¶…]|[.,] ?)$")  # a part ending in a hard separator
 
 
 @dataclass
 class ParsedQuery:
     """A query's text as Meilisearch reads it: words, "phrases" and -exclusions."""
 
-    words: list[str]                        # the first MAX_WORDS words to match (phrases' too)
+    words: list[str]  # the first MAX_WORDS words to match (phrases' too)
     last_is_prefix: bool
-    phrases: list[tuple[str, ...]] = field(default_factory=list)   # each must appear, in order
+    phrases: list[tuple[str, ...]] = field(default_factory=list)  # each must appear, in order
     excluded: list[tuple[str, ...]] = field(default_factory=list)  # what no result may hold
     in_phrase: set[int] = field(default_factory=set, compare=False)  # words of a phrase
-    breaks: set[int] = field(default_factory=set, compare=False)     # a hard separator before
+    breaks: set[int] = field(default_factory=set, compare=False)  # a hard separator before
 
     def removal_order(self) -> list[frozenset[int]]:
         """The word sets of the "words" buckets, best first: Meilisearch's `last` strategy drops
@@ -79,9 +80,15 @@ def parse_query(text: str) -> ParsedQuery:
                 phrases.append(run)
             found += run
         last_plain = not negative and phrase is None and part.end() == len(text)
-    last_is_prefix = (0 < len(found) <= MAX_WORDS and last_plain
-                      and bool(_ENDS_IN_WORD.search(fold(text))))
+    last_is_prefix = (
+        0 < len(found) <= MAX_WORDS and last_plain and bool(_ENDS_IN_WORD.search(fold(text)))
+    )
     words = found[:MAX_WORDS]
-    return ParsedQuery(words, last_is_prefix, phrases, excluded,
-                       {i for i in in_phrase if i < len(words)},
-                       {i for i in breaks if 0 < i < len(words)})
+    return ParsedQuery(
+        words,
+        last_is_prefix,
+        phrases,
+        excluded,
+        {i for i in in_phrase if i < len(words)},
+        {i for i in breaks if 0 < i < len(words)},
+    )

@@ -23,6 +23,7 @@ Totals and facets stay exact (one pass over the matches at the places inside). W
 MAX_PLACES places or a cover of more than MAX_COVER prefixes, `narrow` returns None and the
 engine uses the generic path throughout.
 """
+
 import struct
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -32,10 +33,10 @@ from .geo import haversine
 from .schema import QUAD_DEPTH
 from .sql import Filters, browsing, limit, matching
 
-MAX_PLACES = 5000                   # beyond this many places, the generic path
-MAX_COVER = 64                      # FTS5 prefixes one place filter may take
-PAY_OFF, SAMPLE = 0.35, 64          # the filter pays off beyond PAY_OFF matches per document inside
-ALL_PLACED = '{tags} : "§q"*'       # every document with a position (a 2-character prefix: indexed)
+MAX_PLACES = 5000  # beyond this many places, the generic path
+MAX_COVER = 64  # FTS5 prefixes one place filter may take
+PAY_OFF, SAMPLE = 0.35, 64  # the filter pays off beyond PAY_OFF matches per document inside
+ALL_PLACED = '{tags} : "§q"*'  # every document with a position (a 2-character prefix: indexed)
 
 
 @dataclass(slots=True)
@@ -43,13 +44,13 @@ class Place:
     token: str
     lat: float
     lng: float
-    n: int                          # documents at the place (stale ones too)
-    distance: float | None = None   # from the query point, km (exact haversine)
+    n: int  # documents at the place (stale ones too)
+    distance: float | None = None  # from the query point, km (exact haversine)
 
 
 @lru_cache(maxsize=65536)
 def _position(token: str) -> tuple[float, float]:
-    return struct.unpack(">dd", bytes.fromhex(token[QUAD_DEPTH + 3:]))
+    return struct.unpack(">dd", bytes.fromhex(token[QUAD_DEPTH + 3 :]))
 
 
 @dataclass
@@ -59,10 +60,10 @@ class PlaceSet:
 
     every: list[Place]
     chosen: list[Place]
-    bounded: bool                   # a radius or a box: documents without a position never pass
-    everything: int                 # documents in the index
-    fragments: list[str] = field(default_factory=list)     # the cover of the chosen places
-    applied: bool = False           # the radius and the box are place filters in the Filters
+    bounded: bool  # a radius or a box: documents without a position never pass
+    everything: int  # documents in the index
+    fragments: list[str] = field(default_factory=list)  # the cover of the chosen places
+    applied: bool = False  # the radius and the box are place filters in the Filters
 
     def groups(self) -> list[list[Place]]:
         """The chosen places by distance, those at the same distance together."""
@@ -87,12 +88,16 @@ class PlaceSet:
         if expression is not None:
             threshold = PAY_OFF * sum(p.n for p in self.chosen) + 1000
             plain = replace(f, on_doc=[c for c in f.on_doc if c not in f.geo_sql], cells=[])
-            oldest = conn.execute(*matching(expression, plain, "fts.rowid", limit(f, SAMPLE))).fetchall()
+            oldest = conn.execute(
+                *matching(expression, plain, "fts.rowid", limit(f, SAMPLE))
+            ).fetchall()
             if len(oldest) < SAMPLE:
                 return
-            cap = int(SAMPLE * self.everything / threshold) + 1      # as many older: few matches
-            older = conn.execute("SELECT count(*) FROM (SELECT 1 FROM docs WHERE key <= ? LIMIT ?)",
-                                 (oldest[-1][0], cap)).fetchone()[0]
+            cap = int(SAMPLE * self.everything / threshold) + 1  # as many older: few matches
+            older = conn.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM docs WHERE key <= ? LIMIT ?)",
+                (oldest[-1][0], cap),
+            ).fetchone()[0]
             if older >= cap:
                 return
         f.places_in = _any(self.fragments)
@@ -106,8 +111,11 @@ def narrow(conn, query: SearchQuery, f: Filters, distance_sort: bool) -> PlaceSe
     radius = float(query.radius_km) if query.radius_km is not None and f.point is not None else None
     if radius is None and query.bbox is None and not distance_sort:
         return None
-    rows = conn.execute("SELECT token, n FROM cells WHERE token >= '§q' AND token < '§r' AND n > 0 "
-                        "ORDER BY token LIMIT ?", (MAX_PLACES + 1,)).fetchall()
+    rows = conn.execute(
+        "SELECT token, n FROM cells WHERE token >= '§q' AND token < '§r' AND n > 0 "
+        "ORDER BY token LIMIT ?",
+        (MAX_PLACES + 1,),
+    ).fetchall()
     if len(rows) > MAX_PLACES:
         return None
     every = []
@@ -115,10 +123,14 @@ def narrow(conn, query: SearchQuery, f: Filters, distance_sort: bool) -> PlaceSe
         lat, lng = _position(token)
         distance = haversine(f.point.lat, f.point.lng, lat, lng) if f.point is not None else None
         every.append(Place(token, lat, lng, n, distance))
-    chosen = [p for p in every if (radius is None or p.distance <= radius) and _in_box(query.bbox, p)]
+    chosen = [
+        p for p in every if (radius is None or p.distance <= radius) and _in_box(query.bbox, p)
+    ]
     if distance_sort:
         chosen.sort(key=lambda p: p.distance)
-    everything = conn.execute("SELECT coalesce(max(n), 0) FROM cells WHERE token = '§all'").fetchone()[0]
+    everything = conn.execute(
+        "SELECT coalesce(max(n), 0) FROM cells WHERE token = '§all'"
+    ).fetchone()[0]
     found = PlaceSet(every, chosen, radius is not None or query.bbox is not None, everything)
     if found.bounded:
         if not chosen:
@@ -150,7 +162,7 @@ def cover(every: list[Place], chosen: set[str]) -> list[str]:
     (cells without places are free to join either side); a mixed cell is split into its four
     quarters, down to the exact tokens."""
     found: list[str] = []
-    before = [0]                        # before[i]: chosen places among every[:i]
+    before = [0]  # before[i]: chosen places among every[:i]
     for place in every:
         before.append(before[-1] + (place.token in chosen))
 
@@ -158,12 +170,12 @@ def cover(every: list[Place], chosen: set[str]) -> list[str]:
         hits = before[hi] - before[lo]
         if hits == hi - lo:
             if hits:
-                found.append(f'"{every[lo].token[:2 + depth]}"*')
+                found.append(f'"{every[lo].token[: 2 + depth]}"*')
             return
         if not hits:
             return
         while depth < QUAD_DEPTH and every[lo].token[2 + depth] == every[hi - 1].token[2 + depth]:
-            depth += 1                  # one quarter holds them all (sorted: first and last agree)
+            depth += 1  # one quarter holds them all (sorted: first and last agree)
         if depth == QUAD_DEPTH:
             found.extend(f'"{p.token}"' for p in every[lo:hi] if p.token in chosen)
             return
@@ -177,40 +189,55 @@ def cover(every: list[Place], chosen: set[str]) -> list[str]:
     return found
 
 
-def nearest_page(conn, query: SearchQuery, expression: str | None, f: Filters, places: PlaceSet,
-                 total: int) -> list[int]:
+def nearest_page(
+    conn, query: SearchQuery, expression: str | None, f: Filters, places: PlaceSet, total: int
+) -> list[int]:
     """Keys of the page of a distance sort (exact distance, then newest), over the documents
     the FTS5 expression (None: browsing) matches and `f` passes; `total` is how many there are
     (it sizes the batches)."""
     need = query.offset + query.per_page
     groups, keys = places.groups(), []
-    density = total / max(1, sum(p.n for p in places.chosen))    # expected matches per document
+    density = total / max(1, sum(p.n for p in places.chosen))  # expected matches per document
     i = 0
     while i < len(groups) and len(keys) < need:
         batch, expected = [], 0.0
-        while i < len(groups) and (not batch or (expected < 2 * (need - len(keys)) + 8
-                                                 and len(batch) + len(groups[i]) <= MAX_COVER)):
+        while i < len(groups) and (
+            not batch
+            or (expected < 2 * (need - len(keys)) + 8 and len(batch) + len(groups[i]) <= MAX_COVER)
+        ):
             batch += groups[i]
             expected += density * sum(p.n for p in groups[i])
             i += 1
-        sub = replace(f, places_in=_any(cover(places.every, {p.token for p in batch})), places_out=[])
-        if len({p.distance for p in batch}) == 1:       # one distance: newest first, only what is needed
+        sub = replace(
+            f, places_in=_any(cover(places.every, {p.token for p in batch})), places_out=[]
+        )
+        if len({p.distance for p in batch}) == 1:  # one distance: newest first, only what is needed
             tail = f"ORDER BY fts.rowid DESC {limit(f, need - len(keys))}"
             keys += [row[0] for row in conn.execute(*matching(expression, sub, "fts.rowid", tail))]
             continue
         distance = {(p.lat, p.lng): p.distance for p in batch}
-        rows = conn.execute(*matching(expression, sub, "fts.rowid, docs.lat, docs.lng", join=True)).fetchall()
-        keys += [key for _, _, key in sorted((distance[(lat, lng)], -key, key) for key, lat, lng in rows)]
-    if len(keys) < need and not places.bounded:         # then the documents without a position
+        rows = conn.execute(
+            *matching(expression, sub, "fts.rowid, docs.lat, docs.lng", join=True)
+        ).fetchall()
+        keys += [
+            key for _, _, key in sorted((distance[(lat, lng)], -key, key) for key, lat, lng in rows)
+        ]
+    if len(keys) < need and not places.bounded:  # then the documents without a position
         keys += _unplaced(conn, expression, f, need - len(keys))
-    return keys[query.offset:need]
+    return keys[query.offset : need]
 
 
 def _unplaced(conn, expression: str | None, f: Filters, count: int) -> list[int]:
     """The newest `count` matches without a position."""
     if expression is None:
-        tail = f"AND (docs.lat IS NULL OR docs.lng IS NULL) ORDER BY docs.key DESC {limit(f, count)}"
+        tail = (
+            f"AND (docs.lat IS NULL OR docs.lng IS NULL) ORDER BY docs.key DESC {limit(f, count)}"
+        )
         return [row[0] for row in conn.execute(*browsing(f, "docs.key", tail))]
     sub = replace(f, places_out=f.places_out + [ALL_PLACED])
-    return [row[0] for row in conn.execute(*matching(expression, sub, "fts.rowid",
-                                                     f"ORDER BY fts.rowid DESC {limit(f, count)}"))]
+    return [
+        row[0]
+        for row in conn.execute(
+            *matching(expression, sub, "fts.rowid", f"ORDER BY fts.rowid DESC {limit(f, count)}")
+        )
+    ]

@@ -19,18 +19,29 @@ by bucket (backend.py); `kept` is the bucket's set of query word indices.
   extension, synonym or compound part). Both levels need the kept words to be the query's
   first words (no hole), as Meilisearch's exact_attribute.rs.
 """
+
 from ..text import HARD, _compound_terms
 from .terms import Lexicon, QueryWord
 
 # Columns as read from ftsdata: title, title_x, descr, descr_x, cat.
 ATTRIBUTE = (0, 0, 2, 2, 1)
-EXACT_COUNTS = (True, False, True, False, True)     # compound parts are never exact
-TEXT_OF = (0, 0, 2, 2, None)                        # the column whose positions a match takes
+EXACT_COUNTS = (True, False, True, False, True)  # compound parts are never exact
+TEXT_OF = (0, 0, 2, 2, None)  # the column whose positions a match takes
 CATEGORY = 4
-FAR = 4                 # milli's crate::proximity::MAX_DISTANCE
+FAR = 4  # milli's crate::proximity::MAX_DISTANCE
 HARD_GAP = 7
-_POSITION_COSTS = ((0, 0), (1, 1), (4, 2), (7, 3), (11, 4), (16, 5), (24, 6), (64, 7), (256, 8),
-                   (1024, 9))
+_POSITION_COSTS = (
+    (0, 0),
+    (1, 1),
+    (4, 2),
+    (7, 3),
+    (11, 4),
+    (16, 5),
+    (24, 6),
+    (64, 7),
+    (256, 8),
+    (1024, 9),
+)
 
 
 def position_cost(distance: int) -> int:
@@ -77,8 +88,10 @@ class Matcher:
                     old = per_word.get(i)
                     if old is None or (d.typos, not exact) < (old[0], not old[1]):
                         per_word[i] = (d.typos, exact, d.kind)
-        self.info = {term: tuple((i, t, e, k) for i, (t, e, k) in per_word.items())
-                     for term, per_word in info.items()}
+        self.info = {
+            term: tuple((i, t, e, k) for i, (t, e, k) in per_word.items())
+            for term, per_word in info.items()
+        }
         self.terms = frozenset(self.info)
 
     def key(self, columns: tuple[str, ...], kept: frozenset[int], doc_key: int) -> tuple:
@@ -102,13 +115,26 @@ class Matcher:
                     where[i] = min(where[i], position_cost(abs(position - i)))
                     if is_exact and EXACT_COUNTS[c]:
                         exact.add(i)
-            if c == 1 and len(kept) == 1 and exact and not any(typos.values()) and \
-                    not any(attribute.values()) and not any(where.values()):
-                break       # a lone word got the best it can from the title: nothing changes it
+            if (
+                c == 1
+                and len(kept) == 1
+                and exact
+                and not any(typos.values())
+                and not any(attribute.values())
+                and not any(where.values())
+            ):
+                break  # a lone word got the best it can from the title: nothing changes it
         proximity = self._proximity(tokens, hits_by_column, sorted(kept)) if len(kept) > 1 else 0
         level = self._exact_level(columns, kept)
-        return (sum(typos.values()), proximity, sum(attribute.values()), sum(where.values()), level,
-                -len(exact), -doc_key)
+        return (
+            sum(typos.values()),
+            proximity,
+            sum(attribute.values()),
+            sum(where.values()),
+            level,
+            -len(exact),
+            -doc_key,
+        )
 
     @staticmethod
     def _first(tokens: list[str], term: str) -> int:
@@ -122,7 +148,7 @@ class Matcher:
             return self._first(tokens[c], term)
         if c == CATEGORY:
             return 0
-        text = tokens[TEXT_OF[c]]          # a compound part: where its word is
+        text = tokens[TEXT_OF[c]]  # a compound part: where its word is
         for word in text:
             if term in _compound_terms(word):
                 return self._first(text, word)

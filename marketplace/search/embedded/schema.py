@@ -20,16 +20,17 @@ category's names and synonyms go to the small `category_terms` table instead of 
 document's text: a query word is matched against them in Python (terms) and becomes
 the category's token, which keeps the postings FTS5 has to merge short.
 """
+
 import json
 import sqlite3
 import struct
 
 from ..text import HARD, compound_parts_of, derived_terms, positioned_words, words
 
-SCHEMA_VERSION = "5"          # change it with the tables: an index of another version is replaced
-EPOCH = 1_577_836_800             # 2020-01-01T00:00:00Z
+SCHEMA_VERSION = "5"  # change it with the tables: an index of another version is replaced
+EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z
 MAX_ID = (1 << 24) - 1
-CATEGORY_OVERFLOW, CONDITION_OVERFLOW = 31, 7   # codes shared by every value beyond the 31st / 7th
+CATEGORY_OVERFLOW, CONDITION_OVERFLOW = 31, 7  # codes shared by every value beyond the 31st / 7th
 COLUMNS = ("title", "title_x", "descr", "descr_x", "cat", "tags")
 
 TABLES = """
@@ -78,19 +79,23 @@ def make_key(created_ts: int, doc_id: int, category_code: int, condition_code: i
     if not 0 <= doc_id <= MAX_ID:
         raise ValueError(f"the embedded search index takes ids from 0 to {MAX_ID}, not {doc_id}")
     created = min(max(int(created_ts) - EPOCH, 0), (1 << 31) - 1)
-    return (created << 32 | doc_id << 8 | min(category_code, CATEGORY_OVERFLOW) << 3
-            | min(condition_code, CONDITION_OVERFLOW))
+    return (
+        created << 32
+        | doc_id << 8
+        | min(category_code, CATEGORY_OVERFLOW) << 3
+        | min(condition_code, CONDITION_OVERFLOW)
+    )
 
 
 GRID_DEGREES = (0.005, 0.05, 0.5, 5.0)
-QUAD_DEPTH = 24                   # quadtree levels in a place token (cells of about 1 × 2 m)
+QUAD_DEPTH = 24  # quadtree levels in a place token (cells of about 1 × 2 m)
 
 
 def place_token(lat: float, lng: float) -> str:
     """The FTS token of a position: §q, QUAD_DEPTH base-4 digits of its quadtree cell (so that
     nearby places share prefixes and a prefix query takes a whole cell), "_", and the exact
     coordinates (the hex of two doubles), so that two positions never share a token."""
-    lat, lng, top = lat + 0.0, lng + 0.0, (1 << QUAD_DEPTH) - 1        # + 0.0: no -0.0
+    lat, lng, top = lat + 0.0, lng + 0.0, (1 << QUAD_DEPTH) - 1  # + 0.0: no -0.0
     y = min(max(int((lat + 90) / 180 * (1 << QUAD_DEPTH)), 0), top)
     x = min(max(int((lng + 180) / 360 * (1 << QUAD_DEPTH)), 0), top)
     digits = "".join("0123"[(y >> s & 1) * 2 + (x >> s & 1)] for s in range(QUAD_DEPTH - 1, -1, -1))
@@ -137,7 +142,9 @@ class Codes:
             found = sum(1 for k, _ in self.by_value if k == kind)
             self.by_value[(kind, value)] = found
             if conn is not None:
-                conn.execute("INSERT INTO codes (kind, value, code) VALUES (?, ?, ?)", (kind, value, found))
+                conn.execute(
+                    "INSERT INTO codes (kind, value, code) VALUES (?, ?, ?)", (kind, value, found)
+                )
         return found
 
     def values(self, kind: str) -> dict[int, str]:
@@ -147,8 +154,10 @@ class Codes:
 
     @property
     def overflowed(self) -> bool:
-        return any(c >= (CATEGORY_OVERFLOW if k == "category" else CONDITION_OVERFLOW)
-                   for (k, _), c in self.by_value.items())
+        return any(
+            c >= (CATEGORY_OVERFLOW if k == "category" else CONDITION_OVERFLOW)
+            for (k, _), c in self.by_value.items()
+        )
 
 
 def category_entries(doc: dict) -> set[str]:
@@ -165,19 +174,43 @@ def doc_rows(doc: dict, codes: Codes, conn=None) -> tuple[tuple, tuple, tuple, s
     lat, lng = geo.get("lat"), geo.get("lng")
     title, description = doc["title"], doc.get("description", "")
     title_words, description_words = positioned_words(title), positioned_words(description)
-    text = (title_words, compound_parts_of([w for w in title_words if w != HARD]),
-            description_words, compound_parts_of([w for w in description_words if w != HARD]))
+    text = (
+        title_words,
+        compound_parts_of([w for w in title_words if w != HARD]),
+        description_words,
+        compound_parts_of([w for w in description_words if w != HARD]),
+    )
     category, condition = str(doc["category"]), str(doc["condition"])
     category_code = codes.code("category", category, conn)
-    key = make_key(doc["created_ts"], int(doc["id"]), category_code, codes.code("condition", condition, conn))
+    key = make_key(
+        doc["created_ts"], int(doc["id"]), category_code, codes.code("condition", condition, conn)
+    )
     price = int(doc.get("price_cents") or 0)
-    row = (key, int(doc["id"]), category, condition, doc.get("site_id"), price, 1 if price == 0 else 0,
-           int(doc["available_from_day"]), int(doc["available_until_day"]), int(doc["created_ts"]),
-           None if lat is None else float(lat), None if lng is None else float(lng))
-    tags = [f"§u{row[8]}"] + ([f"§s{int(row[4])}"] if row[4] is not None else []) + (["§free"] if price == 0 else [])
+    row = (
+        key,
+        int(doc["id"]),
+        category,
+        condition,
+        doc.get("site_id"),
+        price,
+        1 if price == 0 else 0,
+        int(doc["available_from_day"]),
+        int(doc["available_until_day"]),
+        int(doc["created_ts"]),
+        None if lat is None else float(lat),
+        None if lng is None else float(lng),
+    )
+    tags = (
+        [f"§u{row[8]}"]
+        + ([f"§s{int(row[4])}"] if row[4] is not None else [])
+        + (["§free"] if price == 0 else [])
+    )
     if row[10] is not None and row[11] is not None:
         tags += [place_token(row[10], row[11])]
-        tags += [grid_token(level, *grid_cell(level, row[10], row[11])) for level in range(len(GRID_DEGREES))]
+        tags += [
+            grid_token(level, *grid_cell(level, row[10], row[11]))
+            for level in range(len(GRID_DEGREES))
+        ]
     content = (key, title, json.dumps(doc, ensure_ascii=False, default=str))
     fts = (key, *(" ".join(c) for c in text), category_token(category_code), " ".join(tags))
     return row, content, fts, {t for c in text for t in c} - {HARD}
@@ -186,7 +219,9 @@ def doc_rows(doc: dict, codes: Codes, conn=None) -> tuple[tuple, tuple, tuple, s
 def create_schema(conn: sqlite3.Connection, *, indexes: bool = True) -> None:
     """Tables (and, unless bulk loading, indexes) of an index generation; idempotent."""
     conn.executescript(TABLES + (INDEXES if indexes else ""))
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+    )
 
 
 def category_rows(documents, codes: Codes) -> set[tuple[int, str]]:

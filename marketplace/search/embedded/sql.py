@@ -10,6 +10,7 @@ are a radius and a map box when places can turn them into a set of place tokens
 places) needs the document's row in `docs`: a join, paid per candidate. Browsing without text
 filters the docs table directly, unless FTS5 can narrow it by places or grid cells.
 """
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,7 +20,7 @@ from .geo import Point, cells, radius_cells
 from .schema import Codes
 from .terms import QueryWord, any_of
 
-MAX_STALE_DAYS = 400                      # beyond this many distinct stale days, join docs instead
+MAX_STALE_DAYS = 400  # beyond this many distinct stale days, join docs instead
 
 
 @dataclass
@@ -40,26 +41,29 @@ class Filters:
 
     params: Params
     on_key: list[str] = field(default_factory=list)
-    tags_all: list[str] = field(default_factory=list)     # FTS5 fragments every document must match
-    tags_none: list[str] = field(default_factory=list)    # ... and tokens none may have
-    cells: list[str] = field(default_factory=list)        # grid cells holding every match (geo)
-    geo_sql: list[str] = field(default_factory=list)      # the radius and box conditions of on_doc
-    places_in: str = ""                                   # FTS5: the places every match is at ...
-    places_out: list[str] = field(default_factory=list)   # ... and FTS5 fragments of places it is not
-    text_all: list[str] = field(default_factory=list)     # FTS5: "phrases" every match contains
-    text_none: list[str] = field(default_factory=list)    # FTS5: -exclusions no match contains
-    point: Point | None = None                            # the query's point, when it has one
-    today: str = ""                                       # placeholder of today's day number
+    tags_all: list[str] = field(default_factory=list)  # FTS5 fragments every document must match
+    tags_none: list[str] = field(default_factory=list)  # ... and tokens none may have
+    cells: list[str] = field(default_factory=list)  # grid cells holding every match (geo)
+    geo_sql: list[str] = field(default_factory=list)  # the radius and box conditions of on_doc
+    places_in: str = ""  # FTS5: the places every match is at ...
+    places_out: list[str] = field(
+        default_factory=list
+    )  # ... and FTS5 fragments of places it is not
+    text_all: list[str] = field(default_factory=list)  # FTS5: "phrases" every match contains
+    text_none: list[str] = field(default_factory=list)  # FTS5: -exclusions no match contains
+    point: Point | None = None  # the query's point, when it has one
+    today: str = ""  # placeholder of today's day number
     on_doc: list[str] = field(default_factory=list)
-    browse: list[str] = field(default_factory=list)       # all of it as SQL on docs, for browsing
-    nothing: bool = False                                 # no document can pass (the rest unset)
-    codes_wanted: dict = field(default_factory=dict)      # "category"/"condition" → codes allowed
+    browse: list[str] = field(default_factory=list)  # all of it as SQL on docs, for browsing
+    nothing: bool = False  # no document can pass (the rest unset)
+    codes_wanted: dict = field(default_factory=dict)  # "category"/"condition" → codes allowed
 
     def code_allowed(self, code: int) -> bool:
         """Whether a facet code (key & 255) passes the category and condition filters."""
         category, condition = (code >> 3) & 31, code & 7
-        return (category in self.codes_wanted.get("category", (category,))
-                and condition in self.codes_wanted.get("condition", (condition,)))
+        return category in self.codes_wanted.get(
+            "category", (category,)
+        ) and condition in self.codes_wanted.get("condition", (condition,))
 
 
 def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]) -> Filters:
@@ -68,15 +72,19 @@ def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]
     (the point too) stays unset, so the caller must not read it."""
     f = Filters(Params())
     p = f.params
-    for kind, values, mask in (("category", query.categories, "((K >> 3) & 31)"),
-                               ("condition", query.conditions, "(K & 7)")):
+    for kind, values, mask in (
+        ("category", query.categories, "((K >> 3) & 31)"),
+        ("condition", query.conditions, "(K & 7)"),
+    ):
         if not values:
             continue
         f.browse.append(f"docs.{kind} IN ({', '.join(p.add(str(v)) for v in values)})")
-        if codes.overflowed:        # more values than the key has codes for: compare the text
+        if codes.overflowed:  # more values than the key has codes for: compare the text
             f.on_doc.append(f.browse[-1])
             continue
-        known = sorted({codes.by_value[(kind, str(v))] for v in values if (kind, str(v)) in codes.by_value})
+        known = sorted(
+            {codes.by_value[(kind, str(v))] for v in values if (kind, str(v)) in codes.by_value}
+        )
         if not known:
             f.nothing = True
             return f
@@ -101,7 +109,7 @@ def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]
     if query.bbox is not None:
         south, west, north, east = (float(v) for v in query.bbox)
         geo.append(f"docs.lat BETWEEN {p.add(south)} AND {p.add(north)}")
-        joiner = "AND" if west <= east else "OR"      # west > east: the box crosses the antimeridian
+        joiner = "AND" if west <= east else "OR"  # west > east: the box crosses the antimeridian
         geo.append(f"(docs.lng >= {p.add(west)} {joiner} docs.lng <= {p.add(east)})")
         if west <= east:
             f.cells = cells(south, west, north, east)
@@ -123,7 +131,9 @@ def text_filters(f: Filters, phrases: list[str], excluded: list[str]) -> None:
     f.text_none += excluded
     if excluded:
         expression = " OR ".join(f"({e})" for e in excluded)
-        f.browse.append(f"docs.key NOT IN (SELECT rowid FROM fts WHERE fts MATCH {f.params.add(expression)})")
+        f.browse.append(
+            f"docs.key NOT IN (SELECT rowid FROM fts WHERE fts MATCH {f.params.add(expression)})"
+        )
 
 
 def limit(f: Filters, count: int, offset: int = 0) -> str:
@@ -131,8 +141,9 @@ def limit(f: Filters, count: int, offset: int = 0) -> str:
     return f"LIMIT {f.params.add(int(count))} OFFSET {f.params.add(int(offset))}"
 
 
-def matching(expression: str | None, f: Filters, select: str, tail: str = "", *,
-             join: bool = False) -> tuple[str, dict]:
+def matching(
+    expression: str | None, f: Filters, select: str, tail: str = "", *, join: bool = False
+) -> tuple[str, dict]:
     """SELECT `select` over the documents an FTS5 expression matches (None: only the filters'
     tags, which needs cells or tags) that pass the filters. FTS5 is the outer loop, so ORDER BY
     fts.rowid streams and stops at the LIMIT; docs is joined only for conditions that need it
@@ -140,11 +151,23 @@ def matching(expression: str | None, f: Filters, select: str, tail: str = "", *,
     quoted = [f'"{c}"' for c in f.cells]
     cells = [f"{{tags}} : ({' OR '.join(quoted)})"] if quoted else []
     places = [f.places_in] if f.places_in else []
-    parts = ([f"({expression})"] if expression else []) + [f"({t})" for t in f.text_all] + \
-        [f"{{tags}} : {t}" for t in f.tags_all] + cells + places
+    parts = (
+        ([f"({expression})"] if expression else [])
+        + [f"({t})" for t in f.text_all]
+        + [f"{{tags}} : {t}" for t in f.tags_all]
+        + cells
+        + places
+    )
     full = " AND ".join(parts)
-    excluded = ([f"{{tags}} : ({' OR '.join(chr(34) + t + chr(34) for t in f.tags_none)})"] if f.tags_none else []
-                ) + f.places_out + [f"({t})" for t in f.text_none]
+    excluded = (
+        (
+            [f"{{tags}} : ({' OR '.join(chr(34) + t + chr(34) for t in f.tags_none)})"]
+            if f.tags_none
+            else []
+        )
+        + f.places_out
+        + [f"({t})" for t in f.text_none]
+    )
     if excluded:
         full = f"({full}) NOT ({' OR '.join(excluded)})"
     p = Params(dict(f.params.values))
@@ -163,12 +186,16 @@ def browsing(f: Filters, select: str, tail: str = "") -> tuple[str, dict]:
 
 def _within(query_word: QueryWord, kept) -> list:
     """The word's derivations, less the concatenations of words outside `kept`."""
-    return [d for d in query_word.derivations
-            if d.span is None or all(j in kept for j in range(d.span[0], d.span[1] + 1))]
+    return [
+        d
+        for d in query_word.derivations
+        if d.span is None or all(j in kept for j in range(d.span[0], d.span[1] + 1))
+    ]
 
 
-def words_bucket(query_words: list[QueryWord], kept: frozenset[int],
-                 dropped: int | None = None) -> str:
+def words_bucket(
+    query_words: list[QueryWord], kept: frozenset[int], dropped: int | None = None
+) -> str:
     """FTS5: documents matching every query word in `kept` (and, given `dropped`, not that word:
     the documents of the bucket before)."""
     expression = " AND ".join(any_of(_within(query_words[i], kept)) for i in sorted(kept))

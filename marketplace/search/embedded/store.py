@@ -10,6 +10,7 @@ generation is no longer live is reopened. Connections are per thread; writers ho
 lock plus an flock on `<path>.lock` (so no write lands in a generation after it was swapped
 out) and keep transactions short (WAL, busy timeout) for Flask threads and the worker.
 """
+
 import fcntl
 import logging
 import os
@@ -40,7 +41,7 @@ def _created(name: str, base: str) -> int | None:
     if not name.startswith(base):
         return None
     try:
-        return int(name[len(base):].split("-")[0], 16)
+        return int(name[len(base) :].split("-")[0], 16)
     except ValueError:
         return None
 
@@ -48,13 +49,13 @@ def _created(name: str, base: str) -> int | None:
 def _schema_version(conn: sqlite3.Connection) -> str | None:
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except sqlite3.OperationalError:       # not an index of ours at all
+    except sqlite3.OperationalError:  # not an index of ours at all
         return None
     return row[0] if row else None
 
 
 def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
-    conn.isolation_level = None        # we issue BEGIN / COMMIT ourselves
+    conn.isolation_level = None  # we issue BEGIN / COMMIT ourselves
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA cache_size = -32000")
@@ -103,8 +104,11 @@ class Store:
         with self._locked():
             live = self._live()
             if live is not None and live[1] == identity:
-                log.error("search index %s has another schema version; starting an empty one: "
-                          "run `flask search reindex`", live[0])
+                log.error(
+                    "search index %s has another schema version; starting an empty one: "
+                    "run `flask search reindex`",
+                    live[0],
+                )
                 self._swap_in(self._new_generation(empty=True))
 
     def ensure(self) -> None:
@@ -128,7 +132,7 @@ class Store:
     def _new_generation(self, *, empty: bool) -> str:
         name = f"{self.path}.g{time.time_ns():x}-{os.getpid():x}"
         conn = sqlite3.connect(name)
-        conn.isolation_level = None         # autocommit: the schema must be there when we close
+        conn.isolation_level = None  # autocommit: the schema must be there when we close
         try:
             if empty:
                 create_schema(conn)
@@ -165,7 +169,7 @@ class Store:
     @contextmanager
     def write(self):
         """A short write transaction on the live generation (BEGIN IMMEDIATE, under the lock)."""
-        if self._live() is None:        # the first write ever creates the index (not under the lock)
+        if self._live() is None:  # the first write ever creates the index (not under the lock)
             self.ensure()
         with self._locked():
             conn = self.connection()[0]
@@ -192,8 +196,10 @@ class Store:
             _count_facets(conn, [p[0][0] for p in prepared], +1)
             terms = sorted(set().union(*(p[3] for p in prepared)))
             conn.executemany("INSERT OR IGNORE INTO vocab (term) VALUES (?)", [(t,) for t in terms])
-            conn.executemany("INSERT OR IGNORE INTO category_terms (code, entry) VALUES (?, ?)",
-                             sorted(category_rows(latest.values(), codes)))
+            conn.executemany(
+                "INSERT OR IGNORE INTO category_terms (code, entry) VALUES (?, ?)",
+                sorted(category_rows(latest.values(), codes)),
+            )
 
     def delete(self, ids: list[int]) -> None:
         """Remove documents by id; unknown ids are fine."""
@@ -220,28 +226,39 @@ class Store:
 
 def _remove(conn, ids: list[int]) -> None:
     """Delete documents by id from every table (the FTS 'delete' gets the indexed text back)."""
-    found = conn.execute(f"SELECT key, tags FROM ftsdata WHERE key IN (SELECT key FROM docs WHERE id IN "
-                         f"({','.join('?' * len(ids))}))", ids).fetchall()
+    found = conn.execute(
+        f"SELECT key, tags FROM ftsdata WHERE key IN (SELECT key FROM docs WHERE id IN "
+        f"({','.join('?' * len(ids))}))",
+        ids,
+    ).fetchall()
     _count_cells(conn, [tags for _, tags in found], -1)
     _count_facets(conn, [k for k, _ in found], -1)
     keys = [(k,) for k, _ in found]
-    conn.executemany(f"INSERT INTO fts (fts, rowid, {', '.join(COLUMNS)}) SELECT 'delete', key, "
-                     f"{', '.join(COLUMNS)} FROM ftsdata WHERE key = ?", keys)
+    conn.executemany(
+        f"INSERT INTO fts (fts, rowid, {', '.join(COLUMNS)}) SELECT 'delete', key, "
+        f"{', '.join(COLUMNS)} FROM ftsdata WHERE key = ?",
+        keys,
+    )
     for table in ("ftsdata", "content", "docs"):
         conn.executemany(f"DELETE FROM {table} WHERE key = ?", keys)
 
 
 def _count_cells(conn, all_tags: list[str], sign: int) -> None:
     """Add (sign +1) or remove (-1) documents, given their tags, to the cell counts."""
-    conn.executemany("INSERT INTO cells (token, n) VALUES (?, ?) ON CONFLICT (token) DO UPDATE SET n = n + excluded.n",
-                     [(token, sign * n) for token, n in cell_counts(all_tags).items()])
+    conn.executemany(
+        "INSERT INTO cells (token, n) VALUES (?, ?) ON CONFLICT (token) DO UPDATE SET n = n + excluded.n",
+        [(token, sign * n) for token, n in cell_counts(all_tags).items()],
+    )
 
 
 def _count_facets(conn, keys: list[int], sign: int) -> None:
     """Add (+1) or remove (-1) documents, given their keys, to the facet code counts."""
     counts = Counter(key & 255 for key in keys)
-    conn.executemany("INSERT INTO facet_counts (code, n) VALUES (?, ?) "
-                     "ON CONFLICT (code) DO UPDATE SET n = n + excluded.n", [(c, sign * n) for c, n in counts.items()])
+    conn.executemany(
+        "INSERT INTO facet_counts (code, n) VALUES (?, ?) "
+        "ON CONFLICT (code) DO UPDATE SET n = n + excluded.n",
+        [(c, sign * n) for c, n in counts.items()],
+    )
 
 
 def _bulk_load(name: str, documents, batch: int) -> int:
@@ -256,7 +273,7 @@ def _bulk_load(name: str, documents, batch: int) -> int:
         create_schema(conn, indexes=False)
         conn.execute("BEGIN")
         codes, by_id, vocabulary, categories = Codes(), {}, set(), {}
-        for doc in documents:       # documents may be a generator: each is read once, then dropped
+        for doc in documents:  # documents may be a generator: each is read once, then dropped
             rows = doc_rows(doc, codes)
             by_id[rows[0][1]] = rows
             vocabulary |= rows[3]
@@ -264,16 +281,23 @@ def _bulk_load(name: str, documents, batch: int) -> int:
         # Insert in key order: sequential b-tree appends and FTS segments.
         rows = sorted(by_id.values(), key=lambda r: r[0][0])
         for start in range(0, len(rows), batch):
-            pending = rows[start:start + batch]
+            pending = rows[start : start + batch]
             for sql, index in zip(INSERTS, (0, 1, 2, 2)):
                 conn.executemany(sql, [p[index] for p in pending])
-        conn.executemany("INSERT INTO codes (kind, value, code) VALUES (?, ?, ?)",
-                         [(k, v, c) for (k, v), c in codes.by_value.items()])
-        conn.executemany("INSERT INTO cells (token, n) VALUES (?, ?)", cell_counts([r[2][6] for r in rows]).items())
+        conn.executemany(
+            "INSERT INTO codes (kind, value, code) VALUES (?, ?, ?)",
+            [(k, v, c) for (k, v), c in codes.by_value.items()],
+        )
+        conn.executemany(
+            "INSERT INTO cells (token, n) VALUES (?, ?)",
+            cell_counts([r[2][6] for r in rows]).items(),
+        )
         _count_facets(conn, [r[0][0] for r in rows], +1)
         conn.executemany("INSERT INTO vocab (term) VALUES (?)", [(t,) for t in sorted(vocabulary)])
-        conn.executemany("INSERT INTO category_terms (code, entry) VALUES (?, ?)",
-                         sorted(category_rows(categories.values(), codes)))
+        conn.executemany(
+            "INSERT INTO category_terms (code, entry) VALUES (?, ?)",
+            sorted(category_rows(categories.values(), codes)),
+        )
         conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
         conn.execute("COMMIT")
         conn.executescript(INDEXES)

@@ -18,6 +18,7 @@ plus things of our own:
 FTS5 expressions are built here too: every term is quoted, so a query word can never act as an
 FTS5 operator. And titles are highlighted here.
 """
+
 import bisect
 import html
 import re
@@ -33,7 +34,7 @@ from ..text import _compound_terms, fold
 from .parsing import MAX_WORDS, ParsedQuery, parse_query  # noqa: F401 - re-exported
 from .schema import category_token
 
-ONE_TYPO_CAP, TWO_TYPO_CAP = 150, 50   # derivations per word, as Meilisearch's limits.rs
+ONE_TYPO_CAP, TWO_TYPO_CAP = 150, 50  # derivations per word, as Meilisearch's limits.rs
 _TITLE_WORD = re.compile(r"\w+")
 
 
@@ -49,11 +50,11 @@ class Derivation:
     term: tuple[str, ...]
     prefix: bool = False
     typos: int = 0
-    kind: str = "exact"                # one of query.MATCH_KINDS
-    exact: bool = False                # counts for the exactness criterion
-    span: tuple[int, int] | None = None     # concat: the query words (first, last) it joins
-    columns: str = ""                  # FTS5 columns it is limited to ("" = all)
-    all_of: bool = False               # compound: every term somewhere in `columns`
+    kind: str = "exact"  # one of query.MATCH_KINDS
+    exact: bool = False  # counts for the exactness criterion
+    span: tuple[int, int] | None = None  # concat: the query words (first, last) it joins
+    columns: str = ""  # FTS5 columns it is limited to ("" = all)
+    all_of: bool = False  # compound: every term somewhere in `columns`
 
     def fts(self) -> str:
         if self.all_of:
@@ -76,12 +77,14 @@ class QueryWord:
 def any_of(derivations: list[Derivation]) -> str:
     """FTS5: any of the derivations, e.g. ("tiili"* OR "tegel"), leaving out what a prefix
     derivation already covers (every term is another doclist for FTS5 to merge)."""
-    prefixes = tuple(sorted({d.term[0] for d in derivations if d.prefix and len(d.term) == 1}, key=len))
+    prefixes = tuple(
+        sorted({d.term[0] for d in derivations if d.prefix and len(d.term) == 1}, key=len)
+    )
 
     singles = {d.term[0] for d in derivations if len(d.term) == 1 and not d.prefix}
 
     def covered(d: Derivation) -> bool:
-        if len(d.term) > 1:     # a phrase: covered when one of its words is matched anyway
+        if len(d.term) > 1:  # a phrase: covered when one of its words is matched anyway
             return any(w in singles or w.startswith(prefixes) for w in d.term)
         if not d.term[0].startswith(prefixes):
             return False
@@ -99,7 +102,7 @@ class TermIndex:
         self.sorted: list[str] = []
         self.by_first_len: dict[tuple[str, int], list[str]] = defaultdict(list)
         self.by_len: dict[int, list[str]] = defaultdict(list)
-        self.prefixes: dict[int, tuple[dict, list, set]] = {}   # length → (by first char, all, seen)
+        self.prefixes: dict[int, tuple[dict, list, set]] = {}  # length → (by first char, all, seen)
 
     def add(self, new: list[str]) -> None:
         new = [t for t in dict.fromkeys(new) if t and t not in self.terms]
@@ -122,7 +125,7 @@ class TermIndex:
     def with_prefix(self, prefix: str) -> list[str]:
         """Every term starting with `prefix`."""
         start = bisect.bisect_left(self.sorted, prefix)
-        return self.sorted[start:bisect.bisect_left(self.sorted, prefix + "\U0010ffff", start)]
+        return self.sorted[start : bisect.bisect_left(self.sorted, prefix + "\U0010ffff", start)]
 
     def _prefixes_of_length(self, length: int):
         if length not in self.prefixes:
@@ -142,17 +145,22 @@ class TermIndex:
                 by_first, every, _ = self._prefixes_of_length(length)
                 same, anyone = by_first.get(word[0], ()), every
             else:
-                same, anyone = self.by_first_len.get((word[0], length), ()), self.by_len.get(length, ())
-            for term, distance, _ in process.extract(word, same, scorer=OSA.distance,
-                                                     score_cutoff=budget, limit=None):
+                same, anyone = (
+                    self.by_first_len.get((word[0], length), ()),
+                    self.by_len.get(length, ()),
+                )
+            for term, distance, _ in process.extract(
+                word, same, scorer=OSA.distance, score_cutoff=budget, limit=None
+            ):
                 if distance:
                     found[term] = distance
             if budget >= 2:
-                for term, distance, _ in process.extract(word, anyone, scorer=OSA.distance,
-                                                         score_cutoff=budget - 1, limit=None):
+                for term, distance, _ in process.extract(
+                    word, anyone, scorer=OSA.distance, score_cutoff=budget - 1, limit=None
+                ):
                     if term[0] != word[0]:
                         found[term] = distance + 1
-        if prefix:     # prefixes the plain prefix search covers already
+        if prefix:  # prefixes the plain prefix search covers already
             found = {t: n for t, n in found.items() if not t.startswith(word)}
         return found
 
@@ -168,20 +176,24 @@ class Lexicon:
     def _reset(self, generation):
         self.generation, self.last_term, self.last_entry = generation, 0, 0
         self.vocabulary = TermIndex()
-        self.category_words = TermIndex()                       # words of category entries
+        self.category_words = TermIndex()  # words of category entries
         self.categories_of_word: dict[str, set[int]] = defaultdict(set)
-        self.entries: dict[int, set[str]] = defaultdict(set)    # category code → entries
+        self.entries: dict[int, set[str]] = defaultdict(set)  # category code → entries
 
     def refresh(self, conn, generation) -> None:
         """Read what was added since the last call (everything after a rebuild)."""
         if generation != self.generation:
             self._reset(generation)
-        rows = conn.execute("SELECT id, term FROM vocab WHERE id > ? ORDER BY id", (self.last_term,)).fetchall()
+        rows = conn.execute(
+            "SELECT id, term FROM vocab WHERE id > ? ORDER BY id", (self.last_term,)
+        ).fetchall()
         if rows:
             self.vocabulary.add([t for _, t in rows])
             self.last_term = rows[-1][0]
-        rows = conn.execute("SELECT id, code, entry FROM category_terms WHERE id > ? ORDER BY id",
-                            (self.last_entry,)).fetchall()
+        rows = conn.execute(
+            "SELECT id, code, entry FROM category_terms WHERE id > ? ORDER BY id",
+            (self.last_entry,),
+        ).fetchall()
         if rows:
             for _, code, entry in rows:
                 self.entries[code].add(entry)
@@ -197,11 +209,18 @@ class Lexicon:
             qw.derivations.append(Derivation((word,), prefix=True, kind="prefix"))
         budget = typo_budget(word) if budget is None else budget
         if budget:
-            ranked = sorted(self.vocabulary.near(word, budget, prefix=is_prefix).items(), key=lambda i: (i[1], i[0]))
+            ranked = sorted(
+                self.vocabulary.near(word, budget, prefix=is_prefix).items(),
+                key=lambda i: (i[1], i[0]),
+            )
             for typos, cap in ((1, ONE_TYPO_CAP), (2, TWO_TYPO_CAP)):
-                qw.derivations += [Derivation((t,), prefix=is_prefix, typos=typos, kind="typo")
-                                   for t in [t for t, n in ranked if n == typos][:cap]]
-        synonyms = {code for code in self.categories_of_word.get(word, ()) if word in self.entries[code]}
+                qw.derivations += [
+                    Derivation((t,), prefix=is_prefix, typos=typos, kind="typo")
+                    for t in [t for t, n in ranked if n == typos][:cap]
+                ]
+        synonyms = {
+            code for code in self.categories_of_word.get(word, ()) if word in self.entries[code]
+        }
         for entry in sorted({e for code in synonyms for e in self.entries[code]} - {word}):
             qw.derivations.append(Derivation(tuple(entry.split()), kind="synonym"))
         qw.derivations += self._category_matches(word, is_prefix, budget)
@@ -212,13 +231,16 @@ class Lexicon:
         and a -exclusion: the words next to each other in a title or description, or in one of a
         category's names or synonyms (then the category's token). No typos, prefixes or synonyms."""
         wanted = f" {' '.join(terms)} "
-        codes = sorted(code for code in self.categories_of_word.get(terms[0], ())
-                       if any(wanted in f" {entry} " for entry in self.entries[code]))
+        codes = sorted(
+            code
+            for code in self.categories_of_word.get(terms[0], ())
+            if any(wanted in f" {entry} " for entry in self.entries[code])
+        )
         return any_of([Derivation(terms)] + [Derivation((category_token(code),)) for code in codes])
 
     def _category_matches(self, word: str, is_prefix: bool, budget: int) -> list[Derivation]:
         """The category tokens a word matches through the categories' names and synonyms."""
-        best: dict[int, tuple[int, bool]] = {}       # code → (typos, exact)
+        best: dict[int, tuple[int, bool]] = {}  # code → (typos, exact)
 
         def offer(codes, typos, exact):
             for code in codes:
@@ -230,12 +252,16 @@ class Lexicon:
             for term in self.category_words.with_prefix(word):
                 offer(self.categories_of_word[term], 0, False)
         if budget:
-            for candidate, typos in self.category_words.near(word, budget, prefix=is_prefix).items():
+            for candidate, typos in self.category_words.near(
+                word, budget, prefix=is_prefix
+            ).items():
                 terms = self.category_words.with_prefix(candidate) if is_prefix else [candidate]
                 for term in terms:
                     offer(self.categories_of_word[term], typos, False)
-        return [Derivation((category_token(code),), typos=typos, kind="category", exact=exact)
-                for code, (typos, exact) in sorted(best.items())]
+        return [
+            Derivation((category_token(code),), typos=typos, kind="category", exact=exact)
+            for code, (typos, exact) in sorted(best.items())
+        ]
 
 
 class Highlighter:
@@ -254,15 +280,19 @@ class Highlighter:
         self.prefixes = tuple(prefixes)
 
     def _matches(self, token: str) -> bool:
-        return (token in self.exact or bool(self.prefixes) and token.startswith(self.prefixes)
-                or any(part in self.exact for part in _compound_terms(token)))
+        return (
+            token in self.exact
+            or bool(self.prefixes)
+            and token.startswith(self.prefixes)
+            or any(part in self.exact for part in _compound_terms(token))
+        )
 
     def __call__(self, title: str) -> str:
         out, last = [], 0
         title = unicodedata.normalize("NFC", title)
         for match in _TITLE_WORD.finditer(title):
             if self._matches(fold(match.group(0))):
-                out.append(html.escape(title[last:match.start()]))
+                out.append(html.escape(title[last : match.start()]))
                 out.append("<mark>" + html.escape(match.group(0)) + "</mark>")
                 last = match.end()
         out.append(html.escape(title[last:]))

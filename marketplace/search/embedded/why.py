@@ -1,5 +1,6 @@
 """Why a result is there: for each hit of a page, what each query word matched in it and how
 (query.Match, query.MATCH_KINDS), read from the same indexed text the ranking reads."""
+
 from rapidfuzz.distance import OSA
 
 from ..query import MATCH_KINDS, Match, SearchHit
@@ -14,7 +15,7 @@ def _how(kind: str, typos: int, column: int) -> str:
         return "typo" if typos else "category"
     if column in (1, 3) and kind in ("exact", "prefix", "compound"):
         return "compound"
-    if kind == "compound":          # the parts written as words of their own
+    if kind == "compound":  # the parts written as words of their own
         return "split"
     return kind
 
@@ -34,12 +35,13 @@ def matches(matcher: Matcher, columns: tuple[str, ...]) -> list[Match]:
             for i, typos, _, kind in matcher.info[term]:
                 how = _how(kind, typos, c)
                 found = term
-                if c == CATEGORY:       # the category's word the query word stands for
+                if c == CATEGORY:  # the category's word the query word stands for
                     found = matcher.words[i]
                     found = _category_word(matcher, term, found) if typos else found
                 if how == "compound" and TEXT_OF[c] is not None:
-                    found = next((w for w in tokens[TEXT_OF[c]] if term in _compound_terms(w)),
-                                 term)
+                    found = next(
+                        (w for w in tokens[TEXT_OF[c]] if term in _compound_terms(w)), term
+                    )
                 rank = (_ORDER[how], typos)
                 if i not in best or rank < best[i][0]:
                     best[i] = (rank, Match(matcher.words[i], found, how))
@@ -50,8 +52,13 @@ def explain(conn, matcher: Matcher, hits: list[SearchHit], keys: list[int]) -> N
     """Fill each hit's `matches` (hits and keys in the same order)."""
     if not keys:
         return
-    rows = {row[0]: row[1:] for row in conn.execute(
-        f"SELECT key, title, title_x, descr, descr_x, cat FROM ftsdata "
-        f"WHERE key IN ({', '.join('?' * len(keys))})", keys)}
+    rows = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            f"SELECT key, title, title_x, descr, descr_x, cat FROM ftsdata "
+            f"WHERE key IN ({', '.join('?' * len(keys))})",
+            keys,
+        )
+    }
     for hit, key in zip(hits, keys):
         hit.matches = matches(matcher, rows[key])

@@ -6,6 +6,7 @@ SearchUnavailable (search falls back to the embedded engine; the outbox retries 
 other API error is a bug in the request and raises MeiliRequestError. Writes wait for their
 task and raise MeiliTaskFailed when it fails, so the outbox marks a message done only on success.
 """
+
 import logging
 import threading
 from contextlib import contextmanager
@@ -13,7 +14,11 @@ from typing import Iterable
 
 import meilisearch
 import requests
-from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+)
 
 from ... import clock
 from ..backend import SearchUnavailable
@@ -41,10 +46,18 @@ def translated_errors(action: str):
         yield
     except MeilisearchApiError as exc:
         if exc.status_code >= 500 or exc.status_code == 429:
-            raise SearchUnavailable(f"Meilisearch {action}: HTTP {exc.status_code} {exc.message}") from exc
+            raise SearchUnavailable(
+                f"Meilisearch {action}: HTTP {exc.status_code} {exc.message}"
+            ) from exc
         code = f" {exc.code}" if exc.code else ""
-        raise MeiliRequestError(f"Meilisearch {action} rejected: HTTP {exc.status_code}{code}: {exc.message}") from exc
-    except (MeilisearchCommunicationError, MeilisearchTimeoutError, requests.RequestException) as exc:
+        raise MeiliRequestError(
+            f"Meilisearch {action} rejected: HTTP {exc.status_code}{code}: {exc.message}"
+        ) from exc
+    except (
+        MeilisearchCommunicationError,
+        MeilisearchTimeoutError,
+        requests.RequestException,
+    ) as exc:
         raise SearchUnavailable(f"Meilisearch {action}: {exc}") from exc
 
 
@@ -57,10 +70,28 @@ class MeiliBackend:
 
     name = "meilisearch"
 
-    def __init__(self, url: str, api_key: str, index: str, timeout: float, *, task_timeout: float = 30.0,
-                 rebuild_task_timeout: float = 900.0, batch_size: int = 10_000):
-        self.url, self.api_key, self.index_uid, self.timeout = url.rstrip("/"), api_key or None, index, timeout
-        self.task_timeout, self.rebuild_task_timeout, self.batch_size = task_timeout, rebuild_task_timeout, batch_size
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        index: str,
+        timeout: float,
+        *,
+        task_timeout: float = 30.0,
+        rebuild_task_timeout: float = 900.0,
+        batch_size: int = 10_000,
+    ):
+        self.url, self.api_key, self.index_uid, self.timeout = (
+            url.rstrip("/"),
+            api_key or None,
+            index,
+            timeout,
+        )
+        self.task_timeout, self.rebuild_task_timeout, self.batch_size = (
+            task_timeout,
+            rebuild_task_timeout,
+            batch_size,
+        )
         self._local = threading.local()
         self._ready = False
 
@@ -69,7 +100,9 @@ class MeiliBackend:
         """One client per thread: the client mutates its shared header dict on every request."""
         client = getattr(self._local, "client", None)
         if client is None:
-            client = self._local.client = meilisearch.Client(self.url, self.api_key, timeout=self.timeout)
+            client = self._local.client = meilisearch.Client(
+                self.url, self.api_key, timeout=self.timeout
+            )
         return client
 
     def _index(self, uid: str | None = None):
@@ -78,12 +111,16 @@ class MeiliBackend:
     def _wait(self, task_info, *, timeout: float | None = None, ok_codes: tuple[str, ...] = ()):
         """Wait for a task; raise MeiliTaskFailed unless it succeeded (or failed with `ok_codes`)."""
         timeout_ms = int((timeout or self.task_timeout) * 1000)
-        task = self.client.wait_for_task(task_info.task_uid, timeout_in_ms=timeout_ms, interval_in_ms=50)
+        task = self.client.wait_for_task(
+            task_info.task_uid, timeout_in_ms=timeout_ms, interval_in_ms=50
+        )
         error = task.error or {}
         if task.status == "succeeded" or error.get("code") in ok_codes:
             return task
-        raise MeiliTaskFailed(f"Meilisearch task {task.uid} ({task.type}) {task.status}: "
-                              f"{error.get('code', '')} {error.get('message', '')}".strip())
+        raise MeiliTaskFailed(
+            f"Meilisearch task {task.uid} ({task.type}) {task.status}: "
+            f"{error.get('code', '')} {error.get('message', '')}".strip()
+        )
 
     # -- index and settings -------------------------------------------------------------------
 
@@ -103,8 +140,10 @@ class MeiliBackend:
         if key is None:
             self._wait(self._index(uid).update(primary_key=PRIMARY_KEY))
         elif key != PRIMARY_KEY:
-            raise MeiliRequestError(f"index {uid!r} has primary key {key!r}, not {PRIMARY_KEY!r}; "
-                                    "drop it and run `flask search reindex`")
+            raise MeiliRequestError(
+                f"index {uid!r} has primary key {key!r}, not {PRIMARY_KEY!r}; "
+                "drop it and run `flask search reindex`"
+            )
 
     def _sync_settings(self, uid: str) -> dict:
         """Send only the settings that differ from what the index has; wait for them."""
@@ -137,8 +176,10 @@ class MeiliBackend:
                 response = self._index().search(query.text, params)
         except MeiliRequestError as exc:
             if _missing_index(exc):
-                raise SearchUnavailable(f"Meilisearch index {self.index_uid!r} does not exist yet; "
-                                        "run `flask search reindex`") from exc
+                raise SearchUnavailable(
+                    f"Meilisearch index {self.index_uid!r} does not exist yet; "
+                    "run `flask search reindex`"
+                ) from exc
             raise
         return result(response, query)
 
@@ -161,7 +202,9 @@ class MeiliBackend:
         self._ensure_ready()
         expression = f"{PRIMARY_KEY} IN [{', '.join(str(i) for i in ids)}]"
         with translated_errors("delete"):
-            self._wait(self._index().delete_documents(filter=expression), ok_codes=("index_not_found",))
+            self._wait(
+                self._index().delete_documents(filter=expression), ok_codes=("index_not_found",)
+            )
 
     def count(self) -> int:
         """Documents in the live index (0 when it does not exist)."""
@@ -183,14 +226,14 @@ class MeiliBackend:
                 self._ensure_index(build)
                 self._sync_settings(build)
                 self._load(build, documents)
-                self._ensure_index(self.index_uid, check_key=False)     # the swap replaces it
+                self._ensure_index(self.index_uid, check_key=False)  # the swap replaces it
                 swap = self.client.swap_indexes([{"indexes": [self.index_uid, build]}])
                 self._wait(swap, timeout=self.rebuild_task_timeout)
             except Exception:
                 self._delete_quietly(build)
                 raise
             self._ready = True
-            self._delete_quietly(build)          # now holds the previous documents
+            self._delete_quietly(build)  # now holds the previous documents
 
     def _load(self, uid: str, documents: Iterable[dict]) -> None:
         index, tasks, batch = self._index(uid), [], []
@@ -201,7 +244,7 @@ class MeiliBackend:
                 batch = []
         if batch:
             tasks.append(index.add_documents(batch, primary_key=PRIMARY_KEY))
-        for task in tasks:       # enqueued together so the engine can batch them
+        for task in tasks:  # enqueued together so the engine can batch them
             self._wait(task, timeout=self.rebuild_task_timeout)
 
     def _delete_quietly(self, uid: str) -> None:
@@ -209,7 +252,9 @@ class MeiliBackend:
             with translated_errors("delete index"):
                 self._wait(self.client.delete_index(uid), ok_codes=("index_not_found",))
         except Exception:  # noqa: BLE001 - a leftover build index is harmless; say so and go on
-            log.warning("could not delete Meilisearch index %s; delete it by hand", uid, exc_info=True)
+            log.warning(
+                "could not delete Meilisearch index %s; delete it by hand", uid, exc_info=True
+            )
 
     def drop(self) -> None:
         """Delete the live index (tests and `flask search` maintenance); a missing one is fine."""

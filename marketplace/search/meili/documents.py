@@ -5,6 +5,7 @@ Per-language title and description fields let `localizedAttributes` give each it
 does not split ("kattotiili" → "tiili", "katto"). Everything is validated here, because one
 bad document fails the whole batch task.
 """
+
 import logging
 import math
 
@@ -16,9 +17,17 @@ log = logging.getLogger(__name__)
 # Highlight markers (query.py). Private-use code points: removed from indexed titles so
 # a marker in a search response can only come from the engine.
 MARK_PRE, MARK_POST = "\ue000", "\ue001"
-MAX_ID = 2**53           # integer ids stay exact in JSON numbers and Meilisearch's f64 facets
-FILTER_FIELDS = ("category", "condition", "site_id", "free", "price_cents", "available_from_day",
-                 "available_until_day", "organization_id")
+MAX_ID = 2**53  # integer ids stay exact in JSON numbers and Meilisearch's f64 facets
+FILTER_FIELDS = (
+    "category",
+    "condition",
+    "site_id",
+    "free",
+    "price_cents",
+    "available_from_day",
+    "available_until_day",
+    "organization_id",
+)
 DISPLAY_FIELDS = ("site_name", "quantity_available", "unit", "available_from", "available_until")
 
 

@@ -5,6 +5,7 @@ The request is built only from the query model. Filter strings follow the engine
 float(), and every string is escaped (backslash first, then double quote) and double-quoted,
 so a value such as `brick" OR category = "timber` stays one quoted value.
 """
+
 import html
 import math
 
@@ -17,7 +18,7 @@ from .why import matches
 
 FACETS = ["category", "condition"]
 TITLE_FIELDS = [f"title_{lang}" for lang in LANGUAGES]
-EARTH_RADIUS_M = 6_371_000      # the radius Meilisearch's haversine (geoutils) uses
+EARTH_RADIUS_M = 6_371_000  # the radius Meilisearch's haversine (geoutils) uses
 _OPERATORS = ("=", "!=", ">", ">=", "<", "<=")
 
 
@@ -73,7 +74,10 @@ def filter_expression(query: SearchQuery) -> str:
     clauses = [compare("available_until_day", ">=", day_number(clock.today()))]
     if query.available_on is not None:
         day = day_number(query.available_on)
-        clauses += [compare("available_from_day", "<=", day), compare("available_until_day", ">=", day)]
+        clauses += [
+            compare("available_from_day", "<=", day),
+            compare("available_until_day", ">=", day),
+        ]
     if query.free_only:
         clauses.append(compare("free", "=", True))
     if query.site_id is not None:
@@ -90,7 +94,9 @@ def filter_expression(query: SearchQuery) -> str:
         south, west, north, east = (float(v) for v in query.bbox)
         _check_point(south, west)
         _check_point(north, east)
-        clauses.append(f"_geoBoundingBox([{number(north)}, {number(east)}], [{number(south)}, {number(west)}])")
+        clauses.append(
+            f"_geoBoundingBox([{number(north)}, {number(east)}], [{number(south)}, {number(west)}])"
+        )
     return " AND ".join(clauses)
 
 
@@ -154,8 +160,10 @@ def highlight_html(marked: str) -> str:
 def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance in km on Meilisearch's sphere."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a))) / 1000
 
 
@@ -183,9 +191,15 @@ def _highlight(hit: dict) -> dict[str, str]:
 
 def result(response: dict, query: SearchQuery) -> SearchResult:
     """SearchResult(backend="meilisearch") from a search response (page/hitsPerPage mode)."""
-    hits = [SearchHit(id=int(hit["id"]), distance_km=_distance_km(hit, query), highlight=_highlight(hit),
-                      matches=matches(hit, query.text))
-            for hit in response.get("hits", [])]
+    hits = [
+        SearchHit(
+            id=int(hit["id"]),
+            distance_km=_distance_km(hit, query),
+            highlight=_highlight(hit),
+            matches=matches(hit, query.text),
+        )
+        for hit in response.get("hits", [])
+    ]
     total = response.get("totalHits", response.get("estimatedTotalHits", len(hits)))
     distribution = response.get("facetDistribution") or {}
     facets = {name: dict(distribution.get(name) or {}) for name in FACETS}

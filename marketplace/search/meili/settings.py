@@ -1,5 +1,6 @@
 """The Meilisearch index settings, built from code and the catalogue, and the comparison that
 lets apply_settings() send only what differs (changing most settings reindexes everything)."""
+
 import json
 import logging
 
@@ -7,7 +8,11 @@ from ...catalog_loader import read_catalogue
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = {"fi": "fin", "sv": "swe", "en": "eng"}      # listing language -> its locale (fields: FOLDING_LOCALES)
+LANGUAGES = {
+    "fi": "fin",
+    "sv": "swe",
+    "en": "eng",
+}  # listing language -> its locale (fields: FOLDING_LOCALES)
 LOCALE_ALIASES = {"fi": "fin", "sv": "swe", "en": "eng"}
 
 # Ranked: a match in a title beats one in category words, which beats one in a description.
@@ -19,8 +24,18 @@ SEARCHABLE = (
 )
 # Whitelist for filter expressions (query.py uses nothing else). `id` is filterable so
 # delete() can use the client's non-deprecated delete-by-filter call.
-FILTERABLE = ["id", "category", "condition", "site_id", "free", "price_cents", "available_from_day",
-              "available_until_day", "organization_id", "_geo"]
+FILTERABLE = [
+    "id",
+    "category",
+    "condition",
+    "site_id",
+    "free",
+    "price_cents",
+    "available_from_day",
+    "available_until_day",
+    "organization_id",
+    "_geo",
+]
 SORTABLE = ["created_ts", "price_cents", "_geo"]
 MAX_TOTAL_HITS = 10_000
 MAX_VALUES_PER_FACET = 100
@@ -57,8 +72,14 @@ def _capped(term: str, candidates: list[str]) -> list[str]:
         kept.append(other)
         words += size
     if len(kept) < len(candidates):
-        log.warning("synonyms for %r capped at %d of %d (Meilisearch limits: %d terms, %d words)",
-                    term, len(kept), len(candidates), MAX_SYNONYMS_PER_TERM, MAX_SYNONYM_WORDS)
+        log.warning(
+            "synonyms for %r capped at %d of %d (Meilisearch limits: %d terms, %d words)",
+            term,
+            len(kept),
+            len(candidates),
+            MAX_SYNONYMS_PER_TERM,
+            MAX_SYNONYM_WORDS,
+        )
     return sorted(kept)
 
 
@@ -72,8 +93,11 @@ def synonyms(categories: list[dict] | None = None) -> dict[str, list[str]]:
         for term in group:
             bucket = merged.setdefault(term, [])
             bucket += [t for t in group if t != term and t not in bucket]
-    return {term: _capped(term, others) for term, others in sorted(merged.items())
-            if len(term.split()) <= MAX_KEY_WORDS and others}
+    return {
+        term: _capped(term, others)
+        for term, others in sorted(merged.items())
+        if len(term.split()) <= MAX_KEY_WORDS and others
+    }
 
 
 # Swedish folds like Finnish: å/ä/ö → a/a/o, as the embedded engine folds every language. With
@@ -87,8 +111,13 @@ QUERY_LOCALES = ["fin", "eng"]
 
 def localized_attributes() -> list[dict]:
     """Per-language fields get a locale that folds å/ä/ö (FOLDING_LOCALES)."""
-    return [{"attributePatterns": [f"title_{lang}", f"description_{lang}", f"category_name_{lang}"],
-             "locales": [FOLDING_LOCALES[lang]]} for lang in LANGUAGES]
+    return [
+        {
+            "attributePatterns": [f"title_{lang}", f"description_{lang}", f"category_name_{lang}"],
+            "locales": [FOLDING_LOCALES[lang]],
+        }
+        for lang in LANGUAGES
+    ]
 
 
 def wanted() -> dict:
@@ -114,12 +143,17 @@ def _canonical(key: str, value):
     if key == "synonyms":
         return {k: sorted(v) for k, v in value.items()}
     if key == "localizedAttributes":
-        return [(sorted(rule.get("attributePatterns", [])),
-                 sorted(LOCALE_ALIASES.get(x, x) for x in rule.get("locales", []))) for rule in value]
+        return [
+            (
+                sorted(rule.get("attributePatterns", [])),
+                sorted(LOCALE_ALIASES.get(x, x) for x in rule.get("locales", [])),
+            )
+            for rule in value
+        ]
     return value
 
 
-PARTIAL = ("typoTolerance", "pagination", "faceting")     # objects the server fills with more keys
+PARTIAL = ("typoTolerance", "pagination", "faceting")  # objects the server fills with more keys
 
 
 def _covers(have, want) -> bool:
@@ -139,5 +173,5 @@ def changes(current: dict, desired: dict | None = None) -> dict:
         if not (_covers(have, want) if key in PARTIAL else have == want):
             diff[key] = value
     if current.get("rankingRules") not in DEFAULT_RANKING_RULES:
-        diff["rankingRules"] = None          # null resets to the server's default
+        diff["rankingRules"] = None  # null resets to the server's default
     return diff

@@ -2,6 +2,7 @@
 what, and how. Read from `_matchesPosition` (byte offsets of every matched word in every
 attribute, arrays with `indices`) and `_rankingScoreDetails` (the typo rule's typoCount),
 which the request asks for (query.request)."""
+
 import re
 from functools import lru_cache
 
@@ -41,7 +42,7 @@ def found_words(hit: dict) -> list[tuple[str, str]]:
     for attribute, positions in (hit.get("_matchesPosition") or {}).items():
         for position in positions:
             raw = _value(hit, attribute, position).encode()
-            start = len(raw[:int(position.get("start", 0))].decode(errors="ignore"))
+            start = len(raw[: int(position.get("start", 0))].decode(errors="ignore"))
             text = raw.decode(errors="ignore")
             if start >= len(text):
                 continue
@@ -63,7 +64,7 @@ def _classify(attribute: str, found: str, query: list[str], prefix: bool) -> lis
             return [(i, "exact" if found == w else "prefix")]
     for i in range(len(query) - 1):
         for n in (2, 3):
-            if found == "".join(query[i:i + n]):
+            if found == "".join(query[i : i + n]):
                 return [(j, "concat") for j in range(i, min(i + n, len(query)))]
     for i, w in enumerate(query):
         if found in _synonyms().get(w, ()):
@@ -80,12 +81,16 @@ def matches(hit: dict, text: str) -> list[Match]:
     if not query:
         return []
     typo_count = ((hit.get("_rankingScoreDetails") or {}).get("typo") or {}).get("typoCount")
-    body = [w for a, v in hit.items()
-            if a.startswith(("title_", "description_")) and isinstance(v, str) for w in words(v)]
+    body = [
+        w
+        for a, v in hit.items()
+        if a.startswith(("title_", "description_")) and isinstance(v, str)
+        for w in words(v)
+    ]
     best: dict[int, tuple] = {}
     for attribute, found in found_words(hit):
         for i, how in _classify(attribute, found, query, prefix):
-            if how == "typo" and typo_count == 0:       # the engine counted no typo: a synonym
+            if how == "typo" and typo_count == 0:  # the engine counted no typo: a synonym
                 how = "synonym"
             shown = found
             if how == "compound":

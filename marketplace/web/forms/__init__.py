@@ -1,4 +1,5 @@
 """WTForms for the pages. They check shape (required, length, type); services check meaning."""
+
 from flask_wtf import FlaskForm
 
 

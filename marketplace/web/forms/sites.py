@@ -1,4 +1,5 @@
 """The site form: name, address, coordinates (typed or picked on the map), hours."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -7,18 +8,29 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from ...models import WEEKDAYS
 from .numbers import LocalDecimalField
 
-WEEKDAY_LABELS = {"mon": _l("Monday"), "tue": _l("Tuesday"), "wed": _l("Wednesday"), "thu": _l("Thursday"),
-                  "fri": _l("Friday"), "sat": _l("Saturday"), "sun": _l("Sunday")}
+WEEKDAY_LABELS = {
+    "mon": _l("Monday"),
+    "tue": _l("Tuesday"),
+    "wed": _l("Wednesday"),
+    "thu": _l("Thursday"),
+    "fri": _l("Friday"),
+    "sat": _l("Saturday"),
+    "sun": _l("Sunday"),
+}
 
 
 class SiteForm(FlaskForm):
     name = StringField(_l("Site name"), validators=[DataRequired(), Length(max=120)])
-    address = StringField(_l("Street address"), validators=[DataRequired(), Length(max=200)],
-                          render_kw={"autocomplete": "street-address"})
+    address = StringField(
+        _l("Street address"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "street-address"},
+    )
     lat = LocalDecimalField(_l("Latitude"), validators=[InputRequired()])
     lng = LocalDecimalField(_l("Longitude"), validators=[InputRequired()])
-    pickup_instructions = TextAreaField(_l("Pickup instructions"), validators=[Optional(), Length(max=2000)],
-                                        render_kw={"rows": 3})
+    pickup_instructions = TextAreaField(
+        _l("Pickup instructions"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+    )
 
     def opening_hours(self) -> dict:
         """{"mon": ["07:00", "16:00"], ...} from the per-day fields (empty days are closed)."""
@@ -34,12 +46,28 @@ class SiteForm(FlaskForm):
             self[f"{day}_open"].data, self[f"{day}_close"].data = opens, closes
 
     def data_for_service(self) -> dict:
-        return {"name": self.name.data, "address": self.address.data, "lat": self.lat.data, "lng": self.lng.data,
-                "pickup_instructions": self.pickup_instructions.data or "", "opening_hours": self.opening_hours()}
+        return {
+            "name": self.name.data,
+            "address": self.address.data,
+            "lat": self.lat.data,
+            "lng": self.lng.data,
+            "pickup_instructions": self.pickup_instructions.data or "",
+            "opening_hours": self.opening_hours(),
+        }
 
 
 for _day in WEEKDAYS:
-    setattr(SiteForm, f"{_day}_open", StringField(_l("Opens"), validators=[Optional(), Length(max=5)],
-                                                 render_kw={"type": "time"}))
-    setattr(SiteForm, f"{_day}_close", StringField(_l("Closes"), validators=[Optional(), Length(max=5)],
-                                                  render_kw={"type": "time"}))
+    setattr(
+        SiteForm,
+        f"{_day}_open",
+        StringField(
+            _l("Opens"), validators=[Optional(), Length(max=5)], render_kw={"type": "time"}
+        ),
+    )
+    setattr(
+        SiteForm,
+        f"{_day}_close",
+        StringField(
+            _l("Closes"), validators=[Optional(), Length(max=5)], render_kw={"type": "time"}
+        ),
+    )

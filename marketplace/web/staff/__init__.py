@@ -4,6 +4,7 @@ targets (moderation.py). Every page needs the city role.
 
 The blueprint lives here and the page modules import it; this module imports none of them.
 marketplace/web/__init__.py imports the three to add their routes, then registers `bp`."""
+
 from flask import Blueprint, request
 
 from ..forms.staff import PeriodForm

@@ -1,5 +1,6 @@
 """City staff pages: the dashboard, the printable report, the waste-class summary and the
 outbox's dead letters."""
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -21,8 +22,13 @@ def dashboard():
     """Diverted mass and CO2e for a period, by every grouping, with the market's health figures."""
     form = period_form()
     start, end = form.period()
-    return render_template("staff/index.html", form=form, start=start, end=end,
-                           **reports.dashboard(start, end, str(get_locale())))
+    return render_template(
+        "staff/index.html",
+        form=form,
+        start=start,
+        end=end,
+        **reports.dashboard(start, end, str(get_locale())),
+    )
 
 
 @bp.get("/report")
@@ -32,31 +38,51 @@ def report():
     form = period_form()
     start, end = form.period()
     locale = str(get_locale())
-    return render_template("staff/report.html", form=form, start=start, end=end, generated_at=clock.now(),
-                           report=True, classes=export_queries.waste_summary(locale, start, end),
-                           **reports.dashboard(start, end, locale))
+    return render_template(
+        "staff/report.html",
+        form=form,
+        start=start,
+        end=end,
+        generated_at=clock.now(),
+        report=True,
+        classes=export_queries.waste_summary(locale, start, end),
+        **reports.dashboard(start, end, locale),
+    )
 
 
 @bp.get("/waste-report")
 @role_required(Role.CITY)
 def waste_report():
     """Net mass per waste class (EWC code) for the Building Act 751/2023 report, by weight."""
-    form = period_form(ScopeForm, organizations=moderation_queries.all_organizations(),
-                        sites=moderation_queries.all_sites())
+    form = period_form(
+        ScopeForm,
+        organizations=moderation_queries.all_organizations(),
+        sites=moderation_queries.all_sites(),
+    )
     start, end = form.period()
     scope = form.scope()
     classes = export_queries.waste_summary(str(get_locale()), start, end, **scope)
     csv_args = {"from": start.isoformat(), "to": end.isoformat(), **scope}
-    return render_template("staff/waste_report.html", form=form, start=start, end=end, classes=classes,
-                           csv_args=csv_args)
+    return render_template(
+        "staff/waste_report.html",
+        form=form,
+        start=start,
+        end=end,
+        classes=classes,
+        csv_args=csv_args,
+    )
 
 
 @bp.get("/outbox")
 @role_required(Role.CITY)
 def outbox_problems():
     """Side effects that failed: dead letters and messages still being retried."""
-    return render_template("staff/outbox.html", messages=outbox.troubled(), button=ButtonForm(),
-                           max_attempts=outbox.MAX_ATTEMPTS)
+    return render_template(
+        "staff/outbox.html",
+        messages=outbox.troubled(),
+        button=ButtonForm(),
+        max_attempts=outbox.MAX_ATTEMPTS,
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")
