@@ -7,6 +7,7 @@ A link's token is minted here, when the e-mail is written, and committed before 
 outbox never holds a token, and a failed send leaves only an unused link that expires. A retry
 mints a new one.
 """
+
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -48,7 +49,9 @@ def _user(user_id: int) -> User | None:
 
 def _mint(user_id: int, purpose: LinkPurpose, email: str) -> str:
     with write_transaction() as session:
-        return email_links.mint(session, user=session.get(User, user_id), purpose=purpose, email=email)
+        return email_links.mint(
+            session, user=session.get(User, user_id), purpose=purpose, email=email
+        )
 
 
 def _hours(purpose: LinkPurpose) -> int:
@@ -63,13 +66,19 @@ def send_confirmation(message: outbox.Message) -> None:
     token = _mint(user.id, LinkPurpose.CONFIRM_EMAIL, user.email)
     with mail.rendering(user.locale):
         letter = Letter(
-            to=user.email, subject=_("Confirm your e-mail address"),
-            paragraphs=[_("Hello %(name)s,", name=user.display_name),
-                        _("Welcome to the Kera Material Exchange. Open the link below to confirm "
-                          "that this address is yours; then you can reserve material."),
-                        _("The link works for %(n)d days.", n=_hours(LinkPurpose.CONFIRM_EMAIL) // 24)],
+            to=user.email,
+            subject=_("Confirm your e-mail address"),
+            paragraphs=[
+                _("Hello %(name)s,", name=user.display_name),
+                _(
+                    "Welcome to the Kera Material Exchange. Open the link below to confirm "
+                    "that this address is yours; then you can reserve material."
+                ),
+                _("The link works for %(n)d days.", n=_hours(LinkPurpose.CONFIRM_EMAIL) // 24),
+            ],
             link=url_for("accounts.confirm_email", token=token, _external=True),
-            action=_("Confirm my address"))
+            action=_("Confirm my address"),
+        )
     _deliver(letter, user.locale, f"confirm{message.id}")
 
 
@@ -82,15 +91,24 @@ def send_password_reset(message: outbox.Message) -> None:
     minutes = int(LIFETIMES[LinkPurpose.RESET_PASSWORD].total_seconds() // 60)
     with mail.rendering(user.locale):
         letter = Letter(
-            to=user.email, subject=_("Reset your password"),
-            paragraphs=[_("Hello %(name)s,", name=user.display_name),
-                        _("Someone, hopefully you, asked to reset the password of your account. "
-                          "Open the link below to choose a new one. It works once, for %(n)d "
-                          "minutes.", n=minutes),
-                        _("If you did not ask for this, ignore this message: your password stays "
-                          "as it is.")],
+            to=user.email,
+            subject=_("Reset your password"),
+            paragraphs=[
+                _("Hello %(name)s,", name=user.display_name),
+                _(
+                    "Someone, hopefully you, asked to reset the password of your account. "
+                    "Open the link below to choose a new one. It works once, for %(n)d "
+                    "minutes.",
+                    n=minutes,
+                ),
+                _(
+                    "If you did not ask for this, ignore this message: your password stays "
+                    "as it is."
+                ),
+            ],
             link=url_for("accounts.reset_password", token=token, _external=True),
-            action=_("Choose a new password"))
+            action=_("Choose a new password"),
+        )
     _deliver(letter, user.locale, f"reset{message.id}")
 
 
@@ -106,20 +124,32 @@ def send_email_change(message: outbox.Message) -> None:
     with mail.rendering(user.locale):
         if token is None:
             letter = Letter(
-                to=new_email, subject=_("Change of e-mail address"),
-                paragraphs=[_("Someone asked to move another account of the Kera Material "
-                              "Exchange to this address, but this address has an account "
-                              "already, so nothing was changed. If it was not you, you can "
-                              "ignore this message.")])
+                to=new_email,
+                subject=_("Change of e-mail address"),
+                paragraphs=[
+                    _(
+                        "Someone asked to move another account of the Kera Material "
+                        "Exchange to this address, but this address has an account "
+                        "already, so nothing was changed. If it was not you, you can "
+                        "ignore this message."
+                    )
+                ],
+            )
         else:
             letter = Letter(
-                to=new_email, subject=_("Confirm your new e-mail address"),
-                paragraphs=[_("Hello %(name)s,", name=user.display_name),
-                            _("Open the link below to make this the e-mail address of your "
-                              "account. The link works for %(n)d hours.",
-                              n=_hours(LinkPurpose.CHANGE_EMAIL))],
+                to=new_email,
+                subject=_("Confirm your new e-mail address"),
+                paragraphs=[
+                    _("Hello %(name)s,", name=user.display_name),
+                    _(
+                        "Open the link below to make this the e-mail address of your "
+                        "account. The link works for %(n)d hours.",
+                        n=_hours(LinkPurpose.CHANGE_EMAIL),
+                    ),
+                ],
                 link=url_for("accounts.confirm_email_change", token=token, _external=True),
-                action=_("Use this address"))
+                action=_("Use this address"),
+            )
     _deliver(letter, user.locale, f"change{message.id}")
 
 
@@ -130,12 +160,21 @@ def send_address_changed(message: outbox.Message) -> None:
         return
     with mail.rendering(user.locale):
         letter = Letter(
-            to=message.payload["old_email"], subject=_("Your e-mail address was changed"),
-            paragraphs=[_("Hello %(name)s,", name=user.display_name),
-                        _("The e-mail address of your account was changed to %(email)s. "
-                          "Messages now go there.", email=message.payload["new_email"]),
-                        _("If you did not do this, contact the Kera Material Exchange team of "
-                          "the City of Espoo at once.")])
+            to=message.payload["old_email"],
+            subject=_("Your e-mail address was changed"),
+            paragraphs=[
+                _("Hello %(name)s,", name=user.display_name),
+                _(
+                    "The e-mail address of your account was changed to %(email)s. "
+                    "Messages now go there.",
+                    email=message.payload["new_email"],
+                ),
+                _(
+                    "If you did not do this, contact the Kera Material Exchange team of "
+                    "the City of Espoo at once."
+                ),
+            ],
+        )
     _deliver(letter, user.locale, f"changed{message.id}")
 
 
@@ -146,11 +185,17 @@ def send_signup_attempt(message: outbox.Message) -> None:
         return
     with mail.rendering(user.locale):
         letter = Letter(
-            to=user.email, subject=_("Someone tried to sign up with your address"),
-            paragraphs=[_("Hello %(name)s,", name=user.display_name),
-                        _("Someone tried to create a new account with your e-mail address. If "
-                          "it was you: you already have an account, so sign in instead. If it "
-                          "was not, you can ignore this message; nothing was changed.")],
+            to=user.email,
+            subject=_("Someone tried to sign up with your address"),
+            paragraphs=[
+                _("Hello %(name)s,", name=user.display_name),
+                _(
+                    "Someone tried to create a new account with your e-mail address. If "
+                    "it was you: you already have an account, so sign in instead. If it "
+                    "was not, you can ignore this message; nothing was changed."
+                ),
+            ],
             link=url_for("accounts.forgot_password", _external=True),
-            action=_("Forgot your password?"))
+            action=_("Forgot your password?"),
+        )
     _deliver(letter, user.locale, f"attempt{message.id}")

@@ -5,6 +5,7 @@ default) it is written whole as INSTANCE_DIR/mail/<UTC timestamp>-<recipient>.em
 with one log line, so a person trying the app locally can open it and follow its links.
 Handlers call `send`; they run in the worker (marketplace/handlers.py), never in a request.
 """
+
 import logging
 import re
 import smtplib
@@ -63,7 +64,7 @@ def _write_file(message: EmailMessage) -> Path:
     recipient = _UNSAFE.sub("_", str(message["To"]))[:200]
     path = folder / f"{stamp}-{recipient}.eml"
     number = 1
-    while path.exists():     # two messages in the same microsecond (a frozen test clock)
+    while path.exists():  # two messages in the same microsecond (a frozen test clock)
         number += 1
         path = folder / f"{stamp}-{number}-{recipient}.eml"
     path.write_bytes(message.as_bytes())

@@ -1,5 +1,6 @@
 """The e-mails the app wrote to INSTANCE_DIR/mail (no MAIL_SERVER), read as a person would: who
 they went to, what they say, and the links in them. Shared by the account tests."""
+
 import email
 import re
 from email import policy
@@ -19,8 +20,14 @@ def run_worker() -> None:
 def messages(to: str | None = None) -> list[email.message.EmailMessage]:
     """The written e-mails, oldest first; only those to `to` when given."""
     folder = Path(current_app.config["INSTANCE_DIR"]) / "mail"
-    found = [email.message_from_bytes(path.read_bytes(), policy=policy.default)
-             for path in sorted(folder.glob("*.eml"))] if folder.exists() else []
+    found = (
+        [
+            email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(folder.glob("*.eml"))
+        ]
+        if folder.exists()
+        else []
+    )
     return [m for m in found if to is None or m["To"] == to]
 
 

@@ -1,5 +1,6 @@
 """API shapes of the account's own resources: password resets, "download my data" and deleting
 the account (contract: api-v1-additions.md, "Accounts and e-mail")."""
+
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -13,8 +14,10 @@ class PasswordResetCreate(Request):
 
 class PasswordResetConfirm(Request):
     token: str = Field(max_length=1000, description="The token of the e-mailed link")
-    password: str = Field(max_length=1000, description="The new password (sign-up's rules: 12–128 "
-                                                        "characters, not a common password)")
+    password: str = Field(
+        max_length=1000,
+        description="The new password (sign-up's rules: 12–128 characters, not a common password)",
+    )
 
 
 class AccountDelete(Request):
@@ -76,7 +79,9 @@ class ExportNotification(BaseModel):
 class ExportToken(BaseModel):
     id: int
     name: str
-    prefix: str = Field(description="The token's first characters; the token itself is never stored")
+    prefix: str = Field(
+        description="The token's first characters; the token itself is never stored"
+    )
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None

@@ -1,5 +1,6 @@
 """Links sent by e-mail (confirm an address, reset a password, change the address): single-use,
 short-lived, and stored only as a hash of their random token."""
+
 import enum
 from datetime import datetime, timedelta
 
@@ -12,9 +13,9 @@ from .types import UTCDateTime
 
 
 class LinkPurpose(enum.StrEnum):
-    CONFIRM_EMAIL = "confirm_email"      # sign-up: show that the address is yours
-    RESET_PASSWORD = "reset_password"    # forgot password
-    CHANGE_EMAIL = "change_email"        # sent to the new address; `email` is that address
+    CONFIRM_EMAIL = "confirm_email"  # sign-up: show that the address is yours
+    RESET_PASSWORD = "reset_password"  # forgot password
+    CHANGE_EMAIL = "change_email"  # sent to the new address; `email` is that address
 
 
 # How long a link works. A reset link opens the account, so it is short (the API contract says 60
@@ -34,12 +35,20 @@ class EmailLink(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     purpose: so.Mapped[LinkPurpose] = so.mapped_column(
-        sa.Enum(LinkPurpose, native_enum=False, length=20, create_constraint=True,
-                values_callable=lambda e: [m.value for m in e], name="link_purpose"))
+        sa.Enum(
+            LinkPurpose,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+            values_callable=lambda e: [m.value for m in e],
+            name="link_purpose",
+        )
+    )
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
-    email: so.Mapped[str] = so.mapped_column(sa.String(254))   # where the link was sent
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))  # where the link was sent
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

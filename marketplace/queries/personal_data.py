@@ -1,6 +1,7 @@
 """Everything the service holds about one person, for "download my data" (GDPR access and
 portability). New kinds of personal data (wanted posts, messages) get their key here when they
 land; a key is present only for what exists."""
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -22,35 +23,76 @@ def export(user_id: int) -> dict:
     notifications and API tokens (never their secret), as JSON-ready values."""
     user = db.session.get(User, user_id)
     reservations = db.session.scalars(
-        sa.select(Reservation).where(Reservation.user_id == user_id).order_by(Reservation.id)
-        .options(so.selectinload(Reservation.listing), so.selectinload(Reservation.handovers)))
-    searches = db.session.scalars(sa.select(SavedSearch).where(SavedSearch.user_id == user_id)
-                                  .order_by(SavedSearch.id))
-    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == user_id)
-                               .order_by(Notification.id))
-    tokens = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user_id)
-                                .order_by(ApiToken.id))
+        sa.select(Reservation)
+        .where(Reservation.user_id == user_id)
+        .order_by(Reservation.id)
+        .options(so.selectinload(Reservation.listing), so.selectinload(Reservation.handovers))
+    )
+    searches = db.session.scalars(
+        sa.select(SavedSearch).where(SavedSearch.user_id == user_id).order_by(SavedSearch.id)
+    )
+    notes = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user_id).order_by(Notification.id)
+    )
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+    )
     org = user.organization
     return {
         "generated_at": clock.now().isoformat(),
         "account": {
-            "id": user.id, "email": user.email, "display_name": user.display_name,
-            "role": user.role.value, "locale": user.locale,
-            "organization": {"id": org.id, "name": org.name, "business_id": org.business_id} if org else None,
-            "created_at": _iso(user.created_at), "last_login_at": _iso(user.last_login_at),
-            "email_confirmed_at": _iso(user.email_confirmed_at)},
-        "reservations": [{
-            "id": r.id, "listing_id": r.listing_id, "listing_title": r.listing.title,
-            "quantity": float(r.quantity), "unit": r.listing.unit, "status": r.status.value,
-            "pickup_at": _iso(r.pickup_at), "message": r.message, "cancel_reason": r.cancel_reason,
-            "created_at": _iso(r.created_at), "closed_at": _iso(r.closed_at),
-            "handover_mass_kg": _number(r.handover.mass_kg) if r.handover else None,
-        } for r in reservations],
-        "saved_searches": [{"id": s.id, "name": s.name, "params": s.params, "created_at": _iso(s.created_at)}
-                           for s in searches],
-        "notifications": [{"id": n.id, "kind": n.kind, "data": n.data, "created_at": _iso(n.created_at),
-                           "read_at": _iso(n.read_at)} for n in notes],
-        "api_tokens": [{"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": _iso(t.created_at),
-                        "last_used_at": _iso(t.last_used_at), "revoked_at": _iso(t.revoked_at)}
-                       for t in tokens],
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role.value,
+            "locale": user.locale,
+            "organization": {"id": org.id, "name": org.name, "business_id": org.business_id}
+            if org
+            else None,
+            "created_at": _iso(user.created_at),
+            "last_login_at": _iso(user.last_login_at),
+            "email_confirmed_at": _iso(user.email_confirmed_at),
+        },
+        "reservations": [
+            {
+                "id": r.id,
+                "listing_id": r.listing_id,
+                "listing_title": r.listing.title,
+                "quantity": float(r.quantity),
+                "unit": r.listing.unit,
+                "status": r.status.value,
+                "pickup_at": _iso(r.pickup_at),
+                "message": r.message,
+                "cancel_reason": r.cancel_reason,
+                "created_at": _iso(r.created_at),
+                "closed_at": _iso(r.closed_at),
+                "handover_mass_kg": _number(r.handover.mass_kg) if r.handover else None,
+            }
+            for r in reservations
+        ],
+        "saved_searches": [
+            {"id": s.id, "name": s.name, "params": s.params, "created_at": _iso(s.created_at)}
+            for s in searches
+        ],
+        "notifications": [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "data": n.data,
+                "created_at": _iso(n.created_at),
+                "read_at": _iso(n.read_at),
+            }
+            for n in notes
+        ],
+        "api_tokens": [
+            {
+                "id": t.id,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": _iso(t.created_at),
+                "last_used_at": _iso(t.last_used_at),
+                "revoked_at": _iso(t.revoked_at),
+            }
+            for t in tokens
+        ],
     }

@@ -1,5 +1,6 @@
 """Building block: end everything that proves who a user is, inside the caller's transaction.
 A password reset, a password change and deleting the account all call it."""
+
 import sqlalchemy as sa
 
 from .. import clock
@@ -13,7 +14,10 @@ def revoke_all(session, user: User) -> None:
     new one signs every browser out), every personal API token is revoked, and every unspent
     password-reset link is spent."""
     user.session_token = new_session_token()
-    session.execute(sa.update(ApiToken)
-                    .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=clock.now()).execution_options(synchronize_session=False))
+    session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
     email_links.spend_all(session, user_id=user.id, purposes=(LinkPurpose.RESET_PASSWORD,))

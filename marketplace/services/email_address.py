@@ -1,6 +1,7 @@
 """E-mail address use cases: confirm it after sign-up, send the confirmation again, and change
 it (asked with the password, confirmed by a link sent to the new address; the old address is
 told once the change is made). The e-mails are written by the worker (account_mail.py)."""
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -47,8 +48,9 @@ def email_change_request(*, user_id: int, password: str, new_email: str) -> str:
             raise ValidationFailed(fields={"password": _l("The password is not correct.")})
         if new_email == user.email:
             raise ValidationFailed(fields={"email": _l("This is your address already.")})
-        outbox.enqueue(session, "account.email_change_requested",
-                       {"user_id": user.id, "new_email": new_email})
+        outbox.enqueue(
+            session, "account.email_change_requested", {"user_id": user.id, "new_email": new_email}
+        )
     return new_email
 
 
@@ -57,7 +59,9 @@ def email_change_confirm(*, token: str) -> User:
     with write_transaction() as session:
         link = email_links.usable(session, token, LinkPurpose.CHANGE_EMAIL)
         user = session.get(User, link.user_id)
-        taken = session.scalar(sa.select(User.id).where(User.email == link.email, User.id != user.id))
+        taken = session.scalar(
+            sa.select(User.id).where(User.email == link.email, User.id != user.id)
+        )
         if taken is not None:
             raise ValidationFailed(_l("Another account has taken this address meanwhile."))
         old_email = user.email
@@ -65,6 +69,9 @@ def email_change_confirm(*, token: str) -> User:
         user.email_confirmed_at = clock.now()
         # Links sent to the old address (reset, confirmation) and other change links end here.
         email_links.spend_all(session, user_id=user.id)
-        outbox.enqueue(session, "account.email_changed",
-                       {"user_id": user.id, "old_email": old_email, "new_email": user.email})
+        outbox.enqueue(
+            session,
+            "account.email_changed",
+            {"user_id": user.id, "old_email": old_email, "new_email": user.email},
+        )
     return user

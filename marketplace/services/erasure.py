@@ -11,19 +11,31 @@ A builder who is the last member of an organisation with open listings is refuse
 (OrganizationHasOpenListings): withdrawing them would cancel other people's reservations, a
 decision the builder should take on the listings page, not as a side effect.
 """
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..database import write_transaction
 from ..errors import NotFound, OrganizationHasOpenListings, ValidationFailed
-from ..models import (OPEN, ApiToken, EmailLink, Listing, ListingStatus, Notification, OutboxMessage,
-                      Reservation, ReservationStatus, SavedSearch, User)
+from ..models import (
+    OPEN,
+    ApiToken,
+    EmailLink,
+    Listing,
+    ListingStatus,
+    Notification,
+    OutboxMessage,
+    Reservation,
+    ReservationStatus,
+    SavedSearch,
+    User,
+)
 from . import credentials, passwords
 from .holds import close
 
 CLOSED_LISTING = (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED, ListingStatus.COLLECTED)
-DELETED_DOMAIN = "deleted.invalid"   # .invalid can never be a real address (RFC 2606)
+DELETED_DOMAIN = "deleted.invalid"  # .invalid can never be a real address (RFC 2606)
 
 
 def account_delete(*, user_id: int, password: str) -> None:
@@ -42,43 +54,69 @@ def account_delete(*, user_id: int, password: str) -> None:
 def _check_organization(session, user: User) -> None:
     if not user.is_builder or user.organization_id is None:
         return
-    others = session.scalar(sa.select(sa.func.count()).where(
-        User.organization_id == user.organization_id, User.id != user.id, User.active))
-    open_listings = session.scalar(sa.select(sa.func.count()).where(
-        Listing.organization_id == user.organization_id, Listing.status.not_in(CLOSED_LISTING)))
+    others = session.scalar(
+        sa.select(sa.func.count()).where(
+            User.organization_id == user.organization_id, User.id != user.id, User.active
+        )
+    )
+    open_listings = session.scalar(
+        sa.select(sa.func.count()).where(
+            Listing.organization_id == user.organization_id, Listing.status.not_in(CLOSED_LISTING)
+        )
+    )
     if others == 0 and open_listings:
         raise OrganizationHasOpenListings()
 
 
 def _cancel_open_reservations(session, user: User) -> None:
     reason = str(_l("The taker deleted their account."))
-    for reservation in session.scalars(sa.select(Reservation).where(
-            Reservation.user_id == user.id, Reservation.status.in_(OPEN))):
+    for reservation in session.scalars(
+        sa.select(Reservation).where(Reservation.user_id == user.id, Reservation.status.in_(OPEN))
+    ):
         reservation.cancel_reason = reason
         reservation.cancelled_by_id = user.id
-        close(session, reservation, ReservationStatus.CANCELLED, user, "reservation.cancelled",
-              {"reason": reason})
+        close(
+            session,
+            reservation,
+            ReservationStatus.CANCELLED,
+            user,
+            "reservation.cancelled",
+            {"reason": reason},
+        )
 
 
 def _erase(session, user: User) -> None:
     credentials.revoke_all(session, user)
     for model in (ApiToken, SavedSearch, Notification, EmailLink):
-        session.execute(sa.delete(model).where(model.user_id == user.id)
-                        .execution_options(synchronize_session=False))
-    reservation_ids = set(session.scalars(sa.select(Reservation.id).where(Reservation.user_id == user.id)))
-    session.execute(sa.update(Reservation).where(Reservation.user_id == user.id).values(message="")
-                    .execution_options(synchronize_session=False))
+        session.execute(
+            sa.delete(model)
+            .where(model.user_id == user.id)
+            .execution_options(synchronize_session=False)
+        )
+    reservation_ids = set(
+        session.scalars(sa.select(Reservation.id).where(Reservation.user_id == user.id))
+    )
+    session.execute(
+        sa.update(Reservation)
+        .where(Reservation.user_id == user.id)
+        .values(message="")
+        .execution_options(synchronize_session=False)
+    )
     # The sellers' notifications name the taker: keep the notification, drop the name.
-    for note in session.scalars(sa.select(Notification).where(Notification.kind.like("reservation.%"))):
+    for note in session.scalars(
+        sa.select(Notification).where(Notification.kind.like("reservation.%"))
+    ):
         if note.data.get("reservation_id") in reservation_ids and note.data.get("taker"):
             note.data = {**note.data, "taker": ""}
     # Queued account e-mails carry addresses: keep only the user id (they are then skipped).
-    for row in session.scalars(sa.select(OutboxMessage).where(OutboxMessage.topic.like("account.%"))):
+    for row in session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.topic.like("account.%"))
+    ):
         if row.payload.get("user_id") == user.id and set(row.payload) != {"user_id"}:
             row.payload = {"user_id": user.id}
     user.email = f"deleted-{user.id}@{DELETED_DOMAIN}"
     user.display_name = ""
-    user.password_hash = "!"          # matches no password (passwords.verify_password)
+    user.password_hash = "!"  # matches no password (passwords.verify_password)
     user.active = False
     user.deleted_at = clock.now()
     user.email_confirmed_at = None

@@ -3,6 +3,7 @@
 No account enumeration: asking answers the same for any address, and only an address with an
 account gets an e-mail (queued here, written by the worker: marketplace/account_mail.py). The
 throttles per address and per IP are on the routes (security.py)."""
+
 import sqlalchemy as sa
 
 from .. import clock, outbox
@@ -18,11 +19,13 @@ def password_reset_request(*, email: str) -> None:
     The caller answers the same either way."""
     email = normalise_email(email)
     with write_transaction() as session:
-        user = session.scalar(sa.select(User).where(User.email == email, User.active,
-                                                    User.deleted_at.is_(None)))
+        user = session.scalar(
+            sa.select(User).where(User.email == email, User.active, User.deleted_at.is_(None))
+        )
         if user is not None:
-            outbox.enqueue(session, "account.password_reset_requested",
-                           {"user_id": user.id, "email": email})
+            outbox.enqueue(
+                session, "account.password_reset_requested", {"user_id": user.id, "email": email}
+            )
 
 
 def password_reset_confirm(*, token: str, password: str) -> User:
@@ -37,7 +40,7 @@ def password_reset_confirm(*, token: str, password: str) -> User:
             raise ValidationFailed(fields={"password": problem})
         user = session.get(User, link.user_id)
         user.password_hash = passwords.hash_password(password)
-        credentials.revoke_all(session, user)      # spends this link too
+        credentials.revoke_all(session, user)  # spends this link too
         link.used_at = clock.now()
         # The link reached the mailbox: the address is shown to be the owner's.
         user.email_confirmed_at = user.email_confirmed_at or clock.now()

@@ -1,5 +1,6 @@
 """Pages (on the accounts blueprint): the privacy notice, "download my data" and deleting the
 account."""
+
 import json
 
 from flask import Response, flash, redirect, render_template, session, url_for
@@ -21,7 +22,10 @@ from .forms.recovery import DeleteAccountForm
 def privacy():
     """The privacy notice (tietosuojaseloste): what is stored, why and for how long."""
     locale = str(get_locale())
-    return render_template("accounts/privacy.html", body=f"accounts/privacy/{locale if locale in LOCALES else FALLBACK}.html")
+    return render_template(
+        "accounts/privacy.html",
+        body=f"accounts/privacy/{locale if locale in LOCALES else FALLBACK}.html",
+    )
 
 
 @bp.get("/account/export")
@@ -30,9 +34,14 @@ def export():
     """Download my data: everything the service holds about me, as one JSON file."""
     body = json.dumps(personal_data.export(current_user.id), ensure_ascii=False, indent=2)
     name = f"kera-my-data-{clock.today().isoformat()}.json"
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

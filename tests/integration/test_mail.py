@@ -2,6 +2,7 @@
 whole to INSTANCE_DIR/mail/<UTC timestamp>-<recipient>.eml and announced in the log; with it,
 the same e-mail goes out by SMTP (aiosmtpd on loopback). Account e-mails are always sent, in the
 recipient's language, with links on PUBLIC_BASE_URL."""
+
 import logging
 import re
 
@@ -13,29 +14,42 @@ from tests.mailbox import messages, run_worker, text
 
 
 def test_without_mail_server_an_e_mail_is_a_file_announced_in_the_log(app, caplog):
-    accounts.user_update_profile(user_id=_resident("aino@example.com").id, display_name="Aino", locale="sv")
+    accounts.user_update_profile(
+        user_id=_resident("aino@example.com").id, display_name="Aino", locale="sv"
+    )
     recovery.password_reset_request(email="aino@example.com")
     with caplog.at_level(logging.INFO, logger="marketplace.mail"):
         run_worker()
     folder = app.config["INSTANCE_DIR"] + "/mail"
     [line] = [r.getMessage() for r in caplog.records if r.name == "marketplace.mail"]
-    assert re.fullmatch(rf"e-mail to aino@example.com written to {re.escape(folder)}/"
-                        r"20261130T100000\.000000Z-aino@example\.com\.eml \(no MAIL_SERVER set\)", line)
+    assert re.fullmatch(
+        rf"e-mail to aino@example.com written to {re.escape(folder)}/"
+        r"20261130T100000\.000000Z-aino@example\.com\.eml \(no MAIL_SERVER set\)",
+        line,
+    )
     [mail] = messages("aino@example.com")
     assert mail["From"] == app.config["MAIL_FROM"] and mail.is_multipart()
-    assert "Hej Aino," in text(mail)                                     # her language
+    assert "Hej Aino," in text(mail)  # her language
     assert "http://localhost/password/reset/" in text(mail)
-    assert "http://localhost/password/reset/" in mail.get_body(preferencelist=("html",)).get_content()
+    assert (
+        "http://localhost/password/reset/" in mail.get_body(preferencelist=("html",)).get_content()
+    )
 
 
 def test_with_mail_server_account_e_mails_go_by_smtp_and_no_file_is_written(tmp_path, smtp):  # noqa: F811
     port, inbox = smtp
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, PUBLIC_BASE_URL="https://kera.example.fi")
+    app = make_app(
+        tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=port, PUBLIC_BASE_URL="https://kera.example.fi"
+    )
     with app.app_context():
         _resident("aino@example.com")
         recovery.password_reset_request(email="aino@example.com")
-        accounts.user_signup(email="new@example.com", password="correct horse battery staple",
-                             display_name="Uusi", locale="fi")
+        accounts.user_signup(
+            email="new@example.com",
+            password="correct horse battery staple",
+            display_name="Uusi",
+            locale="fi",
+        )
         run_worker()
         assert messages() == []
         db.session.remove()

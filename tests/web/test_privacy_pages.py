@@ -1,5 +1,6 @@
 """Issue 9 item 2 on the pages: the privacy notice in three languages, "download my data" and
 deleting the account with the password."""
+
 import json
 
 import pytest
@@ -11,8 +12,10 @@ from tests.factories import PASSWORD
 from tests.helpers import english_client, fresh, sign_in, signed_in
 
 
-@pytest.mark.parametrize("language, heading", [("fi", "Tietosuojaseloste"), ("sv", "Dataskyddsbeskrivning"),
-                                               ("en", "Privacy notice")])
+@pytest.mark.parametrize(
+    "language, heading",
+    [("fi", "Tietosuojaseloste"), ("sv", "Dataskyddsbeskrivning"), ("en", "Privacy notice")],
+)
 def test_the_privacy_notice_says_what_why_and_how_long_in_each_language(app, language, heading):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
@@ -25,7 +28,7 @@ def test_the_privacy_notice_says_what_why_and_how_long_in_each_language(app, lan
 def test_the_notice_is_linked_from_the_footer_and_sign_up(app):
     client = english_client(app)
     assert 'href="/privacy"' in client.get("/").text
-    assert client.get("/signup").text.count('href="/privacy"') == 2       # the form and the footer
+    assert client.get("/signup").text.count('href="/privacy"') == 2  # the form and the footer
 
 
 def test_download_my_data_is_a_json_file_of_my_own_data(app):
@@ -38,7 +41,9 @@ def test_download_my_data_is_a_json_file_of_my_own_data(app):
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.headers["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.data)
-    assert data["account"]["email"] == "me@example.com" and "someone@example.com" not in response.text
+    assert (
+        data["account"]["email"] == "me@example.com" and "someone@example.com" not in response.text
+    )
 
 
 def test_deleting_asks_the_password_then_signs_out_for_good(app):
