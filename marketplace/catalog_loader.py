@@ -44,6 +44,7 @@ def sync(path: Path = CATALOGUE_FILE) -> dict:
             category.default_unit = entry["default_unit"]
             category.kg_per_unit = {unit: {**spec, "value": str(spec["value"])}
                                     for unit, spec in entry.get("kg_per_unit", {}).items()}
+            category.kg_per_unit_range = _ranges(entry, data.get("plausibility", {}))
             category.listable = bool(entry["listable"])
             category.sort = entry.get("sort", 0)
             session.add(category)
@@ -51,6 +52,20 @@ def sync(path: Path = CATALOGUE_FILE) -> dict:
         factors = {e["slug"]: e["carbon"] for e in data["category"] if "carbon" in e}
         created = _sync_factor_set(session, meta, data.get("sources", {}), factors)
     return {"categories": len(data["category"]), "factors": len(factors), "factor_set_created": created}
+
+
+def _ranges(entry: dict, plausibility: dict) -> dict:
+    """The category's plausible kg per unit for every unit but kg and t: its own range for a
+    unit it names, else the catalogue's fallback (physical limits)."""
+    ranges = {**plausibility.get("fallback_kg_per_unit", {}), **entry.get("plausible_kg_per_unit", {})}
+    return {unit: {**spec, "min": str(spec["min"]), "max": str(spec["max"])} for unit, spec in ranges.items()}
+
+
+def plausibility_rules() -> tuple[Decimal, Decimal]:
+    """(largest total kg of one listing, how many times off the expected mass a weighing may be
+    before it needs a confirmation), from the catalogue's [plausibility] table."""
+    rules = read_catalogue()["plausibility"]
+    return Decimal(str(rules["max_listing_kg"])), Decimal(str(rules["weighed_factor"]))
 
 
 def _sync_factor_set(session, meta, sources, factors) -> bool:

@@ -36,6 +36,12 @@ class HazardousMaterial(ValidationFailed):
     default_message = _l("Hazardous materials cannot be listed on the exchange.")
 
 
+class ImplausibleMass(ValidationFailed):
+    code = "implausible_mass"
+    default_message = _l("This mass is far from what such material weighs. Check it, or confirm it "
+                         "if it is right.")
+
+
 class NotFound(DomainError):
     code = "not_found"
     status = 404

@@ -24,6 +24,7 @@ EVENTS = {
     "reservation.created": _l("Reserved"), "reservation.cancelled": _l("Reservation cancelled"),
     "reservation.expired": _l("Reservation expired"), "reservation.no_show": _l("No-show"),
     "reservation.collected": _l("Handed over"), "reservation.paid": _l("Paid"),
+    "handover.corrected": _l("Handover corrected"),
 }
 
 # Why the Trade Register lookup (PRH_LOOKUP) left an organisation for staff: the code before the

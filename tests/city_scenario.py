@@ -133,8 +133,8 @@ def build() -> Ledger:
     clock.set(at("2026-11-10"))
     made.append(collect(builder_a, residents[1], bricks, "50"))
     clock.set(at("2026-11-20"))
-    correction = impact_services.handover_correct(user_id=builder_a.id, handover_id=made[0][1].id,
-                                                  weighed_kg="287.4", note="Weighed at the gate afterwards")
+    correction = impact_services.handover_correct(user_id=builder_a.id, handover_id=made[0][1].id, mass_kg="287.4",
+                                                  weighed=True, reason="Weighed at the gate afterwards")
     clock.set(start)
     handovers = [h for _r, h in made]
     return Ledger(builder_a, builder_b, residents, city, sites,

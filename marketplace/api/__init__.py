@@ -5,6 +5,7 @@ from .blueprint import bp
 def init_app(app):
     """Register the API blueprint with its request checks and resources."""
     from . import auth, catalog, impact, listings, openapi, payments, reservations, sites, tokens  # noqa: F401 - routes
+    from . import handovers  # noqa: F401 - routes
     from . import organizations  # noqa: F401 - routes
     from . import account  # noqa: F401 - routes
     from ..extensions import csrf

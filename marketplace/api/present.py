@@ -2,7 +2,7 @@
 from flask import url_for
 from flask_babel import get_locale
 
-from ..models import Category, Listing, Site, User
+from ..models import UNITS, Category, Listing, Site, User
 from . import schemas as s
 
 
@@ -27,6 +27,8 @@ def user(u: User) -> s.UserOut:
 def category(c: Category) -> s.CategoryOut:
     return s.CategoryOut(slug=c.slug, name=c.names, ewc_code=c.ewc_code, default_unit=c.default_unit,
                          kg_per_unit={unit: float(spec["value"]) for unit, spec in c.kg_per_unit.items()},
+                         kg_per_unit_range={unit: tuple(float(x) for x in c.plausible_kg(unit))
+                                            for unit in UNITS if c.plausible_kg(unit)},
                          listable=c.listable)
 
 
@@ -56,7 +58,8 @@ def listing(x: Listing) -> s.ListingOut:
         status=x.status.value,
         site=s.SiteRef(id=x.site.id, name=x.site.name, address=x.site.address, lat=x.site.lat, lng=x.site.lng),
         organization=organization(x.organization), photos=photos, available_from=x.available_from,
-        available_until=x.available_until, language=x.language, created_at=x.created_at,
+        available_until=x.available_until, language=x.language, mass_flagged=x.mass_flagged_at is not None,
+        created_at=x.created_at,
         updated_at=x.updated_at)
 
 
@@ -64,7 +67,7 @@ def handover(h) -> s.HandoverOut:
     return s.HandoverOut(id=h.id, kind=h.kind.value, quantity=h.quantity, unit=h.unit, mass_kg=h.mass_kg,
                          mass_source=h.mass_source, ewc_code=h.ewc_code, category=h.category_slug,
                          co2e_avoided_kg=h.co2e_avoided_kg, factor_kg_co2e_per_kg=h.factor_kg_co2e_per_kg,
-                         factor_source=h.factor_source, created_at=h.created_at)
+                         factor_source=h.factor_source, mass_flagged=h.mass_flagged, created_at=h.created_at)
 
 
 def payment(p) -> s.PaymentOut:

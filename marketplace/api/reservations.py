@@ -84,7 +84,7 @@ def reservations_collect(reservation_id):
     body = parse_body(schemas.ReservationCollect) if request.content_length else schemas.ReservationCollect()
     reservation, handover = reservation_services.reservation_collect(
         user_id=current().id, reservation_id=reservation_id, quantity=body.quantity, weighed_kg=body.weighed_kg,
-        code=body.code)
+        code=body.code, confirm_unusual_mass=body.confirm_unusual_mass)
     return respond(present.reservation(reservation, current(), recorded=handover))
 
 

@@ -102,6 +102,9 @@ class ListingCreate(Request):
     hazard_free: bool = Field(True, description=(
         "The seller's declaration that the material is free of asbestos, PCB and other hazardous "
         "substances. Posting through the API makes this declaration (the token page says so); false is refused."))
+    confirm_unusual_mass: bool = Field(False, description=(
+        "Confirm a kg_per_unit outside the category's kg_per_unit_range: the listing is then "
+        "created with mass_flagged true for the city's review; without it 422 implausible_mass"))
 
 
 class ListingUpdate(Request):
@@ -118,6 +121,9 @@ class ListingUpdate(Request):
     available_from: date | None = None
     available_until: date | None = None
     dimensions: str | None = Field(None, **limits(maxLength=120))
+    confirm_unusual_mass: bool = Field(False, description=(
+        "Confirm a kg_per_unit outside the category's kg_per_unit_range: the listing is then "
+        "created with mass_flagged true for the city's review; without it 422 implausible_mass"))
 
 
 class OrganizationOut(BaseModel):
@@ -151,6 +157,8 @@ class CategoryOut(BaseModel):
     ewc_code: str
     default_unit: Unit
     kg_per_unit: dict[str, float]
+    kg_per_unit_range: dict[str, tuple[float, float]] = Field(
+        {}, description="Plausible [min, max] kg per unit for each unit (exact for kg and t)")
     listable: bool
 
 
@@ -207,6 +215,8 @@ class ListingOut(BaseModel):
     available_from: date
     available_until: date
     language: str
+    mass_flagged: bool = Field(False, description="The seller confirmed an implausible kg_per_unit; "
+                               "the city reviews it")
     created_at: datetime
     updated_at: datetime
 
@@ -260,6 +270,9 @@ class ReservationCollect(Request):
     quantity: Quantity | None = Field(None, description="Defaults to the reserved quantity; the rest returns")
     weighed_kg: WeighedKg | None = Field(None, description="A weighed mass: mass_source becomes measured")
     code: str | None = Field(None, description="The taker's pickup code, checked when given")
+    confirm_unusual_mass: bool = Field(False, description=(
+        "Confirm a weighed_kg more than 3 times above or below the expected mass: recorded and "
+        "flagged for the city's review; without it 422 implausible_mass"))
 
 
 class HandoverOut(BaseModel):
@@ -274,6 +287,7 @@ class HandoverOut(BaseModel):
     co2e_avoided_kg: Number
     factor_kg_co2e_per_kg: Number | None
     factor_source: str
+    mass_flagged: bool = False
     created_at: datetime
 
 

@@ -27,6 +27,8 @@ class Category(db.Model):
     hazardous_mirror: so.Mapped[str] = so.mapped_column(sa.String(12), default="")
     default_unit: so.Mapped[str] = so.mapped_column(sa.String(4))
     kg_per_unit: so.Mapped[dict] = so.mapped_column(sa.JSON)    # {"pcs": {"value": "3.0", "source": "S26", ...}}
+    # Plausible kg per unit for every unit but kg and t: {"pcs": {"min": "2", "max": "6", "source": ...}}
+    kg_per_unit_range: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict, server_default="{}")
     listable: so.Mapped[bool] = so.mapped_column(default=True)
     sort: so.Mapped[int] = so.mapped_column(default=0)
 
@@ -40,6 +42,13 @@ class Category(db.Model):
             return MASS_UNITS[unit]
         entry = self.kg_per_unit.get(unit)
         return Decimal(str(entry["value"])) if entry else None
+
+    def plausible_kg(self, unit: str) -> tuple[Decimal, Decimal] | None:
+        """(min, max) plausible kg per `unit` (exact for kg and t), None for an unknown unit."""
+        if unit in MASS_UNITS:
+            return MASS_UNITS[unit], MASS_UNITS[unit]
+        entry = (self.kg_per_unit_range or {}).get(unit)
+        return (Decimal(entry["min"]), Decimal(entry["max"])) if entry else None
 
 
 class FactorSet(db.Model):

@@ -9,6 +9,8 @@ from sqlalchemy import event
 
 from .. import clock
 from ..extensions import db
+from . import append_only
+from .catalog import CarbonFactor
 from .types import Milli, Scaled, UTCDateTime
 
 
@@ -45,7 +47,10 @@ class Handover(db.Model):
     factor_kg_co2e_per_kg: so.Mapped[Decimal | None] = so.mapped_column(Scaled(6))
     factor_source: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     co2e_avoided_kg: so.Mapped[Decimal] = so.mapped_column(Milli())
-    note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")        # a correction's reason
+    # Written once: the mass was confirmed although implausible (services/plausibility.py); the
+    # city's review of it is a StaffAction, so the row itself never changes.
+    mass_flagged: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
 
 
@@ -57,3 +62,9 @@ class LedgerIsAppendOnly(RuntimeError):
 @event.listens_for(Handover, "before_delete")
 def _refuse_changes(mapper, connection, target):
     raise LedgerIsAppendOnly("handover rows are never changed; record a correction instead")
+
+
+# The database refuses changes too (models/append_only.py): installed whenever create_all makes
+# the tables; the migration installs the same triggers on migrated databases.
+for _table in (Handover.__table__, CarbonFactor.__table__):
+    event.listen(_table, "after_create", append_only.install)

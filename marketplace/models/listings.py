@@ -83,6 +83,9 @@ class Listing(db.Model):
                                                         default=ListingStatus.AVAILABLE)
     hazard_free_declared_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     hidden_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")  # set by city moderation
+    # Set when the seller confirmed a kg per unit outside the catalogue's plausible range; the
+    # listing then waits in the city's review list (queries/mass_review.py) until reviewed.
+    mass_flagged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 

@@ -61,6 +61,7 @@ def record_handover(
     quantity: Decimal,
     weighed_kg: Decimal | None,
     recorded_by: User,
+    mass_flagged: bool = False,
 ) -> Handover:
     """Write the ledger row for a collection (inside the caller's transaction)."""
     mass_kg, mass_source = mass_of(listing, quantity, weighed_kg)
@@ -83,6 +84,7 @@ def record_handover(
         factor_kg_co2e_per_kg=factor.kg_co2e_per_kg if factor else None,
         factor_source=_factor_source(factor_set, factor),
         co2e_avoided_kg=co2e(mass_kg, factor.kg_co2e_per_kg if factor else None),
+        mass_flagged=mass_flagged,
     )
     session.add(handover)
     session.flush()

@@ -16,6 +16,7 @@ from ..labels import UNITS as UNIT_LABELS
 from ..locales import FALLBACK, LOCALES
 from ..models import (MASS_UNITS, UNITS, Category, Condition, Listing, ListingStatus, MassSource, Role,
                       Site, User)
+from . import plausibility
 from . import validation as v
 from .holds import cancel_open_for_listing
 from .listing_log import record_event
@@ -40,7 +41,7 @@ def _owned_listing(session, user: User, listing_id: int) -> Listing:
     return listing
 
 
-def _validated(session, user: User, data: dict, current: Listing | None) -> dict:
+def _validated(session, user: User, data: dict, current: Listing | None, confirm: bool = False) -> dict:
     """Check every given field's meaning; for an edit, missing fields keep their value."""
     errors = v.Errors()
     merged = {f: getattr(current, _attr(f)) for f in FIELDS} if current else {}
@@ -87,7 +88,25 @@ def _validated(session, user: User, data: dict, current: Listing | None) -> dict
             "%(name)s cannot be listed: it is hazardous waste and must go to a licensed receiver.",
             name=category.name(str(get_locale())))})
     errors.raise_if_any()
+    values["mass_flagged_at"] = _mass_flag(category, values, current, confirm)
     return values
+
+
+def _mass_flag(category: Category, values: dict, current: Listing | None, confirm: bool):
+    """When the listing's mass is flagged for review: the time the seller confirmed an
+    implausible kg per unit (kept while that figure stays), else None."""
+    kg, unit = values["kg_per_unit"], values["unit"]
+    declared = values["mass_source"] == MassSource.DECLARED and unit not in MASS_UNITS
+    field = "kg_per_unit" if declared else "quantity"
+    plausibility.check_total(None if kg is None else values["quantity"] * kg, field)
+    if values["mass_source"] != MassSource.DECLARED or kg is None:
+        return None
+    unchanged = current is not None and (current.kg_per_unit, current.unit, current.category_slug) == (
+        kg, unit, category.slug)
+    if unchanged and current.mass_flagged_at is not None:
+        return current.mass_flagged_at                 # confirmed before; editing the title needs no new one
+    flagged = plausibility.declared_is_flagged(category, unit, kg, confirmed=confirm)
+    return clock.now() if flagged else None
 
 
 def _money_terms(errors, values, user: User) -> None:
@@ -135,11 +154,11 @@ def _window(errors, values, merged, current) -> None:
     values["available_from"], values["available_until"] = start, end
 
 
-def listing_create(*, user_id: int, hazard_free: bool, **data) -> Listing:
+def listing_create(*, user_id: int, hazard_free: bool, confirm_unusual_mass: bool = False, **data) -> Listing:
     """A builder lists material at one of the organisation's sites."""
     with write_transaction() as session:
         user = _builder(session, user_id)
-        values = _validated(session, user, data, None)
+        values = _validated(session, user, data, None, confirm_unusual_mass is True)
         if hazard_free is not True:
             v.Errors(hazard_free=_l(
                 "Confirm that the material is free of asbestos, PCB and other hazardous substances."
@@ -149,11 +168,12 @@ def listing_create(*, user_id: int, hazard_free: bool, **data) -> Listing:
                           hazard_free_declared_at=clock.now(), **values)
         session.add(listing)
         session.flush()
-        record_event(session, listing, user, "listing.created", {"quantity": str(listing.quantity)})
+        record_event(session, listing, user, "listing.created", {"quantity": str(listing.quantity)} | (
+            {"mass_flagged": True} if listing.mass_flagged_at else {}))
     return listing
 
 
-def listing_update(*, user_id: int, listing_id: int, **data) -> Listing:
+def listing_update(*, user_id: int, listing_id: int, confirm_unusual_mass: bool = False, **data) -> Listing:
     """Edit an open listing; the quantity cannot go below what is reserved or collected."""
     with write_transaction() as session:
         user = _builder(session, user_id)
@@ -161,7 +181,7 @@ def listing_update(*, user_id: int, listing_id: int, **data) -> Listing:
         if not listing.is_open:
             raise InvalidTransition(_l("A listing in state “%(status)s” cannot be edited.",
                                        status=label(LISTING_STATUSES, listing.status)))
-        values = _validated(session, user, data, listing)
+        values = _validated(session, user, data, listing, confirm_unusual_mass is True)
         committed = listing.quantity_reserved + listing.quantity_collected
         if values["quantity"] < committed:
             raise InvalidTransition(

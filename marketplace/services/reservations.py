@@ -20,7 +20,7 @@ from ..errors import Forbidden, InsufficientQuantity, InvalidTransition, LimitRe
 from ..labels import RESERVATION_STATUSES, UNITS, label
 from ..extensions import db
 from ..models import OPEN, Listing, ListingStatus, Reservation, ReservationStatus, Site, User
-from . import checkout, ledger, pickups
+from . import checkout, ledger, pickups, plausibility
 from . import validation as v
 from .holds import available_sql, close, milli
 from .listing_log import record_event
@@ -171,8 +171,9 @@ def reservation_no_show(*, user_id: int, reservation_id: int, capture_cents: int
 
 
 def reservation_collect(*, user_id: int, reservation_id: int, quantity=None, weighed_kg=None,
-                        code: str | None = None):
-    """The listing's organisation hands over (all or less); writes the handover record."""
+                        code: str | None = None, confirm_unusual_mass: bool = False):
+    """The listing's organisation hands over (all or less); writes the handover record. A weighing
+    far from the expected mass needs `confirm_unusual_mass` and is flagged for the city."""
     errors = v.Errors()
     quantity = v.decimal(errors, "quantity", quantity, required=False)
     weighed = v.decimal(errors, "weighed_kg", weighed_kg, required=False, maximum=v.MAX_KG_PER_UNIT * 1000)
@@ -191,6 +192,7 @@ def reservation_collect(*, user_id: int, reservation_id: int, quantity=None, wei
         if actual > reservation.quantity:
             v.Errors(quantity=_l("At most the reserved %(n)s.", n=formatting.number(reservation.quantity))
                      ).raise_if_any()
+        flagged = _mass_flagged(reservation.listing, actual, weighed, confirm_unusual_mass is True)
         session.execute(
             sa.update(Listing).where(Listing.id == reservation.listing_id,
                                      Listing.quantity_reserved >= milli(reservation.quantity))
@@ -203,8 +205,17 @@ def reservation_collect(*, user_id: int, reservation_id: int, quantity=None, wei
         reservation.status = S.COLLECTED
         reservation.closed_at = clock.now()
         handover = ledger.record_handover(session, listing=listing, reservation=reservation, quantity=actual,
-                                          weighed_kg=weighed, recorded_by=user)
+                                          weighed_kg=weighed, recorded_by=user, mass_flagged=flagged)
         record_event(session, listing, user, "reservation.collected",
                      {"reservation_id": reservation.id, "quantity": str(actual), "mass_kg": str(handover.mass_kg)})
         outbox.enqueue(session, "reservation.collected", {"reservation_id": reservation.id})
     return reservation, handover
+
+
+def _mass_flagged(listing: Listing, quantity, weighed, confirmed: bool) -> bool:
+    """A confirmed implausible weighing, or an unweighed handover of a flagged listing's mass."""
+    plausibility.check_total(weighed, "weighed_kg")
+    if weighed is None:
+        return listing.mass_flagged_at is not None
+    expected = quantity * listing.kg_per_unit if listing.kg_per_unit is not None else None
+    return plausibility.weighed_is_flagged(expected, weighed, confirmed=confirmed)

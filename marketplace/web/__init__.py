@@ -8,8 +8,11 @@ def init_app(app):
                    reservations, searches, sites, staff)
     from .staff import dashboard, factors, moderation  # noqa: F401 - their routes join staff.bp
     from . import privacy, recovery  # noqa: F401 - their routes join accounts.bp
+    from . import handovers
+    from .staff import mass_review  # noqa: F401 - its routes join staff.bp
 
     helpers.init_app(app)
     for module in (main, accounts, sites, listings, media, reservations, notifications, impact, staff,
                    payments, searches):
         app.register_blueprint(module.bp)
+    app.register_blueprint(handovers.bp)

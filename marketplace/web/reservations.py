@@ -143,7 +143,8 @@ def collect(reservation_id):
         try:
             _r, handover = reservation_services.reservation_collect(
                 user_id=current_user.id, reservation_id=reservation_id, quantity=form.quantity.data,
-                weighed_kg=form.weighed_kg.data, code=form.code.data)      # None when left empty
+                weighed_kg=form.weighed_kg.data, code=form.code.data,      # None when left empty
+                confirm_unusual_mass=form.confirm_unusual_mass.data)
             flash(_("Handed over: %(kg)s kg recorded.", kg=formatting.number(handover.mass_kg)), "success")
         except USER_ERRORS as exc:
             flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")

@@ -261,7 +261,7 @@ def test_a_new_active_version_is_used_by_new_handovers_only(ledger):
     assert used == {"ice-3.0": 7, "test-2027": 1}
     # A correction of an old row keeps the old row's version.
     correction = impact_services.handover_correct(
-        user_id=ledger.city.id, handover_id=ledger.handovers[4].id, weighed_kg="160", note="Reweighed")
+        user_id=ledger.city.id, handover_id=ledger.handovers[4].id, mass_kg="160", weighed=True, reason="Reweighed")
     assert (correction.factor_set_id, correction.co2e_avoided_kg) == ("ice-3.0", D("34.080"))  # 160 × 0.213
 
 

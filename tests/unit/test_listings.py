@@ -128,7 +128,8 @@ def test_bad_quantity_is_a_quantity_field_error(builder, site, quantity):
 
 @pytest.mark.parametrize(
     # 10^6 bricks (3,000 t): a larger lot exceeds the 5,000 t a listing may hold (issue 9)
-    "quantity, stored", [("0.001", "0.001"), ("37,5", "37.5"), (1_000_000, "1000000")]
+    "quantity, stored",
+    [("0.001", "0.001"), ("37,5", "37.5"), (1_000_000, "1000000")],
 )
 def test_quantities_with_three_decimals_or_a_decimal_comma_are_accepted(
     builder, site, quantity, stored

@@ -278,11 +278,14 @@ def test_handover_rows_cannot_be_changed_and_corrections_reverse_and_replace(lot
     with pytest.raises(LedgerIsAppendOnly):
         db.session.flush()
     db.session.rollback()
-    correction = impact.handover_correct(user_id=seller.id, handover_id=original.id, weighed_kg="380",
-                                         note="weighed at the gate")
+    correction = impact.handover_correct(user_id=seller.id, handover_id=original.id, mass_kg="380",
+                                         weighed=True, reason="weighed at the gate")
     rows = db.session.query(Handover).order_by(Handover.id).all()
     assert [r.kind for r in rows] == ["handover", "reversal", "correction"]
     assert sum(r.mass_kg for r in rows) == Decimal("380")
     assert correction.mass_source == "measured"
-    with pytest.raises(InvalidTransition):
-        impact.handover_correct(user_id=seller.id, handover_id=original.id, weighed_kg="1", note="again")
+    # A second correction reverses the first one (the row that counts now), not the original.
+    again = impact.handover_correct(user_id=seller.id, handover_id=original.id, mass_kg="1", reason="again")
+    rows = db.session.query(Handover).order_by(Handover.id).all()
+    assert [(r.kind, r.corrects_id) for r in rows[3:]] == [("reversal", correction.id), ("correction", correction.id)]
+    assert sum(r.mass_kg for r in rows) == Decimal("1") and again.mass_source == "declared"

@@ -117,6 +117,11 @@ TABLE = {
     ("POST", "/staff/factors"): (LOGIN, 403, 403, 403, 422),
     ("GET", "/staff/factors/compare"): (LOGIN, 403, 403, 403, 200),
     ("POST", "/staff/factors/{version}/activate"): (LOGIN, 403, 403, 403, 302),
+    ("GET", "/staff/masses"): (LOGIN, 403, 403, 403, 200),
+    ("POST", "/staff/masses/{kind}/{handover}/reviewed"): (LOGIN, 403, 403, 403, 404),  # not on the list
+    # A handover (the resident received it): its page with history, and its correction (issue 9).
+    ("GET", "/handovers/{handover}"): (LOGIN, 200, 404, 200, 200),
+    ("POST", "/handovers/{handover}"): (LOGIN, 403, 404, 422, 422),   # no reason: the form again
     # The rest of the API.
     ("POST", "/api/v1/tokens"): (422, 422, 422, 422, 422),        # e-mail and password missing
     ("GET", "/api/v1/categories"): (200, 200, 200, 200, 200),
@@ -129,6 +134,8 @@ TABLE = {
     ("POST", "/api/v1/reservations/{reservation}/no-show"): (401, 404, 404, 200, 404),
     ("GET", "/api/v1/impact"): (200, 200, 200, 200, 200),
     ("GET", "/api/v1/impact/handovers.json"): (401, 403, 403, 403, 200),
+    ("GET", "/api/v1/handovers/{handover}"): (401, 200, 404, 200, 200),
+    ("POST", "/api/v1/handovers/{handover}/corrections"): (401, 403, 404, 201, 201),
     ("GET", "/api/v1/impact/waste-report"): (401, 403, 403, 403, 200),
     ("GET", "/api/v1/impact/waste-report.csv"): (401, 403, 403, 403, 200),
     ("GET", "/api/v1/open-data/impact"): (200, 200, 200, 200, 200),
@@ -183,6 +190,8 @@ def world(app):
     factories.site(users["other_builder"])
     listing = factories.listing(owner, site_=site)
     reservation = reservations.reservation_create(user_id=users["resident"].id, listing_id=listing.id, quantity=1)
+    handed = reservations.reservation_create(user_id=users["resident"].id, listing_id=listing.id, quantity=1)
+    _handed, handover = reservations.reservation_collect(user_id=owner.id, reservation_id=handed.id)
     tokens = {role: accounts.token_create(user_id=user.id)[1] for role, user in users.items()}
     picture = io.BytesIO()
     Image.new("RGB", (64, 48), "brown").save(picture, "JPEG")
@@ -195,6 +204,7 @@ def world(app):
         "token": db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == owner.id)),
         "message": db.session.scalar(sa.select(sa.func.min(OutboxMessage.id))),
         "version": db.session.scalar(sa.select(sa.func.min(FactorSet.id))),
+        "handover": handover.id, "kind": "handover",
         "link": "not-a-token-we-sent",
     }
     return {"users": users, "site": site, "listing": listing, "tokens": tokens, "reservation": reservation, "ids": ids}
@@ -215,6 +225,8 @@ def _api_body(method, path, world):
         return {}
     if path.endswith("/reservations"):
         return {"quantity": 1}
+    if path.endswith("/corrections"):
+        return {"reason": "Weighed at the gate", "mass_kg": 2.5}
     return None
 
 

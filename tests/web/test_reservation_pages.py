@@ -166,8 +166,12 @@ def test_the_impact_page_shows_the_ledger_totals(app, scene, client):
 
     seller, listing, taker = scene
     reservation = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="10")
-    svc.reservation_collect(user_id=seller.id, reservation_id=reservation.id, weighed_kg="2500",
-                            confirm_unusual_mass=True)      # far above the expected mass: confirmed
+    svc.reservation_collect(
+        user_id=seller.id,
+        reservation_id=reservation.id,
+        weighed_kg="2500",
+        confirm_unusual_mass=True,
+    )  # far above the expected mass: confirmed
     page = client.get("/impact/", headers={"Accept-Language": "en"})
     assert "2.5\u00a0t" in page.text and "Bricks" in page.text
 

@@ -27,6 +27,7 @@ class ListingForm(FlaskForm):
     quantity = LocalDecimalField(_l("Quantity"), validators=[InputRequired()])
     unit = SelectField(_l("Unit"), validators=[DataRequired()])
     kg_per_unit = LocalDecimalField(_l("Mass per unit (kg)"), validators=[Optional()], suffix="kg")
+    confirm_unusual_mass = BooleanField(_l("The mass is unusual but right"))
     condition = SelectField(_l("Condition"), validators=[DataRequired()])
     dimensions = StringField(_l("Dimensions"), validators=[Optional(), Length(max=120)],
                              render_kw={"placeholder": "285 × 85 × 75 mm"})
@@ -68,6 +69,7 @@ class ListingForm(FlaskForm):
             "price_cents": euros_to_cents(self.price.data),
             "deposit_cents": euros_to_cents(self.deposit.data) if self.deposit else 0,
             "late_cancel_fee_percent": self.late_cancel_fee_percent.data or 0,
+            "confirm_unusual_mass": bool(self.confirm_unusual_mass.data),
         }
 
 

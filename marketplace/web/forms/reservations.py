@@ -1,7 +1,7 @@
 """Forms for reserving, cancelling and handing over."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .numbers import LocalDecimalField
@@ -32,6 +32,7 @@ class CollectForm(FlaskForm):
     quantity = LocalDecimalField(_l("Quantity handed over"), validators=[Optional()])
     weighed_kg = LocalDecimalField(_l("Weighed mass in kg (optional)"), validators=[Optional()],
                                    suffix="kg")
+    confirm_unusual_mass = BooleanField(_l("The mass is unusual but right"))
 
 
 class NoShowForm(FlaskForm):
