@@ -1,16 +1,17 @@
 """All models, one module per aggregate; importing this package registers every table."""
 from .accounts import ApiToken, Organization, Role, User
-from .email_links import EmailLink, LinkPurpose
 from .catalog import MASS_UNITS, UNITS, CarbonFactor, Category, FactorSet
-from .listings import Condition, Listing, ListingEvent, ListingPhoto, ListingStatus, MassSource
-from .impact import Handover, HandoverKind, LedgerIsAppendOnly
 from .city import FactorIsImmutable, StaffAction, YearlyTarget
+from .email_links import EmailLink, LinkPurpose
+from .impact import Handover, HandoverKind, LedgerIsAppendOnly
+from .listings import Condition, Listing, ListingEvent, ListingPhoto, ListingStatus, MassSource
 from .notifications import Notification
 from .outbox import OutboxMessage, OutboxStatus
 from .payments import Payment, PaymentEvent, PaymentKind, PaymentStatus, StripeEvent
 from .reservations import LATE_CANCEL_HOURS, OPEN, TRANSITIONS, Reservation, ReservationStatus
 from .searches import SavedSearch
 from .sites import WEEKDAYS, Site
+from .wanted import KERA_CENTRE, WantedAlert, WantedPost, WantedReservation, WantedStatus
 
 __all__ = [
     "ApiToken", "Organization", "Role", "User", "EmailLink", "LinkPurpose",
@@ -20,4 +21,5 @@ __all__ = [
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus", "StripeEvent",
     "LATE_CANCEL_HOURS", "OPEN", "TRANSITIONS", "Reservation", "ReservationStatus",
     "SavedSearch", "WEEKDAYS", "Site", "FactorIsImmutable", "StaffAction", "YearlyTarget",
+    "KERA_CENTRE", "WantedAlert", "WantedPost", "WantedReservation", "WantedStatus",
 ]
