@@ -32,5 +32,6 @@ def test_a_priced_listing_states_the_late_cancellation_hours(app, client, make, 
     monkeypatch.setattr(helpers, "LATE_CANCEL_HOURS", 36)
     monkeypatch.setattr("marketplace.services.checkout.payment_kind", lambda listing: "charge")
     listing = make.listing(make.builder(), price_cents=500, late_cancel_fee_percent=20)
-    text = client.get(f"/listings/{listing.id}").text
+    page = client.get(f"/listings/{listing.id}", headers={"Accept-Language": "en"})
+    text = page.text
     assert "Cancelling less than 36 hours before pickup keeps 20 % of the price." in text
