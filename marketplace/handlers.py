@@ -11,11 +11,12 @@ from .account_mail import (send_address_changed, send_confirmation, send_email_c
 from .notifications import notify_reservation, send_email
 from .outbox import Subscriber
 from .search.sync import index_embedded, index_meilisearch
-from .services.chores import expire_listings, expire_overdue, send_reminders
+from .services.chores import expire_listings, expire_overdue, expire_wanted, send_reminders
 from .services.moderation import notify_listing_hidden
 from .services.saved_searches import alert_saved_searches
 from .services.settlement import settle
 from .services.verification import check_trade_register, notify_organization_verified
+from .services.wanted_alerts import alert_organizations, alert_posters
 
 NOTIFY = Subscriber(notify_reservation)
 SETTLE = Subscriber(settle, when="STRIPE_ENABLED")  # money moves only with Stripe on
@@ -25,9 +26,13 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     "listing.changed": (
         Subscriber(index_embedded),
         Subscriber(index_meilisearch, when="MEILI_ENABLED"),
+        # …and a restocked listing tells the open wanted posts it now matches (after indexing).
+        Subscriber(alert_posters),
     ),
     # A new listing is findable: tell the users whose saved search it matches.
-    "listing.indexed": (Subscriber(alert_saved_searches),),
+    "listing.indexed": (Subscriber(alert_saved_searches), Subscriber(alert_posters)),
+    # A new wanted post: tell the organisations whose listings match (once per post and listing).
+    "wanted.created": (Subscriber(alert_organizations),),
     # The city hid a listing: tell its builders why.
     "listing.hidden": (Subscriber(notify_listing_hidden),),
     # A builder signed up with a new organisation: look it up in the Trade Register (PRH_LOOKUP).
@@ -55,4 +60,4 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
 }
 
 # Scheduled chores, run by the worker before each round of deliveries, in this order.
-CHORES = (expire_overdue, expire_listings, send_reminders)
+CHORES = (expire_overdue, expire_listings, send_reminders, expire_wanted)

@@ -21,6 +21,8 @@ KINDS = {
     "listing.hidden": _l("Your listing was hidden"),
     "organization.verified": _l("The city verified your organisation"),
     "search.matched": _l("New listing matches your saved search"),
+    "wanted.matched": _l("A listing matches your wanted post"),
+    "wanted.listing_matched": _l("Someone needs what you offer"),
     "account.signup_attempted": _l("Someone tried to sign up with your address"),
 }
 def _org_builders(session, organization_id: int) -> list[int]:

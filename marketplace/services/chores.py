@@ -8,7 +8,15 @@ import sqlalchemy as sa
 from .. import clock, outbox
 from ..clock import HELSINKI
 from ..database import write_transaction
-from ..models import OPEN, Listing, ListingStatus, Reservation, ReservationStatus
+from ..models import (
+    OPEN,
+    Listing,
+    ListingStatus,
+    Reservation,
+    ReservationStatus,
+    WantedPost,
+    WantedStatus,
+)
 from .holds import close
 from .listing_log import record_event
 
@@ -66,3 +74,14 @@ def send_reminders() -> int:
             reservation.reminder_sent_at = clock.now()
             outbox.enqueue(session, "reservation.reminder", {"reservation_id": reservation.id})
     return len(due)
+
+
+def expire_wanted() -> int:
+    """Scheduled: open wanted posts whose needed_by has passed become expired."""
+    with write_transaction() as session:
+        result = session.execute(
+            sa.update(WantedPost)
+            .where(WantedPost.status == WantedStatus.OPEN, WantedPost.needed_by < clock.today())
+            .values(status=WantedStatus.EXPIRED, updated_at=clock.now())
+        )
+    return result.rowcount

@@ -8,7 +8,7 @@ def init_app(app):
                    reservations, searches, sites, staff)
     from .staff import dashboard, factors, moderation  # noqa: F401 - their routes join staff.bp
     from . import privacy, recovery  # noqa: F401 - their routes join accounts.bp
-    from . import handovers
+    from . import handovers, wanted
     from .staff import mass_review  # noqa: F401 - its routes join staff.bp
 
     helpers.init_app(app)
@@ -16,3 +16,4 @@ def init_app(app):
                    payments, searches):
         app.register_blueprint(module.bp)
     app.register_blueprint(handovers.bp)
+    app.register_blueprint(wanted.bp)

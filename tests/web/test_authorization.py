@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from marketplace.extensions import db
 from marketplace.models import ApiToken, FactorSet, Listing, OutboxMessage
 from marketplace.services import accounts, photos, reservations, saved_searches
+from marketplace.services import wanted as wanted_posts
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -168,6 +169,21 @@ TABLE = {
     ("GET", "/healthz"): (200, 200, 200, 200, 200),
     ("GET", "/readyz"): (200, 200, 200, 200, 200),              # degraded (no worker) is still ready
     ("GET", "/metrics"): (200, 200, 200, 200, 200),
+    # Wanted posts (issue 10): any confirmed account posts; only the poster (here the owner
+    # builder) edits and closes; a POST without its fields re-renders the form (422).
+    ("GET", "/wanted/"): (200, 200, 200, 200, 200),
+    ("GET", "/wanted/mine"): (LOGIN, 200, 200, 200, 200),
+    ("GET", "/wanted/new"): (LOGIN, 200, 200, 200, 200),
+    ("POST", "/wanted/new"): (LOGIN, 422, 422, 422, 422),
+    ("GET", "/wanted/{wanted}"): (200, 200, 200, 200, 200),
+    ("GET", "/wanted/{wanted}/edit"): (LOGIN, 404, 404, 200, 404),
+    ("POST", "/wanted/{wanted}/edit"): (LOGIN, 404, 404, 422, 404),
+    ("POST", "/wanted/{wanted}/close"): (LOGIN, 404, 404, 302, 404),
+    ("POST", "/api/v1/wanted"): (401, 201, 201, 201, 201),
+    ("GET", "/api/v1/wanted"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/wanted/{wanted}"): (200, 200, 200, 200, 200),
+    ("PATCH", "/api/v1/wanted/{wanted}"): (401, 403, 403, 200, 403),
+    ("DELETE", "/api/v1/wanted/{wanted}"): (401, 403, 403, 200, 403),
 }
 
 API_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 422: "validation_failed"}
@@ -193,6 +209,9 @@ def world(app):
     handed = reservations.reservation_create(user_id=users["resident"].id, listing_id=listing.id, quantity=1)
     _handed, handover = reservations.reservation_collect(user_id=owner.id, reservation_id=handed.id)
     tokens = {role: accounts.token_create(user_id=user.id)[1] for role, user in users.items()}
+    wanted = wanted_posts.wanted_create(
+        user_id=owner.id, title="Doors", quantity="4", unit="pcs",
+        needed_by=listing.available_until)
     picture = io.BytesIO()
     Image.new("RGB", (64, 48), "brown").save(picture, "JPEG")
     photo = photos.photo_add(user_id=owner.id, listing_id=listing.id, data=picture.getvalue())
@@ -206,6 +225,7 @@ def world(app):
         "version": db.session.scalar(sa.select(sa.func.min(FactorSet.id))),
         "handover": handover.id, "kind": "handover",
         "link": "not-a-token-we-sent",
+        "wanted": wanted.id,
     }
     return {"users": users, "site": site, "listing": listing, "tokens": tokens, "reservation": reservation, "ids": ids}
 
@@ -216,6 +236,9 @@ def _api_body(method, path, world):
     if method == "POST" and path == "/api/v1/listings":
         return {"title": "Tiilet", "category": "brick", "quantity": 10, "unit": "pcs", "condition": "good",
                 "site_id": world["site"].id}
+    if method == "POST" and path == "/api/v1/wanted":
+        return {"title": "Bricks", "quantity": "100", "unit": "pcs",
+                "needed_by": str(world["listing"].available_until)}
     if method == "PATCH" and "/sites/" in path:
         return {"name": "Renamed yard"}
     if method == "PATCH":
