@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from .. import notifications, outbox
 from ..database import write_transaction
 from ..models import Listing, Role, User, WantedAlert, WantedPost
+from ..queries import matching
 
 # listing.changed kinds after which a listing may match more than before (restocked, edited,
 # back from hiding). New and published listings come as "listing.indexed", once findable.
@@ -48,8 +49,6 @@ def alert_posters(message: outbox.Message) -> None:
     """A listing became findable or was restocked: tell each open wanted post it matches."""
     if message.topic == "listing.changed" and message.payload.get("kind") not in RESTOCKED:
         return
-    from ..queries import matching  # H-K2's matching (issue 10 item 2): the rule's one home
-
     with write_transaction() as session:
         listing = session.get(Listing, message.payload["listing_id"])
         if listing is None:
@@ -70,14 +69,13 @@ def alert_posters(message: outbox.Message) -> None:
 
 def alert_organizations(message: outbox.Message) -> None:
     """A new wanted post: tell the builders of each organisation with a matching listing."""
-    from ..queries import matching  # H-K2's matching (issue 10 item 2): the rule's one home
-
     with write_transaction() as session:
         wanted = session.get(WantedPost, message.payload["wanted_id"])
         if wanted is None or not wanted.is_open:
             return
         poster = session.get(User, wanted.owner_id)
-        for _candidate, listing in matching.matches_for(wanted, poster):
+        for candidate in matching.matches_for(wanted, poster):
+            listing = candidate.listing
             if listing.organization_id == wanted.organization_id or not _claim(
                 session, wanted.id, listing.id
             ):
