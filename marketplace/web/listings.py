@@ -11,6 +11,7 @@ from ..auth import role_required
 from ..errors import ValidationFailed
 from ..models import Role
 from ..queries import listings as listing_queries
+from ..queries import matching
 from ..queries import sites as site_queries
 from ..services import listings as listing_services
 from ..services import checkout
@@ -40,6 +41,7 @@ def detail(listing_id):
         can_manage=can_manage,
         reserve_form=reserve_form,
         payment_kind=checkout.payment_kind(listing),
+        needed_by=matching.wanted_for_listing(listing) if can_manage else [],
     )
 
 

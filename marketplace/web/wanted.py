@@ -12,7 +12,9 @@ from ..auth import ensure_confirmed, role_required
 from ..errors import ValidationFailed
 from ..models import Role
 from ..queries import listings as listing_queries
+from ..queries import matching
 from ..queries import wanted as wanted_queries
+from ..queries.wanted_matches import bundles_page
 from ..search.parse import InvalidParameter
 from ..services import wanted as wanted_services
 from .feedback import show_errors
@@ -90,12 +92,15 @@ def new():
 def detail(wanted_id):
     """A wanted post; its poster also sees the listings that could serve it."""
     wanted = wanted_queries.public(wanted_id)
+    can_manage = wanted.can_manage(current_user)
     return render_template(
         "wanted/detail.html",
         wanted=wanted,
         poster=wanted_queries.poster_label(wanted),
         material_name=_category_names().get(wanted.category_slug, ""),
-        can_manage=wanted.can_manage(current_user),
+        can_manage=can_manage,
+        matches=matching.matches_for(wanted, wanted.owner) if can_manage else [],
+        bundles=bundles_page(wanted) if can_manage and wanted.is_open else None,
         button=ButtonForm(),
     )
 

@@ -96,3 +96,23 @@ def test_someone_elses_post_cannot_be_edited(app):
     assert client.post(f"/wanted/{wanted.id}/close").status_code == 404
     page = client.get(f"/wanted/{wanted.id}")
     assert page.status_code == 200 and "Close the post" not in page.text
+
+
+def test_the_poster_sees_the_matches_and_the_builder_sees_who_needs_the_lot(app):
+    poster = factories.resident()
+    wanted = _post(poster, title="Tiiliä muuriin", category="brick", quantity="100")
+    seller = factories.builder(org_name="Purku Oy")
+    listing = factories.listing(seller, title="Punatiili MRT75")
+    client = english_client(app)
+    sign_in(client, poster)
+    page = client.get(f"/wanted/{wanted.id}")
+    assert "Listings that could serve this" in page.text
+    assert "Punatiili MRT75" in page.text and "Purku Oy" in page.text
+    stranger = english_client(app)
+    assert "Punatiili MRT75" not in stranger.get(f"/wanted/{wanted.id}").text
+
+    seller_client = english_client(app)
+    sign_in(seller_client, seller)
+    lot = seller_client.get(f"/listings/{listing.id}")
+    assert "1 person needs this" in lot.text and "Tiiliä muuriin" in lot.text
+    assert "needs this" not in stranger.get(f"/listings/{listing.id}").text
