@@ -1,7 +1,7 @@
 """API shapes of the account's own resources: password resets, "download my data" and deleting
 the account (contract: api-v1-additions.md, "Accounts and e-mail")."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -87,9 +87,27 @@ class ExportToken(BaseModel):
     revoked_at: datetime | None
 
 
+class ExportWantedPost(BaseModel):
+    id: int
+    title: str
+    description: str
+    category: str | None
+    quantity: float
+    quantity_covered: float
+    unit: str
+    needed_from: date | None
+    needed_by: date
+    lat: float | None
+    lng: float | None
+    radius_km: float
+    max_price_cents: int | None
+    status: str
+    created_at: datetime
+
+
 class ExportOut(BaseModel):
     """Everything the service holds about the caller. Kinds of data that do not exist yet
-    (wanted posts, messages) get their key when they land."""
+    (messages) get their key when they land."""
 
     generated_at: datetime
     account: ExportAccount
@@ -97,3 +115,4 @@ class ExportOut(BaseModel):
     saved_searches: list[ExportSavedSearch]
     notifications: list[ExportNotification]
     api_tokens: list[ExportToken]
+    wanted_posts: list[ExportWantedPost]

@@ -1,13 +1,13 @@
 """Everything the service holds about one person, for "download my data" (GDPR access and
-portability). New kinds of personal data (wanted posts, messages) get their key here when they
-land; a key is present only for what exists."""
+portability). New kinds of personal data (messages) get their key here when they land; a key is
+present only for what exists."""
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from .. import clock
 from ..extensions import db
-from ..models import ApiToken, Notification, Reservation, SavedSearch, User
+from ..models import ApiToken, Notification, Reservation, SavedSearch, User, WantedPost
 
 
 def _iso(value):
@@ -36,6 +36,9 @@ def export(user_id: int) -> dict:
     )
     tokens = db.session.scalars(
         sa.select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)
+    )
+    wanted = db.session.scalars(
+        sa.select(WantedPost).where(WantedPost.owner_id == user_id).order_by(WantedPost.id)
     )
     org = user.organization
     return {
@@ -94,5 +97,25 @@ def export(user_id: int) -> dict:
                 "revoked_at": _iso(t.revoked_at),
             }
             for t in tokens
+        ],
+        "wanted_posts": [
+            {
+                "id": w.id,
+                "title": w.title,
+                "description": w.description,
+                "category": w.category_slug,
+                "quantity": float(w.quantity),
+                "quantity_covered": float(w.quantity_covered),
+                "unit": w.unit,
+                "needed_from": _iso(w.needed_from),
+                "needed_by": _iso(w.needed_by),
+                "lat": w.lat,
+                "lng": w.lng,
+                "radius_km": float(w.radius_km),
+                "max_price_cents": w.max_price_cents,
+                "status": w.status.value,
+                "created_at": _iso(w.created_at),
+            }
+            for w in wanted
         ],
     }

@@ -3,8 +3,9 @@
 The user row stays, emptied, because the append-only handover ledger refers to it: the ledger
 keeps mass, material, site and date with the receiver shown as a deleted user, so no total
 changes. Everything else personal goes: name, e-mail (the address can sign up again), password,
-sessions and tokens, saved searches, notifications, e-mailed links, reservation messages, and the
-taker's name in the sellers' notifications. Open reservations are cancelled by the normal rules
+sessions and tokens, saved searches, notifications, e-mailed links, reservation messages, the
+taker's name in the sellers' notifications, and the text of wanted posts (closed; quantities and
+dates stay for the city's demand figures). Open reservations are cancelled by the normal rules
 (the sellers are told, a payment is refunded through the outbox). Payments stay: bookkeeping law.
 
 A builder who is the last member of an organisation with open listings is refused
@@ -33,6 +34,7 @@ from ..models import (
 )
 from . import credentials, passwords
 from .holds import close
+from .wanted import close_and_erase as close_wanted_posts
 
 CLOSED_LISTING = (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED, ListingStatus.COLLECTED)
 DELETED_DOMAIN = "deleted.invalid"  # .invalid can never be a real address (RFC 2606)
@@ -48,6 +50,7 @@ def account_delete(*, user_id: int, password: str) -> None:
             raise ValidationFailed(fields={"password": _l("The password is not correct.")})
         _check_organization(session, user)
         _cancel_open_reservations(session, user)
+        close_wanted_posts(session, user.id)
         _erase(session, user)
 
 

@@ -11,7 +11,7 @@ from .. import clock, outbox
 from ..auth import ensure_confirmed
 from ..database import write_transaction
 from ..errors import Forbidden, InvalidTransition, NotFound
-from ..models import UNITS, Category, Role, User, WantedPost, WantedStatus
+from ..models import UNITS, Category, Notification, Role, User, WantedPost, WantedStatus
 from ..models.wanted import KERA_RADIUS_KM
 from . import validation as v
 
@@ -174,4 +174,11 @@ def close_and_erase(session, user_id: int) -> int:
             wanted.status = WantedStatus.CLOSED
         wanted.title, wanted.description = "", ""
         wanted.lat = wanted.lng = None
+    # The builders' alerts quote the post's title: keep the alert, drop the words.
+    ids = {wanted.id for wanted in posts}
+    for note in session.scalars(
+        sa.select(Notification).where(Notification.kind == "wanted.listing_matched")
+    ):
+        if note.data.get("wanted_id") in ids:
+            note.data = {**note.data, "wanted_title": ""}
     return len(posts)

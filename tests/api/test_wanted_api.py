@@ -148,3 +148,34 @@ def test_posts_expire_after_needed_by(app, client):
     assert expire_wanted() == 1
     assert client.get(f"/api/v1/wanted/{wanted_id}").get_json()["status"] == "expired"
     assert client.get("/api/v1/wanted").get_json()["total"] == 0
+
+
+def test_download_my_data_holds_the_posts_and_deletion_erases_their_text(app, client):
+    from marketplace.models import Notification, WantedStatus
+    from tests.factories import PASSWORD
+    from tests.helpers import deliver
+
+    seller = factories.builder()
+    factories.listing(seller)
+    resident = factories.resident()
+    headers = bearer_header(resident)
+    wanted_id = client.post("/api/v1/wanted", json=_body(title="Tiiliä Ainon grilliin",
+                                                         category="brick", lat=60.2, lng=24.75),
+                            headers=headers).get_json()["id"]
+    deliver()
+    export = client.get("/api/v1/me/export", headers=headers).get_json()
+    assert [(w["id"], w["title"], w["quantity"], w["status"]) for w in export["wanted_posts"]] == [
+        (wanted_id, "Tiiliä Ainon grilliin", 20.0, "open")
+    ]
+    other = client.get("/api/v1/me/export", headers=bearer_header(seller)).get_json()
+    assert other["wanted_posts"] == []
+
+    deleted = client.delete("/api/v1/me", json={"password": PASSWORD}, headers=headers)
+    assert deleted.status_code == 200
+    wanted = fresh().get(WantedPost, wanted_id)
+    assert (wanted.status, wanted.title, wanted.description, wanted.lat) == (
+        WantedStatus.CLOSED, "", "", None)
+    assert wanted.quantity == 20 and wanted.category_slug == "brick"   # the city's figures stay
+    notes = fresh().scalars(sa.select(Notification).where(
+        Notification.kind == "wanted.listing_matched")).all()
+    assert notes and all(n.data["wanted_title"] == "" for n in notes)
