@@ -18,6 +18,7 @@ from ..models import OPEN, Listing, Reservation, ReservationStatus, User
 from ..models.types import to_milli
 from .listing_log import record_event
 from .pickups import expiry_for
+from .wanted_cover import uncover
 
 S = ReservationStatus
 
@@ -71,6 +72,7 @@ def close(
             )
         )
     listing = release(session, reservation)
+    uncover(session, reservation)  # a wanted post it covered needs that much again
     reservation.status = status
     reservation.closed_at = clock.now()
     record_event(session, listing, actor, kind, {"reservation_id": reservation.id, **(data or {})})

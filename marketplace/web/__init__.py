@@ -9,6 +9,7 @@ def init_app(app):
     from .staff import dashboard, factors, moderation  # noqa: F401 - their routes join staff.bp
     from . import privacy, recovery  # noqa: F401 - their routes join accounts.bp
     from . import handovers, wanted
+    from . import wanted_bundles  # noqa: F401 - its route joins wanted.bp
     from .staff import mass_review  # noqa: F401 - its routes join staff.bp
 
     helpers.init_app(app)

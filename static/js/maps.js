@@ -60,6 +60,23 @@
   window.keraMaps = { results: results };
   results();
 
+  /* A wanted post's proposed bundles: where it is needed, and each bundle's pickup sites. */
+  var bundleMap = document.getElementById("bundle-map");
+  var bundleData = document.getElementById("bundle-map-data");
+  if (bundleMap && bundleData) {
+    var b = JSON.parse(bundleData.textContent);
+    var bm = baseMap(bundleMap, b.need[0], b.need[1], 13);
+    var points = [b.need];
+    L.circleMarker(b.need, { radius: 7, color: "#b00" }).addTo(bm);
+    b.sites.forEach(function (s) {
+      var label = s.bundle + ": " + s.name + " (" + s.distance_km + " km)";
+      L.marker([s.lat, s.lng], { title: label, alt: label }).addTo(bm)
+        .bindTooltip(String(s.bundle), { permanent: true, direction: "top", offset: [-15, -12] });
+      points.push([s.lat, s.lng]);
+    });
+    bm.fitBounds(points, { padding: [30, 30], maxZoom: 16 });
+  }
+
   /* Picking a site's coordinates: clicking the map fills the latitude and longitude fields. */
   var pick = document.getElementById("pick-map");
   if (pick) {

@@ -184,6 +184,11 @@ TABLE = {
     ("GET", "/api/v1/wanted/{wanted}"): (200, 200, 200, 200, 200),
     ("PATCH", "/api/v1/wanted/{wanted}"): (401, 403, 403, 200, 403),
     ("DELETE", "/api/v1/wanted/{wanted}"): (401, 403, 403, 200, 403),
+    ("GET", "/api/v1/wanted/{wanted}/matches"): (401, 404, 404, 200, 200),
+    # The owner's bundle holds the owner's own organisation's lot: refused, nothing reserved.
+    ("POST", "/api/v1/wanted/{wanted}/reserve"): (401, 404, 404, 409, 404),
+    ("GET", "/api/v1/listings/{listing}/wanted"): (401, 404, 404, 200, 404),
+    ("POST", "/wanted/{wanted}/reserve"): (LOGIN, 404, 404, 302, 404),
 }
 
 API_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 422: "validation_failed"}
@@ -246,6 +251,8 @@ def _api_body(method, path, world):
     if (method, path) in (("POST", "/api/v1/tokens"), ("POST", "/api/v1/password-resets"),
                           ("POST", "/api/v1/password-resets/confirm"), ("DELETE", "/api/v1/me")):
         return {}
+    if path.endswith("/wanted/{wanted}/reserve"):
+        return {"items": [{"listing_id": world["listing"].id, "quantity": 1}]}
     if path.endswith("/reservations"):
         return {"quantity": 1}
     if path.endswith("/corrections"):
