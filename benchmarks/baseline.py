@@ -26,9 +26,9 @@ class LikeBaseline:
     def build(self, documents) -> None:
         self.conn.executescript("""
             DROP TABLE IF EXISTS listings;
-            CREATE TABLE listings (id INTEGER PRIMARY KEY, title TEXT, description TEXT, category TEXT,
-                condition TEXT, site_id INTEGER, price_cents INTEGER, from_day INTEGER, until_day INTEGER,
-                created_ts INTEGER, lat REAL, lng REAL);
+            CREATE TABLE listings (id INTEGER PRIMARY KEY, title TEXT, description TEXT,
+                category TEXT, condition TEXT, site_id INTEGER, price_cents INTEGER,
+                from_day INTEGER, until_day INTEGER, created_ts INTEGER, lat REAL, lng REAL);
         """)
         self.conn.executemany(
             "INSERT INTO listings VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -75,8 +75,8 @@ class LikeBaseline:
         distance = "NULL"
         if query.has_point:
             distance = (
-                "(2 * ? * asin(sqrt(pow(sin(radians(lat - ?) / 2), 2) + cos(radians(?)) * cos(radians(lat)) "
-                "* pow(sin(radians(lng - ?) / 2), 2))))"
+                "(2 * ? * asin(sqrt(pow(sin(radians(lat - ?) / 2), 2)"
+                " + cos(radians(?)) * cos(radians(lat)) * pow(sin(radians(lng - ?) / 2), 2))))"
             )
             point = [EARTH_KM, query.lat, query.lat, query.lng]
         if query.radius_km is not None:
@@ -97,7 +97,8 @@ class LikeBaseline:
         ids = [
             row[0]
             for row in self.conn.execute(
-                f"SELECT id, {distance} AS dist FROM listings WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT id, {distance} AS dist FROM listings WHERE {clause}"
+                f" ORDER BY {order} LIMIT ? OFFSET ?",
                 select_params + [query.per_page, query.offset],
             )
         ]

@@ -10,10 +10,9 @@ same `n` and `seed` always give the same documents.
 import math
 import random
 import re
+import tomllib
 from datetime import date, timedelta
 from pathlib import Path
-
-import tomllib
 
 from marketplace import clock
 from marketplace.catalog_loader import read_catalogue

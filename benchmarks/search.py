@@ -20,7 +20,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from marketplace.search.embedded.backend import EmbeddedBackend
@@ -104,7 +104,7 @@ def run(
     baseline = summarise(timed_rounds(like.search, queries, baseline_rounds or min(rounds, 3), 1))
     log("measured the LIKE baseline")
     return {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
@@ -141,7 +141,8 @@ def table(result: dict) -> str:
         f"{result['n']:,} listings, {machine['cpus']} CPUs, load {machine['load_average'][0]:.2f};"
         f" build {result['build_s']} s, index {result['index_bytes'] / 1e6:.0f} MB;"
         f" {result['rounds']} rounds x {result['repeat']} repetitions (medians over rounds)",
-        f"{'query kind':34} {'p50 ms':>8} {'p95 ms':>8} {'LIKE p50':>9} {'LIKE p95':>9} {'x p50':>6}",
+        f"{'query kind':34} {'p50 ms':>8} {'p95 ms':>8}"
+        f" {'LIKE p50':>9} {'LIKE p95':>9} {'x p50':>6}",
     ]
     kinds = list(mix.TEXTS) + ["overall"]
     for label in kinds:
@@ -160,7 +161,8 @@ def table(result: dict) -> str:
     for label, row in result["browse"].items():
         if " / " in label:
             lines.append(
-                f"{label.split(' / ')[1] + ' (no text)':34} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}"
+                f"{label.split(' / ')[1] + ' (no text)':34}"
+                f" {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}"
             )
     targets = result["targets"]
     lines.append(

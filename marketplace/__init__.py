@@ -45,7 +45,7 @@ def create_app(config=None):
     from . import handlers, outbox
 
     outbox.init_app(app, handlers.HANDLERS, handlers.CHORES)  # the one table of side effects
-    from . import web, api
+    from . import api, web
 
     web.init_app(app)
     api.init_app(app)

@@ -89,7 +89,7 @@ def seed_demo(photos):
 
     report = demo.load(with_photos=photos)
     click.echo(f"demo data: {report['created']} created, {report['kept']} already there")
-    click.echo("demo logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for email, role in report["logins"]:
         click.echo(f"  {role:9} {email}")
 
@@ -179,7 +179,7 @@ def backup(path, force):
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
 def restore(path, yes):
-    """Replace the SQLite database with the backup at PATH (checked first; PostgreSQL: pg_restore)."""
+    """Replace the SQLite database with the (checked) backup at PATH; PostgreSQL: pg_restore."""
     from .ops import backup as backups
 
     try:

@@ -4,7 +4,7 @@ Tests call `clock.set(datetime)` / `clock.advance(minutes=...)` (see tests/conft
 production reads the system clock. All datetimes are timezone-aware UTC.
 """
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -13,7 +13,7 @@ _frozen = None
 
 def now():
     """Current time, aware UTC."""
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(UTC)
 
 
 def today():

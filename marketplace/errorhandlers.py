@@ -58,7 +58,8 @@ def handle_domain_error(exc: DomainError):
 def _http_message(status: int) -> str:
     messages = {
         400: _(
-            "The request was not understood. If you submitted a form, reload the page and try again."
+            "The request was not understood."
+            " If you submitted a form, reload the page and try again."
         ),
         401: _("Sign in or send a valid API token."),
         403: _("You are not allowed to see or do that."),
@@ -129,7 +130,8 @@ def handle_unexpected(exc: Exception):
         "unhandled error (reference %s) on %s %s", reference, request.method, request.path
     )
     message = _(
-        "Something went wrong on our side (reference %(ref)s). Nothing you entered was saved twice; try again.",
+        "Something went wrong on our side (reference %(ref)s)."
+        " Nothing you entered was saved twice; try again.",
         ref=reference,
     )
     if wants_json():

@@ -16,19 +16,18 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import current_app
 
 from . import clock
 from .database import write_transaction
-from .ops import heartbeat
 from .extensions import db
 from .models.outbox import OutboxMessage, OutboxStatus
+from .ops import heartbeat
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ that ask for `any_db` when TEST_DATABASE_URL is set), a client, a CLI runner and
 
 import os
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from . import factories
 from .helpers import sign_in
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
-NOON = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)  # a Monday, 12:00 in Helsinki
+NOON = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # a Monday, 12:00 in Helsinki
 
 
 class IsolatedClient(FlaskClient):

@@ -1,9 +1,10 @@
 """The search tests' corpus: hand-made documents around Kera, in the shape of
 search.documents.document(), and a haversine computed independently of the backends. The
-contract (integration/test_search_contract.py) runs every backend on it; other search tests reuse it."""
+contract (integration/test_search_contract.py) runs every backend on it; other search tests
+reuse it."""
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from marketplace import clock
 from marketplace.catalog_loader import read_catalogue
@@ -68,13 +69,13 @@ def document(
         "available_from_day": day_number(starts),
         "available_until_day": day_number(ends),
         # Created in id order, one hour apart: "newest" is the highest id.
-        "created_ts": int(datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()) + doc_id * 3600,
+        "created_ts": int(datetime(2026, 11, 1, tzinfo=UTC).timestamp()) + doc_id * 3600,
         "_geo": {"lat": round(lat, 6), "lng": round(lng, 6)},
     }
 
 
 def corpus() -> list[dict]:
-    """Hand-made listings; the search contract tests (test_search_contract.py) refer to their ids."""
+    """Hand-made listings; the search contract tests (test_search_contract.py) use their ids."""
     d = document
     return [
         d(

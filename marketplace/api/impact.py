@@ -14,8 +14,8 @@ from ..models import Role
 from ..queries import exports as export_queries
 from ..queries import impact as impact_queries
 from . import csvfiles, parameters, present, schemas
-from .blueprint import bp
 from .auth import current, login_required
+from .blueprint import bp
 from .io import BadRequest, doc, respond
 
 LEDGER_COLUMNS = (
@@ -60,7 +60,9 @@ OPEN_DATA_COLUMNS = {
     "diverted_kg": "Net mass handed over for reuse, kg (three decimals = grams)",
     "diverted_kg_measured": "Part of diverted_kg that was weighed at handover",
     "diverted_kg_declared": "Part of diverted_kg computed from the seller's declared mass per unit",
-    "diverted_kg_estimated": "Part of diverted_kg computed from the catalogue's typical mass per unit",
+    "diverted_kg_estimated": (
+        "Part of diverted_kg computed from the catalogue's typical mass per unit"
+    ),
     "co2e_avoided_kg": "Indicative avoided production emissions, kg CO2e (not an offset)",
 }
 
@@ -205,7 +207,7 @@ def handovers_json():
     """The same rows and names as handovers.csv; numbers are JSON numbers, absent values null."""
     start, end = _period()
     rows = [
-        schemas.LedgerRowOut(**dict(zip(LEDGER_COLUMNS, _ledger_values(h))))
+        schemas.LedgerRowOut(**dict(zip(LEDGER_COLUMNS, _ledger_values(h), strict=True)))
         for h in impact_queries.ledger(start, end, **_scope())
     ]
     return respond(schemas.LedgerOut(**{"from": start}, to=end, count=len(rows), handovers=rows))
@@ -257,7 +259,7 @@ def waste_report():
     media="text/csv",
 )
 def waste_report_csv():
-    """One row per EWC code; the period and filters are repeated on every row so a row stands alone."""
+    """One row per EWC code, each repeating the period and filters so that it stands alone."""
     variant = csvfiles.variant()
     start, end, scope, classes = _waste_report()
     rows = (
@@ -284,7 +286,10 @@ def _open_data_body(start, end) -> schemas.OpenDataOut:
     return schemas.OpenDataOut(
         dataset="kera-material-exchange-impact",
         licence="CC BY 4.0",
-        title="Kera Material Exchange: construction material handed over for reuse, by month and material",
+        title=(
+            "Kera Material Exchange: construction material handed over for reuse,"
+            " by month and material"
+        ),
         licence_url="https://creativecommons.org/licenses/by/4.0/",
         attribution="City of Espoo, Kera Material Exchange",
         generated_at=clock.now(),

@@ -102,7 +102,7 @@ def translate(exc: ValidationError) -> ValidationFailed:
         fields.setdefault(name, message)
         unknown = unknown or error["type"] == "extra_forbidden"
     if unknown:
-        return UnknownField(fields={k: v for k, v in fields.items()})
+        return UnknownField(fields=dict(fields))
     return ValidationFailed(fields=fields)
 
 

@@ -11,8 +11,8 @@ from ..search import service as search
 from ..services import listings as listing_services
 from ..services import photos as photo_services
 from . import parameters, present, schemas
-from .blueprint import bp
 from .auth import current, login_required
+from .blueprint import bp
 from .io import BadRequest, doc, parse_body, provided, respond
 
 

@@ -6,10 +6,10 @@ constants, so the document states the limits that the parsers enforce.
 
 from ..client_input import MAX_ID  # the id converter's bound: INTEGER ids (2^31-1)
 from ..models import Condition
-from .csvfiles import VARIANTS as csv_variants
 from ..queries.impact import CITY_GROUPS
 from ..search import parse as search_parse
 from ..search.query import MAX_PER_PAGE, SORTS
+from .csvfiles import VARIANTS as csv_variants
 
 _NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 

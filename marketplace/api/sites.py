@@ -4,8 +4,8 @@ from ..models import Role
 from ..queries import sites as site_queries
 from ..services import sites as site_services
 from . import present, schemas
-from .blueprint import bp
 from .auth import current, login_required
+from .blueprint import bp
 from .io import doc, parse_body, respond
 
 

@@ -6,8 +6,8 @@ from ..errors import Unauthenticated
 from ..security import login_limit_per_account, login_limit_per_ip
 from ..services import accounts
 from . import present, schemas
-from .blueprint import bp
 from .auth import current, login_required
+from .blueprint import bp
 from .io import doc, parse_body, respond
 
 

@@ -14,7 +14,7 @@ from .types import Milli, UTCDateTime
 
 
 class YearlyTarget(db.Model):
-    """Tonnes of material the city aims to divert from waste through the exchange in a calendar year."""
+    """Tonnes of material the city aims to divert from waste through the exchange in a year."""
 
     __tablename__ = "yearly_target"
     __table_args__ = (sa.CheckConstraint("tonnes > 0", name="target_positive"),)

@@ -5,7 +5,7 @@ Quantities, masses and CO2e are exact decimals stored as scaled integers (thousa
 (SQLite has no exact NUMERIC). Timestamps are stored as naive UTC and returned aware.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger, DateTime
@@ -65,7 +65,7 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use clock.now() or an aware datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)

@@ -142,7 +142,7 @@ OPEN_DATA_COLUMNS = (
 
 
 def open_data(start: date | None = None, end: date | None = None) -> list[OpenDataRow]:
-    """Net figures per Helsinki month and category (a correction counts in the month it was made)."""
+    """Net figures per Helsinki month and category (a correction counts in its own month)."""
     rows = db.session.execute(
         sa.select(
             Handover.created_at,
@@ -169,7 +169,7 @@ def open_data(start: date | None = None, end: date | None = None) -> list[OpenDa
 
 
 def factor_sets_used(start: date | None = None, end: date | None = None, **filters) -> list[dict]:
-    """The factor-set versions the period's ledger rows were computed with, and how many rows each."""
+    """The factor-set versions the period's ledger rows were computed with; rows for each."""
     rows = db.session.execute(
         sa.select(Handover.factor_set_id, FactorSet.name, sa.func.count())
         .outerjoin(FactorSet, FactorSet.id == Handover.factor_set_id)

@@ -16,7 +16,7 @@ from . import impact
 
 @dataclass
 class FactorRow:
-    """A category with its factor in one version (None: no CO2e counted) and the source's reference."""
+    """A category, its factor in one version (None: no CO2e counted) and the source's reference."""
 
     category: str
     label: str
@@ -53,7 +53,7 @@ def sources() -> dict:
 def factor_table(
     factor_set_id: str | None, locale: str, listable_only: bool = True
 ) -> list[FactorRow]:
-    """Every category with its factor in a version (None: not counted in CO2e), in catalogue order."""
+    """Every category with its factor in a version (None: no CO2e counted), in catalogue order."""
     factors = (
         {}
         if factor_set_id is None

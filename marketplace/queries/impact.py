@@ -31,7 +31,7 @@ def _period(
     organization_id: int | None = None,
     site_id: int | None = None,
 ):
-    """Handovers whose Helsinki date is within [start, end] (of one organisation or site when given)."""
+    """Handovers whose Helsinki date is in [start, end] (of one organisation or site if given)."""
     conditions = []
     if organization_id is not None:
         conditions.append(Handover.organization_id == organization_id)

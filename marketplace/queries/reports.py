@@ -130,8 +130,9 @@ def match_rate(start: date | None = None, end: date | None = None) -> MatchRate:
     """Of the mass listed in the period, the share handed over by the listing's last day.
 
     Both sides are on the listing's own basis (quantity × kg per unit), so a heavier weighed mass
-    cannot push the rate over 100 %. A handover counts by its collection date (Helsinki), corrections
-    by the collection they correct; listings still open count in full in the listed mass."""
+    cannot push the rate over 100 %. A handover counts by its collection date (Helsinki),
+    corrections by the collection they correct; listings still open count in full in the listed
+    mass."""
     created = local_bounds(start, end, Listing.created_at)
     listed = db.session.execute(
         sa.select(
@@ -221,7 +222,7 @@ def still_available(locale: str, limit: int = 10) -> list[Stock]:
 
 
 def target_progress(year: int) -> TargetProgress | None:
-    """Diverted tonnes in a calendar year against the city's target for it (None without a target)."""
+    """Diverted tonnes in a calendar year against the city's target (None without a target)."""
     target = db.session.get(YearlyTarget, year)
     if target is None:
         return None

@@ -1,7 +1,8 @@
 """What every search backend offers. The embedded engine (SQLite FTS5) and Meilisearch both
 implement it; marketplace/search/service.py picks one by configuration."""
 
-from typing import Iterable, Protocol
+from collections.abc import Iterable
+from typing import Protocol
 
 from .query import SearchQuery, SearchResult
 
@@ -14,7 +15,7 @@ class SearchBackend(Protocol):
     name: str
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Ids in rank order, exact total, facet counts over the filtered set, highlights, distances."""
+        """Ids in rank order, exact total, facets of the filtered set, highlights, distances."""
 
     def upsert(self, documents: list[dict]) -> None:
         """Add or fully replace documents by id (idempotent)."""

@@ -59,7 +59,8 @@ def search(query: SearchQuery) -> SearchResult:
             log.warning("Meilisearch unavailable, using the embedded index: %s", exc)
             result = embedded().search(query)
             result.notice = _(
-                "The search server is not reachable right now; results come from the built-in index."
+                "The search server is not reachable right now;"
+                " results come from the built-in index."
             )
             return result
     return embedded().search(query)

@@ -72,7 +72,9 @@ def checkout_start(*, reservation_id: int, user_id: int, success_url: str, cance
         request = CheckoutRequest(
             reservation_id=reservation.id,
             amount_cents=payment.amount_cents,
-            description=f"{listing.title} – {format(reservation.quantity.normalize(), 'f')} {listing.unit}"
+            description=(
+                f"{listing.title} – {format(reservation.quantity.normalize(), 'f')} {listing.unit}"
+            )
             if kind == PaymentKind.CHARGE
             else f"No-show deposit: {listing.title}",
             success_url=success_url,

@@ -78,7 +78,7 @@ def parse_table(text: str, known: set[str]) -> tuple[list[dict], list[tuple[int,
                 )
             )
             continue
-        row = {name: value.strip() for name, value in zip(header, values)}
+        row = {name: value.strip() for name, value in zip(header, values, strict=True)}
         errors.extend((line, str(message)) for message in _row_errors(row, known, seen, line))
         rows.append(row)
     if not rows and not errors:

@@ -1,15 +1,15 @@
 """Payout use cases: a builder organisation's Stripe Connect account and its onboarding."""
 
 from .. import payment_gateway
+from ..auth import acting_user
 from ..database import write_transaction
 from ..errors import NotFound, PaymentError
 from ..models import Organization, Role
 from ..payment_gateway.gateway import GatewayError
-from ..auth import acting_user
 
 
 def payouts_link(*, user_id: int, refresh_url: str, return_url: str) -> str:
-    """Stripe's onboarding link for the builder's organisation (its Connect account is made once)."""
+    """Stripe's onboarding link for the builder's organisation (its Connect account made once)."""
     with write_transaction() as session:
         user = acting_user(session, user_id, Role.BUILDER, denied=NotFound())
         org = user.organization

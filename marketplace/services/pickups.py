@@ -5,7 +5,7 @@ Times are chosen in Helsinki time and stored in UTC.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -54,7 +54,7 @@ def slot_starts(listing: Listing, day: date) -> list[datetime]:
     close = datetime.combine(day, hours[1], tzinfo=HELSINKI)
     starts = []
     while start + length <= close:
-        starts.append(start.astimezone(timezone.utc))
+        starts.append(start.astimezone(UTC))
         start += length
     return starts
 
@@ -73,7 +73,7 @@ def booked(site_id: int, starts: list[datetime]) -> dict[datetime, int]:
         )
         .group_by(Reservation.pickup_at)
     )
-    return {at: n for at, n in rows}
+    return dict(rows.all())
 
 
 def free_slots(listing: Listing, days: int = 14, limit_days: int | None = None) -> list[Slot]:
@@ -125,4 +125,4 @@ def expiry_for(listing: Listing, pickup_at: datetime | None) -> datetime:
     window_end = datetime.combine(
         listing.available_until + timedelta(days=1), datetime.min.time(), tzinfo=HELSINKI
     )
-    return min(clock.now() + HOLD_WITHOUT_TIME, window_end.astimezone(timezone.utc))
+    return min(clock.now() + HOLD_WITHOUT_TIME, window_end.astimezone(UTC))

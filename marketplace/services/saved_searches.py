@@ -95,7 +95,7 @@ def matches(saved: SavedSearch, listing_id: int) -> bool:
 
 
 def alert_saved_searches(message: outbox.Message) -> None:
-    """Outbox handler: after a new listing is in the index, tell every user whose search it matches."""
+    """Outbox handler: once a new listing is indexed, tell every user whose search it matches."""
     listing_id = message.payload["listing_id"]
     listing = db.session.get(Listing, listing_id)
     if listing is None:

@@ -1,9 +1,8 @@
 """Pages: a listing, listing and editing material, photos, withdrawing, the builder's own list."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from .. import payment_gateway
@@ -13,8 +12,8 @@ from ..models import Role
 from ..queries import listings as listing_queries
 from ..queries import matching
 from ..queries import sites as site_queries
-from ..services import listings as listing_services
 from ..services import checkout
+from ..services import listings as listing_services
 from ..services import photos as photo_services
 from .feedback import USER_ERRORS, show_errors
 from .forms import ButtonForm

@@ -40,23 +40,23 @@ def index():
         error, query = exc, search_parse.SearchQuery()
     result = search.search(query)
     listings = listing_queries.by_ids([hit.id for hit in result.hits])
-    context = dict(
-        query=query,
-        result=result,
-        listings=listings,
-        hits={hit.id: hit for hit in result.hits},
-        pages=max(1, -(-result.total // query.per_page)),
-        error=error,
-        view=request.args.get("view", "list"),
-        hints=hints(query.text, str(get_locale())) if query.text and not result.total else [],
-        categories=listing_queries.categories(listable_only=True),
-        conditions=list(Condition),
-        sites=site_queries.all_sites(),
-        radii=RADII_KM,
-        station=KERA_STATION,
-        button=ButtonForm(),
-        near=request.args.get("near", ""),
-    )
+    context = {
+        "query": query,
+        "result": result,
+        "listings": listings,
+        "hits": {hit.id: hit for hit in result.hits},
+        "pages": max(1, -(-result.total // query.per_page)),
+        "error": error,
+        "view": request.args.get("view", "list"),
+        "hints": hints(query.text, str(get_locale())) if query.text and not result.total else [],
+        "categories": listing_queries.categories(listable_only=True),
+        "conditions": list(Condition),
+        "sites": site_queries.all_sites(),
+        "radii": RADII_KM,
+        "station": KERA_STATION,
+        "button": ButtonForm(),
+        "near": request.args.get("near", ""),
+    }
     status = 400 if error else 200
     if request.headers.get("X-Requested-With") == "fetch":  # live results while typing
         return render_template("main/_results.html", **context), status

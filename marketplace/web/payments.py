@@ -42,7 +42,7 @@ def stripe_webhook():
 @bp.get("/payments/return")
 @login_required
 def checkout_return():
-    """Back from Checkout: the webhook confirms the payment; this page only says what happens next."""
+    """Back from Checkout: the webhook confirms the payment; this page says what happens next."""
     payment = db.session.scalar(
         sa.select(Payment).where(Payment.checkout_session_id == request.args.get("session_id", ""))
     )
@@ -50,7 +50,8 @@ def checkout_return():
         abort(404)
     flash(
         _(
-            "Thank you! Your payment is being confirmed; the reservation is yours once Stripe tells us."
+            "Thank you! Your payment is being confirmed;"
+            " the reservation is yours once Stripe tells us."
         ),
         "success",
     )

@@ -15,7 +15,6 @@ from marketplace.services import photos
 from tests import factories
 from tests.helpers import assert_error, deliver, fresh, jpeg, listing_body
 
-
 # --- listings: search --------------------------------------------------------------------------
 
 

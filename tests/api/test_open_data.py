@@ -118,10 +118,12 @@ def test_public_impact_page_explains_the_method_without_personal_data(client, le
     assert f'data-figure="co2e_avoided_kg" data-value="{S.TOTAL_CO2E}"' in html
     for month, (kg, _co2e, _n) in S.BY_MONTH.items():
         assert re.search(
-            rf'data-key="{month}"><th scope="row"[^>]*>{month}</th>\s*<td class="num" data-value="{kg}"',
+            rf'data-key="{month}"><th scope="row"[^>]*>{month}</th>\s*'
+            rf'<td class="num" data-value="{kg}"',
             html,
         )
-    # The methodology: mass sources with their actual shares, factors with source and version, not an offset.
+    # The methodology: mass sources with their actual shares, factors with source and version,
+    # not an offset.
     for key, kg in S.MASS_SOURCES.items():
         assert f'data-key="{key}"' in html and f'data-value="{kg}"' in html
     assert "Measured (weighed at handover)" in html and "Estimated (the catalogue" in html
@@ -178,7 +180,10 @@ def test_public_page_names_every_factor_version_in_use(client, ledger):
     from marketplace.models import Listing
     from marketplace.services import factors
 
-    csv_text = "category_slug,kg_co2e_per_kg,source,reference,confidence,note\nbrick,0.2,S10,Clay brick,estimate,\n"
+    csv_text = (
+        "category_slug,kg_co2e_per_kg,source,reference,confidence,note\n"
+        "brick,0.2,S10,Clay brick,estimate,\n"
+    )
     factors.factor_set_load(
         user_id=ledger.city.id,
         version_id="city-2027",

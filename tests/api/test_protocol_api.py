@@ -10,7 +10,6 @@ from tests.conftest import running_app
 from tests.factories import PASSWORD
 from tests.helpers import ERROR_CODES, assert_error, csrf_token, english_client, fresh, listing_body
 
-
 # --- the error body everywhere -----------------------------------------------------------------
 
 

@@ -73,7 +73,8 @@ def test_main_pages_pass_wcag_aa_rules_and_fit_a_phone(live_server, browser, wid
                 "document.documentElement.scrollWidth > window.innerWidth + 1"
             ):
                 found.append(
-                    f"scrolls sideways: {page.evaluate('document.documentElement.scrollWidth')} px wide"
+                    "scrolls sideways:"
+                    f" {page.evaluate('document.documentElement.scrollWidth')} px wide"
                 )
             if found:
                 problems[path] = found

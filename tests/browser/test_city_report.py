@@ -1,5 +1,6 @@
 """The city's printable report for the demo data, printed to PDF by headless Chromium: the charts
-are drawn from the tables without a CSP violation or script error, and print CSS hides the page furniture."""
+are drawn from the tables without a CSP violation or script error, and print CSS hides the page
+furniture."""
 
 from datetime import timedelta
 

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.clock import HELSINKI
-from marketplace.queries.impact import totals
 from marketplace.extensions import db
 from marketplace.models import Listing, Reservation
+from marketplace.queries.impact import totals
 
 from .conftest import sign_in
 

@@ -16,7 +16,7 @@ import math
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -79,7 +79,7 @@ class Failure(Exception):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _check_geo(doc):
@@ -400,7 +400,7 @@ class FakeMeilisearch:
         retrieve = body.get("attributesToRetrieve") or list(doc)
         hit = {k: v for k, v in doc.items() if k in retrieve or "*" in retrieve}
         pre, post = body.get("highlightPreTag", "<em>"), body.get("highlightPostTag", "</em>")
-        words = [w for w in re.findall(r"\w+", body.get("q") or "")]
+        words = list(re.findall(r"\w+", body.get("q") or ""))
         formatted = dict(hit)
         for field in body.get("attributesToHighlight", []):
             if isinstance(doc.get(field), str):

@@ -319,7 +319,7 @@ def test_the_image_serves_and_its_health_checks_pass(tmp_path):
 
         services = compose()["services"]
         app_check = services["app"]["healthcheck"]["test"]
-        worker_check = [a for a in services["worker"]["healthcheck"]["test"]]
+        worker_check = list(services["worker"]["healthcheck"]["test"])
         worker_check[worker_check.index("--host") + 1] = "127.0.0.1"
         deadline = time.monotonic() + 60
         while check(app_check) != 0:

@@ -77,7 +77,7 @@ def test_systemd_units_run_real_commands_hardened(site, name):
     names = [" ".join(argv[1:]) for argv in commands if Path(argv[0]).name == "flask"]
     if name.startswith("kera-worker"):
         assert names == ["worker"] and settings["Restart"] == "always"
-        assert service == [kv for kv in unit("kera-worker.service")["Service"]]  # one definition
+        assert service == list(unit("kera-worker.service")["Service"])  # one definition
     else:
         assert names == ["db upgrade"]  # migrations before gunicorn starts, as in compose
 

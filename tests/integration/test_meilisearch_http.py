@@ -385,7 +385,8 @@ def test_every_filter_of_the_query_model(ready, fake):
     )
     d = day_number(on)
     assert body["filter"] == (
-        f"available_until_day >= {today()} AND available_from_day <= {d} AND available_until_day >= {d}"
+        f"available_until_day >= {today()} AND available_from_day <= {d}"
+        f" AND available_until_day >= {d}"
         ' AND free = true AND site_id = 12 AND (category = "brick" OR category = "roof-tile")'
         ' AND condition = "good" AND _geoRadius(60.216100, 24.753900, 5000)'
         " AND _geoBoundingBox([60.300000, 24.900000], [60.100000, 24.600000])"
@@ -537,7 +538,8 @@ def test_highlight_is_escaped_and_marked(ready, fake):
     assert body["highlightPreTag"] == "\ue000" and body["highlightPostTag"] == "\ue001"
     assert body["attributesToHighlight"] == ["title_fi", "title_sv", "title_en"]
     assert result.hits[0].highlight == {
-        "title": "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>Katto</mark>tiili &amp; muuta"
+        "title": "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+        " <mark>Katto</mark>tiili &amp; muuta"
     }
 
 
@@ -568,7 +570,7 @@ def test_distance_is_computed_from_the_point_otherwise(ready, fake):
     assert plain.hits[0].distance_km is None
 
 
-# -- failures ---------------------------------------------------------------------------------------
+# -- failures --------------------------------------------------------------------------------------
 
 
 def test_a_slow_server_times_out_quickly(fake):
@@ -626,7 +628,7 @@ def test_a_missing_index_falls_back_instead_of_failing(meili, fake):
         meili.search(SearchQuery(text="tiili"))
 
 
-# -- through the app ----------------------------------------------------------------------------------
+# -- through the app -------------------------------------------------------------------------------
 
 
 def test_the_api_answers_from_the_embedded_index_when_meilisearch_is_down(tmp_path, make):

@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.types import TypeDecorator
 
-from marketplace import create_app, models  # noqa: F401 - registers every table on db.metadata
 from marketplace import config as app_config
+from marketplace import create_app, models  # noqa: F401 - registers every table on db.metadata
 from marketplace.extensions import db
 from tests.conftest import PG_URL, pg_url, reset_postgres
 

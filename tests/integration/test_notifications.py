@@ -15,7 +15,7 @@ from marketplace.extensions import db
 from marketplace.models import Notification
 from marketplace.services import reservations as svc
 
-from ..conftest import AuthActions, NOON, make_app
+from ..conftest import NOON, AuthActions, make_app
 
 
 class Inbox:

@@ -19,7 +19,7 @@ from .. import factories
 
 
 def sqlite_app(folder: Path, url: str | None = None):
-    """An app on its own SQLite file in `folder` (nothing created: migrations or a restore do it)."""
+    """An app on its own SQLite file in `folder` (empty: migrations or a restore create it)."""
     folder.mkdir(parents=True, exist_ok=True)
     config = app_config.TestConfig(
         INSTANCE_DIR=str(folder),

@@ -1,43 +1,15 @@
 """The search contract: what every backend (embedded SQLite FTS5, Meilisearch) must do with the
 same documents. Run against Meilisearch by setting MEILI_URL (and MEILI_API_KEY)."""
 
-import os
 from collections import Counter
 from datetime import date
-from uuid import uuid4
 
 import pytest
 
-from marketplace.search.embedded.backend import EmbeddedBackend
 from marketplace.search.query import SearchQuery
 from tests.search_corpus import KERA, KM_PER_DEGREE, corpus, haversine
 
 STALE = {21}
-
-
-@pytest.fixture(params=["embedded", "meilisearch"])
-def backend(request, app, tmp_path):
-    """Each backend, empty and with its settings applied; the corpus loaded."""
-    if request.param == "meilisearch":
-        if not os.environ.get("MEILI_URL"):
-            pytest.skip(
-                "the Meilisearch contract run needs a server: set MEILI_URL (and MEILI_API_KEY)"
-            )
-        from marketplace.search.meili.backend import MeiliBackend
-
-        chosen = MeiliBackend(
-            url=os.environ["MEILI_URL"],
-            api_key=os.environ.get("MEILI_API_KEY", ""),
-            index=f"test_{uuid4().hex[:8]}",
-            timeout=5,
-        )
-    else:
-        chosen = EmbeddedBackend(str(tmp_path / "contract" / "search.sqlite3"))
-    chosen.apply_settings()
-    chosen.upsert(corpus())
-    yield chosen
-    if request.param == "meilisearch":
-        chosen.drop()
 
 
 def search(backend, **kwargs):
@@ -110,7 +82,7 @@ def test_category_names_and_synonyms_work_across_languages(backend):
     assert 7 in ids(backend, text="plasterboard ")
 
 
-# --- phrases and exclusions ------------------------------------------------------------------------
+# --- phrases and exclusions -----------------------------------------------------------------------
 
 
 def test_a_phrase_needs_its_words_together_and_in_order(backend):

@@ -7,7 +7,7 @@ the few listings a test adds itself (the `backend` fixture gives each test a fre
 from marketplace.search.query import SearchQuery
 from tests.search_corpus import document
 
-from .test_search_contract import backend, ids, search  # noqa: F401 - `backend` is the fixture
+from .test_search_contract import ids, search
 
 
 def _hit(backend, text, doc_id):
@@ -35,7 +35,7 @@ def test_words_across_a_hard_separator_rank_as_far_apart(backend):
     assert found.index(40) < found.index(41)
 
 
-# --- wordPosition and exactness ----------------------------------------------------------------------
+# --- wordPosition and exactness -------------------------------------------------------------------
 
 
 def test_a_match_nearer_the_start_of_an_attribute_ranks_higher(backend):
@@ -57,7 +57,7 @@ def test_an_attribute_equal_to_the_query_ranks_above_one_that_starts_with_it(bac
     assert found.index(40) < found.index(41)
 
 
-# --- split and concatenation, with Finnish compounds -------------------------------------------------
+# --- split and concatenation, with Finnish compounds ----------------------------------------------
 
 
 def test_a_compound_written_together_apart_or_hyphenated_finds_the_same_lots(backend):
@@ -75,7 +75,7 @@ def test_adjacent_query_words_also_match_written_together(backend):
     assert 4 in ids(backend, text="mineraali villa ")  # "Mineraalivilla 100 mm"
 
 
-# --- transpositions ------------------------------------------------------------------------------------
+# --- transpositions -------------------------------------------------------------------------------
 
 
 def test_a_swap_of_two_adjacent_letters_is_one_typo(backend):
@@ -89,7 +89,7 @@ def test_no_letter_is_edited_twice_around_a_swap(backend):
     assert 4 in ids(backend, text="mineraalivlila ")  # a plain swap: one typo
 
 
-# --- phrases and dropping words --------------------------------------------------------------------------
+# --- phrases and dropping words -------------------------------------------------------------------
 
 
 def test_plain_words_are_dropped_from_the_end_but_a_phrase_never(backend):
@@ -98,7 +98,7 @@ def test_plain_words_are_dropped_from_the_end_but_a_phrase_never(backend):
     assert ids(backend, text='eioleolemassa "harkko punainen"') == [13]
 
 
-# --- the backends read the same text -------------------------------------------------------------------
+# --- the backends read the same text --------------------------------------------------------------
 
 
 def test_an_unclosed_quote_is_dropped_before_either_backend_sees_it(backend):
@@ -115,7 +115,7 @@ def test_swedish_letters_fold_like_finnish_ones(backend):
     assert 8 in ids(backend, text="overblivna ")  # "Överblivna stenar."
 
 
-# --- why a result is there -------------------------------------------------------------------------------
+# --- why a result is there ------------------------------------------------------------------------
 
 
 def test_each_hit_says_which_words_matched_and_how(backend):

@@ -17,7 +17,7 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
 def _remainder(digits: str) -> int:
-    return sum(int(d) * w for d, w in zip(digits, WEIGHTS)) % 11
+    return sum(int(d) * w for d, w in zip(digits, WEIGHTS, strict=True)) % 11
 
 
 def _remainder_one_numbers(count: int) -> list[str]:

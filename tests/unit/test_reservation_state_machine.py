@@ -13,8 +13,8 @@ from marketplace import clock
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.models import Handover, Listing, Reservation
-from marketplace.services import listings as listing_services
 from marketplace.services import chores
+from marketplace.services import listings as listing_services
 from marketplace.services import reservations as svc
 
 from .. import factories
@@ -142,14 +142,13 @@ def test_reservation_state_machine(app):
             assert listing.quantity_reserved == open_sum
             assert listing.quantity_collected == sum((h.quantity for h in rows), Decimal(0))
             assert listing.quantity_reserved + listing.quantity_collected <= listing.quantity
-            collected = [
-                r
-                for r in db.session.scalars(
+            collected = list(
+                db.session.scalars(
                     sa.select(Reservation).where(
                         Reservation.listing_id == self.listing_id, Reservation.status == "collected"
                     )
                 )
-            ]
+            )
             assert len(rows) == len(collected)  # one handover per collection
             for h in rows:
                 expected = h.mass_kg * (h.factor_kg_co2e_per_kg or 0)

@@ -13,7 +13,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
 def source_messages() -> set[str]:
-    """Every translatable text in marketplace/ and templates/, extracted as `make extract-messages` does."""
+    """Every translatable text in marketplace/ and templates/, extracted as the Makefile does."""
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     found = set()
     for folder, method in (("marketplace", "python"), ("templates", "jinja2")):

@@ -123,8 +123,9 @@ def test_a_saved_search_alerts_its_owner_when_a_matching_listing_appears(app, cl
 
 
 def test_saved_searches_belong_to_their_owner(app, client, stock, make):
-    from marketplace.services import saved_searches
     from werkzeug.datastructures import MultiDict
+
+    from marketplace.services import saved_searches
 
     owner, other = make.resident(), make.resident()
     saved = saved_searches.saved_search_create(

@@ -15,7 +15,6 @@ from tests.conftest import running_app
 from tests.factories import PASSWORD
 from tests.helpers import csrf_token, english_client, fresh, jpeg, signed_in
 
-
 # --- CSRF --------------------------------------------------------------------------------------
 
 

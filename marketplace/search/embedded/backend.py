@@ -24,21 +24,21 @@ RANK_WINDOW documents. Page boundaries stay stable (the window does not depend o
 
 import html
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from ... import clock
 from ..documents import day_number
 from ..query import SearchHit, SearchQuery, SearchResult
 from .browse import browse, facets, one_pass, result
 from .geo import haversine
-from .places import PlaceSet, narrow, nearest_page
 from .joins import query_words as derive_words
+from .places import PlaceSet, narrow, nearest_page
 from .rank import Matcher, rank
-from .why import explain
 from .schema import Codes
 from .sql import Filters, filters, limit, matching, text_filters, words_bucket
 from .store import Store
 from .terms import Highlighter, Lexicon, QueryWord, parse_query
+from .why import explain
 
 RANK_WINDOW = 200
 CELL_SHARE = 0.1
@@ -208,7 +208,8 @@ def hits(conn, query: SearchQuery, keys: list[int], mark) -> list[SearchHit]:
     rows = {
         row[0]: row
         for row in conn.execute(
-            f"SELECT docs.key, docs.id, content.title, docs.lat, docs.lng FROM docs JOIN content USING (key) "
+            "SELECT docs.key, docs.id, content.title, docs.lat, docs.lng"
+            " FROM docs JOIN content USING (key) "
             f"WHERE docs.key IN ({', '.join('?' * len(keys))})",
             keys,
         )

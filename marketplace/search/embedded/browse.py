@@ -120,7 +120,8 @@ def _browse_facets(conn, f: Filters, codes: Codes) -> Counter:
             kept.subtract(
                 dict(
                     conn.execute(
-                        f"SELECT key & 255, count(*) FROM docs WHERE until_day < {f.today} GROUP BY 1",
+                        "SELECT key & 255, count(*) FROM docs"
+                        f" WHERE until_day < {f.today} GROUP BY 1",
                         f.params.values,
                     )
                 )

@@ -59,8 +59,10 @@ class Point:
     @property
     def haversine_sql(self) -> str:
         return (
-            f"({2 * EARTH_KM!r} * asin(min(1.0, sqrt(pow(sin(radians(docs.lat - {self._lat}) / 2), 2) + "
-            f"{self._cos} * cos(radians(docs.lat)) * pow(sin(radians(docs.lng - {self._lng}) / 2), 2)))))"
+            f"({2 * EARTH_KM!r} * asin(min(1.0, sqrt("
+            f"pow(sin(radians(docs.lat - {self._lat}) / 2), 2)"
+            f" + {self._cos} * cos(radians(docs.lat))"
+            f" * pow(sin(radians(docs.lng - {self._lng}) / 2), 2)))))"
         )
 
     def wraps(self, radius_km: float) -> bool:

@@ -20,6 +20,8 @@ by bucket (backend.py); `kept` is the bucket's set of query word indices.
   first words (no hole), as Meilisearch's exact_attribute.rs.
 """
 
+from itertools import pairwise
+
 from ..text import HARD, _compound_terms
 from .terms import Lexicon, QueryWord
 
@@ -96,7 +98,8 @@ class Matcher:
 
     def key(self, columns: tuple[str, ...], kept: frozenset[int], doc_key: int) -> tuple:
         """Sort key of a document that matches the query words in `kept`."""
-        typos, attribute, where = {i: 0 for i in kept}, {i: 2 for i in kept}, {i: 10 for i in kept}
+        typos, attribute = dict.fromkeys(kept, 0), dict.fromkeys(kept, 2)
+        where = dict.fromkeys(kept, 10)
         exact, seen = set(), set()
         tokens = _Tokens(columns)
         hits_by_column = [()] * len(columns)
@@ -172,13 +175,13 @@ class Matcher:
         for c in (0, 2):
             hits = hits_by_column[c]
             words_here = {i for term in hits for i, _, _, _ in self.info[term]}
-            if not any(i in words_here and j in words_here for i, j in zip(kept, kept[1:])):
+            if not any(i in words_here and j in words_here for i, j in pairwise(kept)):
                 continue
             at: dict[int, list[int]] = {}
             for term, places in positions(tokens[c], hits).items():
                 for i, _, _, _ in self.info[term]:
                     at.setdefault(i, []).extend(places)
-            for n, (i, j) in enumerate(zip(kept, kept[1:])):
+            for n, (i, j) in enumerate(pairwise(kept)):
                 for p in at.get(i, ()):
                     for q in at.get(j, ()):
                         best[n] = min(best[n], q - p if q > p else p - q + 1)

@@ -43,16 +43,18 @@ CREATE TABLE IF NOT EXISTS docs (
     price_cents INTEGER NOT NULL, free INTEGER NOT NULL,
     from_day INTEGER NOT NULL, until_day INTEGER NOT NULL, created_ts INTEGER NOT NULL,
     lat REAL, lng REAL);
-CREATE TABLE IF NOT EXISTS content (key INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS ftsdata (key INTEGER PRIMARY KEY, title, title_x, descr, descr_x, cat, tags);
+CREATE TABLE IF NOT EXISTS content (key INTEGER PRIMARY KEY, title TEXT NOT NULL,
+                                    body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ftsdata (key INTEGER PRIMARY KEY,
+                                    title, title_x, descr, descr_x, cat, tags);
 CREATE TABLE IF NOT EXISTS vocab (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
 -- How many documents each facet code (key & 255) has: facets of plain browsing without a scan.
 CREATE TABLE IF NOT EXISTS facet_counts (code INTEGER PRIMARY KEY, n INTEGER NOT NULL);
 -- How many documents each grid cell and each place holds ("§all": the whole index): to judge
 -- whether narrowing a radius to its cells pays off, and the places (places).
 CREATE TABLE IF NOT EXISTS cells (token TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS category_terms (id INTEGER PRIMARY KEY, code INTEGER NOT NULL, entry TEXT NOT NULL,
-                                           UNIQUE (code, entry));
+CREATE TABLE IF NOT EXISTS category_terms (id INTEGER PRIMARY KEY, code INTEGER NOT NULL,
+                                           entry TEXT NOT NULL, UNIQUE (code, entry));
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, title_x, descr, descr_x, cat, tags,
     content = 'ftsdata', content_rowid = 'key',
@@ -66,8 +68,8 @@ CREATE INDEX IF NOT EXISTS docs_price ON docs (price_cents, key DESC);
 CREATE INDEX IF NOT EXISTS docs_geo ON docs (lat, lng, until_day, free, site_id);
 """
 INSERTS = (
-    "INSERT INTO docs (key, id, category, condition, site_id, price_cents, free, from_day, until_day, created_ts, "
-    "lat, lng) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO docs (key, id, category, condition, site_id, price_cents, free, from_day,"
+    " until_day, created_ts, lat, lng) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO content (key, title, body) VALUES (?,?,?)",
     f"INSERT INTO ftsdata (key, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
     f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",

@@ -126,7 +126,8 @@ def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]
 
 def text_filters(f: Filters, phrases: list[str], excluded: list[str]) -> None:
     """Add the query's phrases and exclusions (FTS5 expressions from terms): as FTS5
-    for text matches, and as a NOT IN over the FTS5 index for browsing (a query of exclusions only)."""
+    for text matches, and as a NOT IN over the FTS5 index for browsing (a query of exclusions
+    only)."""
     f.text_all += phrases
     f.text_none += excluded
     if excluded:

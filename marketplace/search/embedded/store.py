@@ -190,7 +190,7 @@ class Store:
             latest = {int(d["id"]): d for d in documents}
             _remove(conn, list(latest))
             prepared = [doc_rows(d, codes, conn) for d in latest.values()]
-            for sql, index in zip(INSERTS, (0, 1, 2, 2)):
+            for sql, index in zip(INSERTS, (0, 1, 2, 2), strict=True):
                 conn.executemany(sql, [p[index] for p in prepared])
             _count_cells(conn, [p[2][6] for p in prepared], +1)
             _count_facets(conn, [p[0][0] for p in prepared], +1)
@@ -246,7 +246,8 @@ def _remove(conn, ids: list[int]) -> None:
 def _count_cells(conn, all_tags: list[str], sign: int) -> None:
     """Add (sign +1) or remove (-1) documents, given their tags, to the cell counts."""
     conn.executemany(
-        "INSERT INTO cells (token, n) VALUES (?, ?) ON CONFLICT (token) DO UPDATE SET n = n + excluded.n",
+        "INSERT INTO cells (token, n) VALUES (?, ?)"
+        " ON CONFLICT (token) DO UPDATE SET n = n + excluded.n",
         [(token, sign * n) for token, n in cell_counts(all_tags).items()],
     )
 
@@ -282,7 +283,7 @@ def _bulk_load(name: str, documents, batch: int) -> int:
         rows = sorted(by_id.values(), key=lambda r: r[0][0])
         for start in range(0, len(rows), batch):
             pending = rows[start : start + batch]
-            for sql, index in zip(INSERTS, (0, 1, 2, 2)):
+            for sql, index in zip(INSERTS, (0, 1, 2, 2), strict=True):
                 conn.executemany(sql, [p[index] for p in pending])
         conn.executemany(
             "INSERT INTO codes (kind, value, code) VALUES (?, ?, ?)",

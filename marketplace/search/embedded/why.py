@@ -60,5 +60,5 @@ def explain(conn, matcher: Matcher, hits: list[SearchHit], keys: list[int]) -> N
             keys,
         )
     }
-    for hit, key in zip(hits, keys):
+    for hit, key in zip(hits, keys, strict=True):
         hit.matches = matches(matcher, rows[key])

@@ -9,8 +9,8 @@ task and raise MeiliTaskFailed when it fails, so the outbox marks a message done
 
 import logging
 import threading
+from collections.abc import Iterable
 from contextlib import contextmanager
-from typing import Iterable
 
 import meilisearch
 import requests
@@ -109,7 +109,7 @@ class MeiliBackend:
         return self.client.index(uid or self.index_uid)
 
     def _wait(self, task_info, *, timeout: float | None = None, ok_codes: tuple[str, ...] = ()):
-        """Wait for a task; raise MeiliTaskFailed unless it succeeded (or failed with `ok_codes`)."""
+        """Wait for a task; MeiliTaskFailed unless it succeeded (or failed with `ok_codes`)."""
         timeout_ms = int((timeout or self.task_timeout) * 1000)
         task = self.client.wait_for_task(
             task_info.task_uid, timeout_in_ms=timeout_ms, interval_in_ms=50
@@ -169,7 +169,7 @@ class MeiliBackend:
     # -- search ---------------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Run `query`; SearchUnavailable when the server cannot answer (or the index is missing)."""
+        """Run `query`; SearchUnavailable when the server cannot answer (or has no index)."""
         params = request(query)
         try:
             with translated_errors("search"):

@@ -81,7 +81,7 @@ def meili_document(doc: dict) -> dict:
         "language": lang,
         f"title_{lang}": title,
         f"description_{lang}": description,
-        **{f"category_name_{code}": name for code, name in zip(LANGUAGES, names)},
+        **{f"category_name_{code}": name for code, name in zip(LANGUAGES, names, strict=False)},
         "category_synonyms": list(doc.get("category_synonyms") or []),
         "compound_terms": text.derived_terms(" ".join([title, description, *names])),
         **{field: doc.get(field) for field in FILTER_FIELDS},

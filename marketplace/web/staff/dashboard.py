@@ -34,7 +34,7 @@ def dashboard():
 @bp.get("/report")
 @role_required(Role.CITY)
 def report():
-    """The dashboard's figures as a document to print or save as PDF, with the waste-class summary."""
+    """The dashboard's figures as a document to print or save as PDF, with the waste classes."""
     form = period_form()
     start, end = form.period()
     locale = str(get_locale())
