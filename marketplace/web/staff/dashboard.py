@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from ... import clock, outbox
 from ...auth import role_required
 from ...models import Role
+from ...queries import demand as demand_queries
 from ...queries import exports as export_queries
 from ...queries import moderation as moderation_queries
 from ...queries import reports
@@ -22,12 +23,14 @@ def dashboard():
     """Diverted mass and CO2e for a period, by every grouping, with the market's health figures."""
     form = period_form()
     start, end = form.period()
+    locale = str(get_locale())
     return render_template(
         "staff/index.html",
         form=form,
         start=start,
         end=end,
-        **reports.dashboard(start, end, str(get_locale())),
+        demand=demand_queries.open_demand(locale),
+        **reports.dashboard(start, end, locale),
     )
 
 
