@@ -42,7 +42,7 @@ def _replay(topic):
     deliver()
 
 
-def test_a_new_listing_tells_the_poster_once_even_when_replayed(app):
+def test_a_new_listing_tells_the_poster_once_even_when_replayed(any_db):
     poster = factories.resident()
     wanted = _want(poster)
     deliver()
@@ -60,7 +60,7 @@ def test_a_new_listing_tells_the_poster_once_even_when_replayed(app):
     assert pairs == 1
 
 
-def test_a_new_post_tells_the_matching_organisations_builders_once(app):
+def test_a_new_post_tells_the_matching_organisations_builders_once(any_db):
     seller = factories.builder(org_name="Purku Oy")
     colleague = factories.builder(org=seller.organization)
     factories.listing(seller)
