@@ -11,7 +11,9 @@ from .account_mail import (send_address_changed, send_confirmation, send_email_c
 from .notifications import notify_reservation, send_email
 from .outbox import Subscriber
 from .search.sync import index_embedded, index_meilisearch
-from .services.chores import expire_listings, expire_overdue, expire_wanted, send_reminders
+from .services.chores import (expire_listings, expire_overdue, expire_wanted, send_reminders,
+                              warn_unclaimed)
+from .services.hand_on import notify_unclaimed
 from .services.moderation import notify_listing_hidden
 from .services.saved_searches import alert_saved_searches
 from .services.settlement import settle
@@ -33,6 +35,8 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     "listing.indexed": (Subscriber(alert_saved_searches), Subscriber(alert_posters)),
     # A new wanted post: tell the organisations whose listings match (once per post and listing).
     "wanted.created": (Subscriber(alert_organizations),),
+    # A lot nears the end of its window with nothing reserved: offer its builders the ways on.
+    "listing.unclaimed": (Subscriber(notify_unclaimed),),
     # The city hid a listing: tell its builders why.
     "listing.hidden": (Subscriber(notify_listing_hidden),),
     # A builder signed up with a new organisation: look it up in the Trade Register (PRH_LOOKUP).
@@ -60,4 +64,4 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
 }
 
 # Scheduled chores, run by the worker before each round of deliveries, in this order.
-CHORES = (expire_overdue, expire_listings, send_reminders, expire_wanted)
+CHORES = (expire_overdue, expire_listings, send_reminders, expire_wanted, warn_unclaimed)

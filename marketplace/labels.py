@@ -25,6 +25,8 @@ EVENTS = {
     "reservation.expired": _l("Reservation expired"), "reservation.no_show": _l("No-show"),
     "reservation.collected": _l("Handed over"), "reservation.paid": _l("Paid"),
     "handover.corrected": _l("Handover corrected"),
+    "listing.unclaimed": _l("Nobody reserved it: the builders were told"),
+    "listing.handed_on": _l("Handed on to Materiaalitori"),
 }
 
 # Why the Trade Register lookup (PRH_LOOKUP) left an organisation for staff: the code before the

@@ -19,6 +19,7 @@ KINDS = {
     "reservation.collected": _l("Material handed over"),
     "reservation.reminder": _l("Pickup tomorrow"),
     "listing.hidden": _l("Your listing was hidden"),
+    "listing.unclaimed": _l("Nobody has reserved your lot yet"),
     "organization.verified": _l("The city verified your organisation"),
     "search.matched": _l("New listing matches your saved search"),
     "wanted.matched": _l("A listing matches your wanted post"),

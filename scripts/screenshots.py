@@ -19,6 +19,17 @@ from marketplace import demo, outbox
 from marketplace.extensions import db
 
 
+# Rows a real survey gets wrong, for the import preview: an unknown material, a hazardous one, an
+# EWC code that contradicts the material, a quantity in words.
+SURVEY_ERRORS = (
+    "Asbestisementtilevy;;40;m2;;;2026-12-14;2027-01-31;17 06 05*;Vesikatto;\n"
+    "Kiviaines;;12;m3;;;2026-12-14;2027-01-31;;Piha;\n"
+    "Punatiili;;200;kpl;;hyvä;2026-12-14;2027-01-31;17 02 01;Kellari;\n"
+    "Puuovi;;kaksi;kpl;;hyvä;2026-12-14;2027-01-31;17 02 01;Kellari;\n"
+    "Lasitiili;;30;kpl;;hyvä;2026-12-14;2027-01-31;;Porras;\n"
+).encode()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="/tmp/kera-screenshots")
@@ -73,6 +84,20 @@ def main():
         page.click("main form button[type=submit]")
         shot("create-listing", "/listings/new")
         shot("pickups", "/pickups")
+        with app.app_context():
+            from marketplace.models import Site, User
+
+            builder = db.session.query(User).filter_by(email="mikko.laine@demo.kera.example").one()
+            site_id = db.session.query(Site.id).filter_by(organization_id=builder.organization_id)
+            site_id = site_id.order_by(Site.id).first()[0]
+        survey = out / "survey-with-errors.csv"
+        survey.write_bytes(Path("docs/examples/survey-example.csv").read_bytes() + SURVEY_ERRORS)
+        page.goto(base + f"/imports/sites/{site_id}")
+        page.set_input_files("#survey", str(survey))
+        page.click("#preview")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / "import-preview.png"), full_page=True)
+        print(out / "import-preview.png")
         page.goto(base + "/logout")
         staff = browser.new_context(
             locale=lang, viewport={"width": args.width, "height": 900}

@@ -10,6 +10,7 @@ def init_app(app):
     from . import account  # noqa: F401 - routes
     from . import wanted  # noqa: F401 - routes
     from . import wanted_matches  # noqa: F401 - routes
+    from . import hand_on, imports  # noqa: F401 - routes
     from ..extensions import csrf
 
     csrf.exempt(bp)  # bearer requests need no CSRF; session requests are checked in auth.py

@@ -30,11 +30,15 @@ def doc(
     multipart: bool = False,
     body_required: bool = True,
     media: str = "application/json",
+    raw_body: dict | None = None,
+    also: dict | None = None,
 ):
     """Attach OpenAPI metadata to a view (read by api/openapi.py). `query` maps a parameter's
     name to its description, or to api/parameters.param(...) for a typed one; `media` is the
     content type of a success answer that has no `response` model (a CSV file); `errors` are
-    the statuses the view's own rules answer (those of authentication, bodies and ids are added)."""
+    the statuses the view's own rules answer (those of authentication, bodies and ids are added);
+    `raw_body` maps the media types of a body that is a file (a CSV, a spreadsheet) to their
+    schemas; `also` maps another success status to its response model."""
 
     def decorator(view):
         view.openapi = {
@@ -47,6 +51,8 @@ def doc(
             "multipart": multipart,
             "body_required": body_required,
             "media": media,
+            "raw_body": raw_body,
+            "also": also or {},
             "doc": (view.__doc__ or "").strip(),
         }
         return view

@@ -59,6 +59,7 @@ def build_document(app) -> dict:
                 bodies.add(meta["body"])
             if meta["response"] is not None:
                 answers.add(_model_of(meta["response"])[0])
+            answers.update(meta.get("also", {}).values())
     # Request bodies as the API reads them (validation mode: a quantity may be a number or a
     # numeric string), responses as it writes them (serialization mode).
     models = [(m, "validation") for m in sorted(bodies, key=lambda m: m.__name__)]
@@ -140,6 +141,11 @@ def _operation(rule, method: str, view, meta) -> dict:
                 }
             },
         }
+    if meta.get("raw_body"):
+        operation["requestBody"] = {
+            "required": True,
+            "content": {media: {"schema": schema} for media, schema in meta["raw_body"].items()},
+        }
     errors = {401, *meta["errors"]}
     if method in _MUTATING:
         errors.add(403)
@@ -173,6 +179,12 @@ def _responses(meta, errors) -> dict:
             "description": "OK",
             "content": {"application/json": {"schema": schema}},
         }
+        for status, model in meta.get("also", {}).items():
+            responses[str(status)] = {
+                "description": "OK",
+                "content": {"application/json": {"schema": {
+                    "$ref": f"#/components/schemas/{model.__name__}"}}},
+            }
     elif meta["status"] == 204:
         responses["204"] = {"description": "Done"}
     else:

@@ -4,6 +4,7 @@ from .catalog import MASS_UNITS, UNITS, CarbonFactor, Category, FactorSet
 from .city import FactorIsImmutable, StaffAction, YearlyTarget
 from .email_links import EmailLink, LinkPurpose
 from .impact import Handover, HandoverKind, LedgerIsAppendOnly
+from .imports import SurveyImport
 from .listings import Condition, Listing, ListingEvent, ListingPhoto, ListingStatus, MassSource
 from .notifications import Notification
 from .outbox import OutboxMessage, OutboxStatus
@@ -21,5 +22,5 @@ __all__ = [
     "OutboxMessage", "OutboxStatus", "Payment", "PaymentEvent", "PaymentKind", "PaymentStatus", "StripeEvent",
     "LATE_CANCEL_HOURS", "OPEN", "TRANSITIONS", "Reservation", "ReservationStatus",
     "SavedSearch", "WEEKDAYS", "Site", "FactorIsImmutable", "StaffAction", "YearlyTarget",
-    "KERA_CENTRE", "WantedAlert", "WantedPost", "WantedReservation", "WantedStatus",
+    "SurveyImport", "KERA_CENTRE", "WantedAlert", "WantedPost", "WantedReservation", "WantedStatus",
 ]

@@ -86,6 +86,10 @@ class Listing(db.Model):
     # Set when the seller confirmed a kg per unit outside the catalogue's plausible range; the
     # listing then waits in the city's review list (queries/mass_review.py) until reviewed.
     mass_flagged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The survey import that created it (services/survey_import.py), and when its builder handed
+    # it on to Materiaalitori because nobody took it (services/hand_on.py).
+    import_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("survey_import.id"), index=True)
+    handed_on_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
 

@@ -163,14 +163,35 @@ def listing_create(*, user_id: int, hazard_free: bool, confirm_unusual_mass: boo
             v.Errors(hazard_free=_l(
                 "Confirm that the material is free of asbestos, PCB and other hazardous substances."
             )).raise_if_any()
-        listing = Listing(organization_id=user.organization_id, created_by_id=user.id,
-                          status=Listing.initial_status(user.organization),
-                          hazard_free_declared_at=clock.now(), **values)
-        session.add(listing)
-        session.flush()
-        record_event(session, listing, user, "listing.created", {"quantity": str(listing.quantity)} | (
-            {"mass_flagged": True} if listing.mass_flagged_at else {}))
+        listing = listing_add(session, user, values)
     return listing
+
+
+def listing_values(session, user: User, data: dict) -> dict:
+    """Building block (survey imports): a new listing's checked values, by the same rules as
+    `listing_create`; raises what it raises."""
+    return _validated(session, user, data, None)
+
+
+def listing_add(session, user: User, values: dict, **extra) -> Listing:
+    """Building block: a new listing from checked values, added and logged in the caller's
+    transaction (`listing_create`, survey imports). `extra` sets further columns (import_id)."""
+    return listings_add(session, user, [values], **extra)[0]
+
+
+def listings_add(session, user: User, many: list[dict], **extra) -> list[Listing]:
+    """Building block: `listing_add` for many at once, with one flush (a survey's rows)."""
+    now = clock.now()
+    listings = [Listing(organization_id=user.organization_id, created_by_id=user.id,
+                        status=Listing.initial_status(user.organization),
+                        hazard_free_declared_at=now, **values, **extra) for values in many]
+    session.add_all(listings)
+    session.flush()
+    for listing in listings:
+        flagged = {"mass_flagged": True} if listing.mass_flagged_at else {}
+        record_event(session, listing, user, "listing.created",
+                     {"quantity": str(listing.quantity)} | flagged)
+    return listings
 
 
 def listing_update(*, user_id: int, listing_id: int, confirm_unusual_mass: bool = False, **data) -> Listing:
@@ -207,10 +228,16 @@ def listing_withdraw(*, user_id: int, listing_id: int, reason: str = "") -> List
         if not listing.is_open:
             raise InvalidTransition(_l("A listing in state “%(status)s” cannot be withdrawn.",
                                        status=label(LISTING_STATUSES, listing.status)))
-        cancel_open_for_listing(session, listing, by=user, reason=reason or "listing withdrawn")
-        listing.status = ListingStatus.WITHDRAWN
-        record_event(session, listing, user, "listing.withdrawn", {"reason": reason[:500]})
+        listing_take_down(session, listing, user, reason)
     return listing
+
+
+def listing_take_down(session, listing: Listing, user: User, reason: str) -> None:
+    """Building block (withdrawing, undoing a survey import): cancel the open reservations,
+    mark the listing withdrawn and log it."""
+    cancel_open_for_listing(session, listing, by=user, reason=reason or "listing withdrawn")
+    listing.status = ListingStatus.WITHDRAWN
+    record_event(session, listing, user, "listing.withdrawn", {"reason": reason[:500]})
 
 
 def _plain(value: Decimal) -> str:

@@ -8,9 +8,9 @@ def init_app(app):
                    reservations, searches, sites, staff)
     from .staff import dashboard, factors, moderation  # noqa: F401 - their routes join staff.bp
     from . import privacy, recovery  # noqa: F401 - their routes join accounts.bp
-    from . import handovers, wanted
+    from . import hand_on, handovers, imports, wanted
     from . import wanted_bundles  # noqa: F401 - its route joins wanted.bp
-    from .staff import mass_review  # noqa: F401 - its routes join staff.bp
+    from .staff import mass_review, survey_totals  # noqa: F401 - their routes join staff.bp
 
     helpers.init_app(app)
     for module in (main, accounts, sites, listings, media, reservations, notifications, impact, staff,
@@ -18,3 +18,5 @@ def init_app(app):
         app.register_blueprint(module.bp)
     app.register_blueprint(handovers.bp)
     app.register_blueprint(wanted.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(hand_on.bp)

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from marketplace.extensions import db
 from marketplace.models import ApiToken, FactorSet, Listing, OutboxMessage
-from marketplace.services import accounts, photos, reservations, saved_searches
+from marketplace.services import accounts, photos, reservations, saved_searches, survey_import
 from marketplace.services import wanted as wanted_posts
 from tests import factories
 from tests.factories import PASSWORD
@@ -131,6 +131,24 @@ TABLE = {
     ("POST", "/api/v1/listings/{listing}/photos"): (401, 403, 404, 422, 403),
     ("DELETE", "/api/v1/listings/{listing}/photos/{photo}"): (401, 403, 404, 204, 403),
     ("PATCH", "/api/v1/sites/{site}"): (401, 403, 404, 200, 403),
+    # Survey imports (issue 11): pages and API; a JSON body without site_id is a 400.
+    ("GET", "/imports/sites/{site}"): (LOGIN, 403, 404, 200, 403),
+    ("POST", "/imports/sites/{site}"): (LOGIN, 403, 404, 200, 403),
+    ("GET", "/imports/"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/imports/{survey}/undo"): (LOGIN, 403, 404, 302, 403),
+    ("POST", "/api/v1/imports/survey"): (401, 403, 400, 400, 403),
+    ("DELETE", "/api/v1/imports/{survey}"): (401, 403, 404, 200, 403),
+    # Handing an unclaimed lot on, and the city's survey totals (issue 11 items 4-5).
+    ("GET", "/listings/{listing}/hand-on"): (LOGIN, 403, 404, 200, 403),
+    ("POST", "/listings/{listing}/hand-on/extend"): (LOGIN, 403, 404, 422, 403),
+    ("POST", "/listings/{listing}/hand-on/open"): (LOGIN, 403, 404, DETAIL, 403),
+    ("POST", "/listings/{listing}/hand-on/materiaalitori"): (LOGIN, 403, 404, DETAIL, 403),
+    ("GET", "/staff/surveys"): (LOGIN, 403, 403, 403, 200),
+    ("GET", "/api/v1/listings/{listing}/hand-off"): (401, 403, 404, 200, 403),
+    ("GET", "/api/v1/listings/{listing}/hand-off.csv"): (401, 403, 404, 200, 403),
+    ("POST", "/api/v1/listings/{listing}/hand-on"): (401, 403, 404, 200, 403),
+    ("GET", "/api/v1/imports/totals"): (401, 403, 403, 403, 200),
+    ("GET", "/api/v1/imports/totals.csv"): (401, 403, 403, 403, 200),
     ("POST", "/api/v1/reservations/{reservation}/checkout"): (401, 409, 404, 404, 404),
     ("POST", "/api/v1/reservations/{reservation}/no-show"): (401, 404, 404, 200, 404),
     ("GET", "/api/v1/impact"): (200, 200, 200, 200, 200),
@@ -220,6 +238,10 @@ def world(app):
     picture = io.BytesIO()
     Image.new("RGB", (64, 48), "brown").save(picture, "JPEG")
     photo = photos.photo_add(user_id=owner.id, listing_id=listing.id, data=picture.getvalue())
+    with app.test_request_context():
+        survey = survey_import.survey_import(user_id=owner.id, site_id=site.id, dry_run=False,
+                                             data=b"material;quantity;unit\nbrick;5;pcs\n",
+                                             content_type="text/csv").import_id
     search = saved_searches.saved_search_create(user_id=users["resident"].id, name="Tiles",
                                                 params=MultiDict({"q": "tiili"}))
     ids = {
@@ -228,7 +250,7 @@ def world(app):
         "token": db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == owner.id)),
         "message": db.session.scalar(sa.select(sa.func.min(OutboxMessage.id))),
         "version": db.session.scalar(sa.select(sa.func.min(FactorSet.id))),
-        "handover": handover.id, "kind": "handover",
+        "handover": handover.id, "kind": "handover", "survey": survey,
         "link": "not-a-token-we-sent",
         "wanted": wanted.id,
     }
