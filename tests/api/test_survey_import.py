@@ -212,3 +212,16 @@ def test_an_unverified_organisation_imports_into_pending_review(client):
     created = post(client, bearer_header(builder), site, EXAMPLE.read_bytes(), dry_run=False)
     listing = fresh().get(Listing, created.get_json()["created"][0])
     assert listing.status == ListingStatus.PENDING_REVIEW
+
+
+def test_all_or_nothing_on_every_database(any_db):
+    """The same transaction rule on SQLite and PostgreSQL: refused leaves no row, valid
+    publishes every one."""
+    builder = factories.builder(email="pg@example.com")
+    site = factories.site(builder)
+    client, bearer = any_db.test_client(), bearer_header(builder, "en")
+    before = counts()
+    assert_error(post(client, bearer, site, BAD.encode(), dry_run=False), 422)
+    assert counts() == before
+    created = post(client, bearer, site, EXAMPLE.read_bytes(), dry_run=False)
+    assert created.status_code == 201 and len(created.get_json()["created"]) == 6
