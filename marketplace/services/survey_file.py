@@ -101,6 +101,14 @@ def _csv_rows(data: bytes):
         ) from None
 
 
+def _unreadable() -> SurveyFileError:
+    return SurveyFileError(
+        fields={
+            "file": _l("The file is neither a CSV file nor an .xlsx spreadsheet that can be read.")
+        }
+    )
+
+
 def _xlsx_rows(data: bytes):
     import openpyxl  # only surveys need it
 
@@ -109,21 +117,20 @@ def _xlsx_rows(data: bytes):
             if sum(i.file_size for i in archive.infolist()) > MAX_XLSX_UNPACKED:
                 raise SurveyFileError(fields={"file": _l("The spreadsheet is too large.")})
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise SurveyFileError(
-            fields={
-                "file": _l(
-                    "The file is neither a CSV file nor an .xlsx spreadsheet that can be read."
-                )
-            }
-        ) from None
+    except SurveyFileError:
+        raise
+    except Exception:  # noqa: BLE001 - whatever openpyxl cannot read is the uploader's file
+        raise _unreadable() from None
     try:
         sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1):
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        for number, row in enumerate(rows, 1):
             if number > MAX_ROWS + 2 + 1000:  # header, blank lines: beyond, it is too many anyway
                 yield number, ["…"]
                 return
             yield number, [_cell(value) for value in row]
+    except Exception:  # noqa: BLE001 - a broken sheet inside a valid zip, read lazily
+        raise _unreadable() from None
     finally:
         book.close()
 

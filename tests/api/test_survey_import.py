@@ -225,3 +225,18 @@ def test_all_or_nothing_on_every_database(any_db):
     assert counts() == before
     created = post(client, bearer, site, EXAMPLE.read_bytes(), dry_run=False)
     assert created.status_code == 201 and len(created.get_json()["created"]) == 6
+
+
+def test_a_broken_sheet_inside_a_valid_zip_is_a_422(client, bearer, site):
+    book = openpyxl.Workbook()
+    book.active.append(["material", "quantity", "unit"])
+    good = io.BytesIO()
+    book.save(good)
+    broken = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(
+                item, b"<worksheet><sheetData><row>" if "sheet1" in item.filename else data
+            )
+    assert_error(post(client, bearer, site, broken.getvalue(), headers=XLSX), 422, fields=["file"])
