@@ -46,30 +46,30 @@ class Bundle:
 class _Site:
     site_id: int
     lots: list[Candidate]
-    total: Decimal
+    total: float  # in the post's unit (a float: only for choosing; the items are exact)
     distance_km: float
 
 
 def bundles_for(found: list[Candidate], needed: Decimal) -> list[Bundle]:
     """Up to MAX_BUNDLES bundles for `needed` (the post's unit); none when one lot covers it."""
-    if needed <= 0 or not found or any(c.quantity_in_wanted_unit >= needed for c in found):
+    if needed <= 0 or not found or any(c.covers for c in found):
         return []
     sites = _sites(found)
     top = sites[:TOP_SITES]
     bundles: list[Bundle] = []
     for size in range(1, min(MAX_EXHAUSTIVE_SITES, len(top)) + 1):
-        sets = [s for s in combinations(top, size) if _minimal(s, needed)]
+        sets = [s for s in combinations(top, size) if _minimal(s, float(needed))]
         sets.sort(key=lambda s: (max(x.distance_km for x in s), -sum(x.total for x in s)))
         for chosen in sets[: MAX_BUNDLES - len(bundles)]:
             bundles.append(_build(chosen, needed))
         if len(bundles) >= MAX_BUNDLES:
             return bundles
     if not bundles:
-        greedy, total = [], Decimal(0)
+        greedy, total = [], 0.0
         for site in sites[:GREEDY_MAX_SITES]:
             greedy.append(site)
             total += site.total
-            if total >= needed:
+            if total >= float(needed):
                 break
         bundles.append(_build(greedy, needed))
     return bundles
@@ -82,17 +82,18 @@ def _sites(found: list[Candidate]) -> list[_Site]:
         by_site[c.site_id].append(c)
     sites = []
     for site_id, lots in by_site.items():
-        lots.sort(key=lambda c: (-c.quantity_in_wanted_unit, c.listing_id))
-        total = sum((c.quantity_in_wanted_unit for c in lots), Decimal(0))
+        lots.sort(key=lambda c: (-c.in_wanted, c.listing_id))
+        total = sum(c.in_wanted for c in lots)
         sites.append(_Site(site_id, lots, total, min(c.distance_km for c in lots)))
     sites.sort(key=lambda s: (-s.total, s.distance_km, s.site_id))
     return sites
 
 
-def _minimal(chosen: tuple[_Site, ...], needed: Decimal) -> bool:
-    """Adds up to `needed`, and would not without any one of its sites."""
-    total = sum((s.total for s in chosen), Decimal(0))
-    return total >= needed and total - min(s.total for s in chosen) < needed
+def _minimal(chosen: tuple[_Site, ...], needed: float) -> bool:
+    """Adds up to `needed`, and would not without any one of its sites (a millionth of slack
+    for the floats; `_build` decides exactly whether the bundle covers)."""
+    total = sum(s.total for s in chosen)
+    return total >= needed - 1e-6 and total - min(s.total for s in chosen) < needed - 1e-6
 
 
 def _build(chosen, needed: Decimal) -> Bundle:
@@ -102,11 +103,12 @@ def _build(chosen, needed: Decimal) -> Bundle:
         for lot in site.lots:
             if remaining <= 0:
                 break
-            take = min(lot.quantity_in_wanted_unit, remaining)
+            offers = lot.quantity_in_wanted_unit
+            take = min(offers, remaining)
             quantity = listing_quantity_for(lot, take)
             if quantity <= 0:
                 continue
-            gives = min(lot.quantity_in_wanted_unit, quantity * lot.wanted_per_unit)
+            gives = min(offers, quantity * lot.wanted_per_unit)
             items.append((lot, quantity))
             remaining -= gives
             total += gives

@@ -30,38 +30,50 @@ import sqlalchemy as sa
 from .. import clock
 from ..extensions import db
 from ..models import Category, Listing, Site, WantedPost, WantedStatus
+from ..models.types import to_milli
 from ..search import service as search_service
 from ..search.embedded.geo import KM_PER_DEGREE, haversine
 from ..search.query import MAX_PER_PAGE, SearchQuery
 
-MAX_MATCHES = 50  # shown on the page and in the API
-TEXT_PAGES = 3  # search pages read for a post without a category (100 hits each)
+MAX_MATCHES = 20  # shown on the page and in the API, best first
+# Ranked at most: the newest lots that pass the SQL filters, so a broad category stays fast at
+# any size (as the search engine ranks a window, search/embedded/rank.py).
+MAX_CANDIDATES = 2000
+TEXT_PAGES = 1  # search pages read for a post without a category (100 hits each)
 MAX_TEXT_POSTS = 200  # posts without a category checked against one listing
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
-    """A listing that matches, with what it offers in the post's unit."""
+    """A listing that matches, with what it offers in the post's unit. Quantities are kept as
+    integers (thousandths) and floats while ranking thousands; Decimals are made on demand."""
 
     listing_id: int
     organization_id: int
     site_id: int
     title: str
     unit: str
-    quantity_available: Decimal
-    quantity_in_wanted_unit: Decimal
+    available_milli: int
     wanted_per_unit: Decimal  # post units per listing unit
+    in_wanted: float  # what it offers in the post's unit, for ranking
     available_from: date
     available_until: date
-    lat: float
-    lng: float
     distance_km: float
     overlap: float  # share of the need window the listing is available, 0..1
     covers: bool = False
     score: float = 0.0
     listing: Listing | None = None  # loaded by matches_for
 
+    @property
+    def quantity_available(self) -> Decimal:
+        return Decimal(self.available_milli).scaleb(-3)
 
+    @property
+    def quantity_in_wanted_unit(self) -> Decimal:
+        return (self.quantity_available * self.wanted_per_unit).quantize(Decimal("0.001"))
+
+
+_MILLI = sa.BigInteger
 _COLUMNS = (
     Listing.id,
     Listing.organization_id,
@@ -69,16 +81,90 @@ _COLUMNS = (
     Listing.category_slug,
     Listing.title,
     Listing.unit,
-    Listing.kg_per_unit,
-    Listing.quantity,
-    Listing.quantity_reserved,
-    Listing.quantity_collected,
-    Listing.available_from,
-    Listing.available_until,
+    sa.type_coerce(Listing.kg_per_unit, _MILLI).label("kg_milli"),
+    sa.type_coerce(
+        Listing.quantity - Listing.quantity_reserved - Listing.quantity_collected, _MILLI
+    ).label("available_milli"),
+    sa.type_coerce(Listing.available_from, sa.String).label("available_from"),
+    sa.type_coerce(Listing.available_until, sa.String).label("available_until"),
     Listing.price_cents,
-    Site.lat,
-    Site.lng,
 )
+
+
+class _Rules:
+    """One post's rules, prepared once for every row: its window as day numbers, its point, and
+    per (unit, kg per unit, category) the conversion factor and the price ceiling."""
+
+    def __init__(self, wanted: WantedPost, today: date):
+        self.wanted = wanted
+        start, end = need_window(wanted, today)
+        self.start, self.end = start.toordinal(), end.toordinal()
+        self.days = max(1, self.end - self.start + 1)  # a post past needed_by: no zero division
+        self.categories = {c.slug: c for c in db.session.scalars(sa.select(Category))}
+        self._factors: dict = {}
+        self._days: dict = {}
+
+    def factor(self, unit: str, kg_milli: int | None, category: str):
+        """(post units per listing unit, the same as a float, highest price per listing unit)
+        or None when the units do not convert."""
+        key = (unit, kg_milli, category)
+        if key not in self._factors:
+            self._factors[key] = self._factor(unit, kg_milli, category)
+        return self._factors[key]
+
+    def _factor(self, unit, kg_milli, category):
+        wanted = self.wanted
+        if unit == wanted.unit:
+            per_unit = Decimal(1)
+        else:
+            wanted_kg = kg_per(wanted.unit, None, self.categories.get(wanted.category_slug))
+            declared = None if kg_milli is None else Decimal(kg_milli).scaleb(-3)
+            listing_kg = kg_per(unit, declared, self.categories.get(category))
+            if not wanted_kg or not listing_kg:
+                return None
+            per_unit = listing_kg / wanted_kg
+        ceiling = None if wanted.max_price_cents is None else wanted.max_price_cents * per_unit
+        return per_unit, float(per_unit), ceiling
+
+    def day(self, value) -> tuple[date, int]:
+        """A date column (text on SQLite, a date on PostgreSQL) and its day number; the few
+        hundred distinct days are parsed once."""
+        known = self._days.get(value)
+        if known is None:
+            parsed = value if isinstance(value, date) else date.fromisoformat(value)
+            known = self._days[value] = (parsed, parsed.toordinal())
+        return known
+
+    def candidate(self, row, distance_km: float) -> Candidate | None:
+        """The candidate when `row` (a listing's columns) meets the window, unit and price."""
+        listing_id, org, site, category, title, unit, kg, available, first, last, price = row
+        factor = self.factor(unit, kg, category)
+        if factor is None or available <= 0:
+            return None
+        per_unit, per_unit_float, ceiling = factor
+        if ceiling is not None and price > ceiling:
+            return None
+        first, begins = self.day(first)
+        last, ends = self.day(last)
+        if begins > self.end or ends < self.start:
+            return None
+        shared = (ends if ends < self.end else self.end) - (
+            begins if begins > self.start else self.start
+        )
+        return Candidate(
+            listing_id,
+            org,
+            site,
+            title,
+            unit,
+            available,
+            per_unit,
+            available / 1000 * per_unit_float,
+            first,
+            last,
+            round(distance_km, 3),
+            min(1.0, (shared + 1) / self.days),
+        )
 
 
 def need_window(wanted: WantedPost, today: date) -> tuple[date, date]:
@@ -100,7 +186,10 @@ def candidates(wanted: WantedPost, viewer=None, *, now: datetime | None = None) 
     now = now or clock.now()
     today = clock.today()
     viewer = viewer or wanted.owner
-    query = _base_query(wanted, viewer, now, today)
+    sites = _sites_within(wanted)
+    if not sites:
+        return []
+    query = _base_query(wanted, viewer, now, today).where(Listing.site_id.in_(sites))
     if wanted.category_slug:
         query = query.where(Listing.category_slug == wanted.category_slug)
     else:
@@ -108,20 +197,49 @@ def candidates(wanted: WantedPost, viewer=None, *, now: datetime | None = None) 
         if not ids:
             return []
         query = query.where(Listing.id.in_(ids))
-    categories = {c.slug: c for c in db.session.scalars(sa.select(Category))}
-    found = [c for row in db.session.execute(query) if (c := _fits(wanted, row, categories, today))]
+    rules = _Rules(wanted, today)
+    found = []
+    window = query.order_by(Listing.id.desc()).limit(MAX_CANDIDATES)
+    for row in db.session.execute(window).tuples():
+        candidate = rules.candidate(row, sites[row[2]])
+        if candidate is not None:
+            found.append(candidate)
     return rank(found, wanted.quantity_needed, float(wanted.radius_km))
 
 
 def rank(found: list[Candidate], needed: Decimal, radius_km: float) -> list[Candidate]:
     """Score and order: covered share 0.6, window overlap 0.3, nearness 0.1."""
+    need = float(needed)
     for c in found:
-        share = min(Decimal(1), c.quantity_in_wanted_unit / needed) if needed > 0 else Decimal(1)
-        c.covers = needed > 0 and c.quantity_in_wanted_unit >= needed
+        share = min(1.0, c.in_wanted / need) if need > 0 else 1.0
+        if abs(c.in_wanted - need) < 1e-6:  # at the edge: decide exactly
+            c.covers = need > 0 and c.quantity_in_wanted_unit >= needed
+        else:
+            c.covers = need > 0 and c.in_wanted > need
         near = max(0.0, 1 - c.distance_km / radius_km) if radius_km > 0 else 1.0
-        c.score = round(0.6 * float(share) + 0.3 * c.overlap + 0.1 * near, 4)
+        c.score = round(0.6 * share + 0.3 * c.overlap + 0.1 * near, 4)
     found.sort(key=lambda c: (-c.score, c.distance_km, c.listing_id))
     return found
+
+
+def _sites_within(wanted: WantedPost) -> dict[int, float]:
+    """Site id -> distance (km) of every site within the post's radius: a few hundred sites,
+    each measured once rather than once per listing."""
+    lat, lng = wanted.point
+    radius = float(wanted.radius_km)
+    dlat = radius / KM_PER_DEGREE
+    dlng = radius / (KM_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
+    rows = db.session.execute(
+        sa.select(Site.id, Site.lat, Site.lng).where(
+            Site.lat.between(lat - dlat, lat + dlat), Site.lng.between(lng - dlng, lng + dlng)
+        )
+    )
+    within = {}
+    for site_id, site_lat, site_lng in rows:
+        km = haversine(lat, lng, site_lat, site_lng)
+        if km <= radius:
+            within[site_id] = km
+    return within
 
 
 def matches_for(wanted: WantedPost, viewer=None) -> list[Candidate]:
@@ -159,14 +277,16 @@ def wanted_for_listing(listing: Listing, *, now: datetime | None = None) -> list
         )
         .order_by(WantedPost.needed_by, WantedPost.id)
     ).all()
-    categories = {c.slug: c for c in db.session.scalars(sa.select(Category))}
     row = _row_of(listing)
     served, text_checked = [], 0
     for post in posts:
         owner = post.owner
         if owner is None or listing.organization_id == owner.organization_id:
             continue
-        if not listing.visible_to(owner, now) or not _fits(post, row, categories, today):
+        km = haversine(*post.point, listing.site.lat, listing.site.lng)
+        if km > float(post.radius_km) or not listing.visible_to(owner, now):
+            continue
+        if _Rules(post, today).candidate(row, km) is None:
             continue
         if post.category_slug is None:
             text_checked += 1
@@ -178,69 +298,15 @@ def wanted_for_listing(listing: Listing, *, now: datetime | None = None) -> list
 
 def _base_query(wanted: WantedPost, viewer, now: datetime, today: date):
     start, end = need_window(wanted, today)
-    lat, lng = wanted.point
-    radius = float(wanted.radius_km)
-    dlat = radius / KM_PER_DEGREE
-    dlng = radius / (KM_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
-    query = (
-        sa.select(*_COLUMNS)
-        .join(Site, Site.id == Listing.site_id)
-        .where(
-            Listing.findable_clause(today),
-            Listing.released_clause(viewer, now),
-            Listing.available_from <= end,
-            Listing.available_until >= start,
-            Site.lat.between(lat - dlat, lat + dlat),
-            Site.lng.between(lng - dlng, lng + dlng),
-        )
+    query = sa.select(*_COLUMNS).where(
+        Listing.findable_clause(today),
+        Listing.released_clause(viewer, now),
+        Listing.available_from <= end,
+        Listing.available_until >= start,
     )
     if viewer is not None and getattr(viewer, "organization_id", None) is not None:
         query = query.where(Listing.organization_id != viewer.organization_id)
     return query
-
-
-def _fits(wanted: WantedPost, row, categories: dict, today: date) -> Candidate | None:
-    """The candidate when `row` (a listing's columns) meets every rule but visibility and text."""
-    start, end = need_window(wanted, today)
-    if row.available_from > end or row.available_until < start:
-        return None
-    lat, lng = wanted.point
-    distance = haversine(lat, lng, row.lat, row.lng)
-    if distance > float(wanted.radius_km):
-        return None
-    if row.unit == wanted.unit:
-        per_unit = Decimal(1)
-    else:
-        wanted_kg = kg_per(wanted.unit, None, categories.get(wanted.category_slug))
-        listing_kg = kg_per(row.unit, row.kg_per_unit, categories.get(row.category_slug))
-        if not wanted_kg or not listing_kg:
-            return None
-        per_unit = listing_kg / wanted_kg
-    if wanted.max_price_cents is not None and Decimal(row.price_cents) > (
-        wanted.max_price_cents * per_unit
-    ):
-        return None
-    available = row.quantity - row.quantity_reserved - row.quantity_collected
-    if available <= 0:
-        return None
-    days = (end - start).days + 1
-    shared = (min(end, row.available_until) - max(start, row.available_from)).days + 1
-    return Candidate(
-        listing_id=row.id,
-        organization_id=row.organization_id,
-        site_id=row.site_id,
-        title=row.title,
-        unit=row.unit,
-        quantity_available=available,
-        quantity_in_wanted_unit=(available * per_unit).quantize(Decimal("0.001")),
-        wanted_per_unit=per_unit,
-        available_from=row.available_from,
-        available_until=row.available_until,
-        lat=row.lat,
-        lng=row.lng,
-        distance_km=round(distance, 3),
-        overlap=min(1.0, shared / days) if days > 0 else 1.0,
-    )
 
 
 def listing_quantity_for(candidate: Candidate, wanted_quantity: Decimal) -> Decimal:
@@ -274,10 +340,21 @@ def _text_ids(wanted: WantedPost, site_id: int | None = None) -> set[int]:
 
 
 def _row_of(listing: Listing):
-    """A listing as the columns `_fits` reads."""
-    values = {c.key: getattr(listing, c.key) for c in _COLUMNS if c.class_ is Listing}
-    values.update(lat=listing.site.lat, lng=listing.site.lng)
-    return type("Row", (), values)
+    """A listing as the columns `_Rules.candidate` reads."""
+    kg = listing.kg_per_unit
+    return (
+        listing.id,
+        listing.organization_id,
+        listing.site_id,
+        listing.category_slug,
+        listing.title,
+        listing.unit,
+        None if kg is None else to_milli(kg),
+        to_milli(listing.quantity_available),
+        listing.available_from,
+        listing.available_until,
+        listing.price_cents,
+    )
 
 
 def _load(ids: list[int]) -> dict[int, Listing]:

@@ -50,7 +50,8 @@ def matches_view(wanted: WantedPost) -> MatchesView:
     bundles = bundles_for(found, needed) if wanted.is_open else []
     in_bundles = {c.listing_id: c for b in bundles for c, _ in b.items}
     shown = found[:MAX_MATCHES]
-    with_listings(shown + [c for i, c in in_bundles.items() if c not in shown])
+    shown_ids = {c.listing_id for c in shown}
+    with_listings(shown + [c for i, c in in_bundles.items() if i not in shown_ids])
     views = [_bundle_view(b, n) for n, b in enumerate(bundles, start=1)]
     return MatchesView(wanted, needed, shown, views)
 
