@@ -31,8 +31,14 @@ class MatchesView:
 
     @property
     def map_points(self) -> list[dict]:
-        """The pickups of the proposed bundles (for the map): one point per site and bundle."""
-        return [{**site, "bundle": view.number} for view in self.bundles for site in view.sites]
+        """The pickups of the proposed bundles (for the map): one point per site, with the
+        numbers of the bundles that stop there."""
+        points: dict[int, dict] = {}
+        for view in self.bundles:
+            for site in view.sites:
+                point = points.setdefault(site["id"], {**site, "bundles": []})
+                point["bundles"].append(view.number)
+        return list(points.values())
 
 
 def post_for_matches(user, wanted_id: int) -> WantedPost:

@@ -69,9 +69,10 @@
     var points = [b.need];
     L.circleMarker(b.need, { radius: 7, color: "#b00" }).addTo(bm);
     b.sites.forEach(function (s) {
-      var label = s.bundle + ": " + s.name + " (" + s.distance_km + " km)";
+      var numbers = s.bundles.join(", ");
+      var label = numbers + ": " + s.name + " (" + s.distance_km + " km)";
       L.marker([s.lat, s.lng], { title: label, alt: label }).addTo(bm)
-        .bindTooltip(String(s.bundle), { permanent: true, direction: "top", offset: [-15, -12] });
+        .bindTooltip(numbers, { permanent: true, direction: "top", offset: [-15, -12] });
       points.push([s.lat, s.lng]);
     });
     bm.fitBounds(points, { padding: [30, 30], maxZoom: 16 });
