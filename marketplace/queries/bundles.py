@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
 
-from .matching import Candidate, listing_quantity_for
+from .matching_rules import Candidate, listing_quantity_for
 
 MAX_BUNDLES = 5
 TOP_SITES = 12

@@ -1,6 +1,7 @@
 """Matching in time: the listings that could serve a wanted post, and the open wanted posts a
-listing could serve. One set of rules for both directions (`_fits`), read by the wanted post's
-page and API, the listing's "people need this" and the alerts (services/wanted_alerts.py).
+listing could serve. One set of rules for both directions (matching_rules.Rules), read by the
+wanted post's page and API, the listing's "people need this" and the alerts
+(services/wanted_alerts.py).
 
 A listing matches a post when
 - the poster may see and reserve it: findable (`Listing.findable_clause`: available, something
@@ -17,60 +18,31 @@ A listing matches a post when
   max_price_cents: the post's ceiling is "highest price per unit", so a bundle whose every
   part fits it fits it too.
 Ranked by how much of what is still needed it covers, then how much of the need window it
-overlaps, then distance (`score`, 0..1).
+overlaps, then distance (`score`, 0..1). At most the newest MAX_CANDIDATES lots that pass the
+SQL filters are ranked, so a broad category costs the same at any size (docs/performance.md).
 """
 
 import math
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from .. import clock
 from ..extensions import db
-from ..models import Category, Listing, Site, WantedPost, WantedStatus
+from ..models import Listing, Site, WantedPost, WantedStatus
 from ..models.types import to_milli
 from ..search import service as search_service
 from ..search.embedded.geo import KM_PER_DEGREE, haversine
 from ..search.query import MAX_PER_PAGE, SearchQuery
+from .matching_rules import Candidate, Rules, need_window
 
 MAX_MATCHES = 20  # shown on the page and in the API, best first
 # Ranked at most: the newest lots that pass the SQL filters, so a broad category stays fast at
 # any size (as the search engine ranks a window, search/embedded/rank.py).
-MAX_CANDIDATES = 2000
+MAX_CANDIDATES = 1000
 TEXT_PAGES = 1  # search pages read for a post without a category (100 hits each)
 MAX_TEXT_POSTS = 200  # posts without a category checked against one listing
-
-
-@dataclass(slots=True)
-class Candidate:
-    """A listing that matches, with what it offers in the post's unit. Quantities are kept as
-    integers (thousandths) and floats while ranking thousands; Decimals are made on demand."""
-
-    listing_id: int
-    organization_id: int
-    site_id: int
-    title: str
-    unit: str
-    available_milli: int
-    wanted_per_unit: Decimal  # post units per listing unit
-    in_wanted: float  # what it offers in the post's unit, for ranking
-    available_from: date
-    available_until: date
-    distance_km: float
-    overlap: float  # share of the need window the listing is available, 0..1
-    covers: bool = False
-    score: float = 0.0
-    listing: Listing | None = None  # loaded by matches_for
-
-    @property
-    def quantity_available(self) -> Decimal:
-        return Decimal(self.available_milli).scaleb(-3)
-
-    @property
-    def quantity_in_wanted_unit(self) -> Decimal:
-        return (self.quantity_available * self.wanted_per_unit).quantize(Decimal("0.001"))
 
 
 _MILLI = sa.BigInteger
@@ -91,96 +63,6 @@ _COLUMNS = (
 )
 
 
-class _Rules:
-    """One post's rules, prepared once for every row: its window as day numbers, its point, and
-    per (unit, kg per unit, category) the conversion factor and the price ceiling."""
-
-    def __init__(self, wanted: WantedPost, today: date):
-        self.wanted = wanted
-        start, end = need_window(wanted, today)
-        self.start, self.end = start.toordinal(), end.toordinal()
-        self.days = max(1, self.end - self.start + 1)  # a post past needed_by: no zero division
-        self.categories = {c.slug: c for c in db.session.scalars(sa.select(Category))}
-        self._factors: dict = {}
-        self._days: dict = {}
-
-    def factor(self, unit: str, kg_milli: int | None, category: str):
-        """(post units per listing unit, the same as a float, highest price per listing unit)
-        or None when the units do not convert."""
-        key = (unit, kg_milli, category)
-        if key not in self._factors:
-            self._factors[key] = self._factor(unit, kg_milli, category)
-        return self._factors[key]
-
-    def _factor(self, unit, kg_milli, category):
-        wanted = self.wanted
-        if unit == wanted.unit:
-            per_unit = Decimal(1)
-        else:
-            wanted_kg = kg_per(wanted.unit, None, self.categories.get(wanted.category_slug))
-            declared = None if kg_milli is None else Decimal(kg_milli).scaleb(-3)
-            listing_kg = kg_per(unit, declared, self.categories.get(category))
-            if not wanted_kg or not listing_kg:
-                return None
-            per_unit = listing_kg / wanted_kg
-        ceiling = None if wanted.max_price_cents is None else wanted.max_price_cents * per_unit
-        return per_unit, float(per_unit), ceiling
-
-    def day(self, value) -> tuple[date, int]:
-        """A date column (text on SQLite, a date on PostgreSQL) and its day number; the few
-        hundred distinct days are parsed once."""
-        known = self._days.get(value)
-        if known is None:
-            parsed = value if isinstance(value, date) else date.fromisoformat(value)
-            known = self._days[value] = (parsed, parsed.toordinal())
-        return known
-
-    def candidate(self, row, distance_km: float) -> Candidate | None:
-        """The candidate when `row` (a listing's columns) meets the window, unit and price."""
-        listing_id, org, site, category, title, unit, kg, available, first, last, price = row
-        factor = self.factor(unit, kg, category)
-        if factor is None or available <= 0:
-            return None
-        per_unit, per_unit_float, ceiling = factor
-        if ceiling is not None and price > ceiling:
-            return None
-        first, begins = self.day(first)
-        last, ends = self.day(last)
-        if begins > self.end or ends < self.start:
-            return None
-        shared = (ends if ends < self.end else self.end) - (
-            begins if begins > self.start else self.start
-        )
-        return Candidate(
-            listing_id,
-            org,
-            site,
-            title,
-            unit,
-            available,
-            per_unit,
-            available / 1000 * per_unit_float,
-            first,
-            last,
-            round(distance_km, 3),
-            min(1.0, (shared + 1) / self.days),
-        )
-
-
-def need_window(wanted: WantedPost, today: date) -> tuple[date, date]:
-    """[needed_from or today, needed_by]: the days the material is needed."""
-    return (wanted.needed_from or today), wanted.needed_by
-
-
-def kg_per(unit: str, declared: Decimal | None, category: Category | None) -> Decimal | None:
-    """kg per unit: exact for kg and t, else the declared figure, else the catalogue's."""
-    if unit in ("kg", "t"):
-        return Decimal(1) if unit == "kg" else Decimal(1000)
-    if declared:
-        return declared
-    return category.typical_kg(unit) if category is not None else None
-
-
 def candidates(wanted: WantedPost, viewer=None, *, now: datetime | None = None) -> list[Candidate]:
     """Every listing that could serve the post, best first (see the module docstring)."""
     now = now or clock.now()
@@ -197,7 +79,7 @@ def candidates(wanted: WantedPost, viewer=None, *, now: datetime | None = None) 
         if not ids:
             return []
         query = query.where(Listing.id.in_(ids))
-    rules = _Rules(wanted, today)
+    rules = Rules(wanted, today)
     found = []
     window = query.order_by(Listing.id.desc()).limit(MAX_CANDIDATES)
     for row in db.session.execute(window).tuples():
@@ -286,7 +168,7 @@ def wanted_for_listing(listing: Listing, *, now: datetime | None = None) -> list
         km = haversine(*post.point, listing.site.lat, listing.site.lng)
         if km > float(post.radius_km) or not listing.visible_to(owner, now):
             continue
-        if _Rules(post, today).candidate(row, km) is None:
+        if Rules(post, today).candidate(row, km) is None:
             continue
         if post.category_slug is None:
             text_checked += 1
@@ -306,15 +188,13 @@ def _base_query(wanted: WantedPost, viewer, now: datetime, today: date):
     )
     if viewer is not None and getattr(viewer, "organization_id", None) is not None:
         query = query.where(Listing.organization_id != viewer.organization_id)
+    if wanted.max_price_cents is not None:
+        # The price rule for lots in the post's own unit, early, so the window fills with lots
+        # that pass it; Rules.candidate applies it to every lot, converted ones included.
+        query = query.where(
+            sa.or_(Listing.unit != wanted.unit, Listing.price_cents <= wanted.max_price_cents)
+        )
     return query
-
-
-def listing_quantity_for(candidate: Candidate, wanted_quantity: Decimal) -> Decimal:
-    """How much of the listing (its unit) gives `wanted_quantity` of the post's unit: rounded up
-    to whole pieces for pcs, to 3 decimals otherwise, never above what is available."""
-    raw = wanted_quantity / candidate.wanted_per_unit
-    step = Decimal(1) if candidate.unit == "pcs" else Decimal("0.001")
-    return min(candidate.quantity_available, raw.quantize(step, rounding=ROUND_CEILING))
 
 
 def _text_ids(wanted: WantedPost, site_id: int | None = None) -> set[int]:
@@ -340,7 +220,7 @@ def _text_ids(wanted: WantedPost, site_id: int | None = None) -> set[int]:
 
 
 def _row_of(listing: Listing):
-    """A listing as the columns `_Rules.candidate` reads."""
+    """A listing as the columns `Rules.candidate` reads."""
     kg = listing.kg_per_unit
     return (
         listing.id,

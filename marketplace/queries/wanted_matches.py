@@ -9,7 +9,8 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Listing, WantedPost
 from .bundles import Bundle, bundles_for
-from .matching import MAX_MATCHES, Candidate, candidates, wanted_for_listing, with_listings
+from .matching import MAX_MATCHES, candidates, wanted_for_listing, with_listings
+from .matching_rules import Candidate
 
 
 @dataclass

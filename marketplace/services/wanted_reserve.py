@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ..database import write_transaction
 from ..errors import Conflict, DomainError, InvalidTransition, ListingNotAvailable, NotFound
 from ..models import Category, Listing, User, WantedPost
-from ..queries.matching import kg_per
+from ..queries.matching_rules import kg_per
 from . import checkout, reserving
 from . import validation as v
 from .wanted_cover import cover
