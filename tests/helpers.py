@@ -78,10 +78,14 @@ def bearer_header(user, language: str | None = None) -> dict:
     return headers
 
 
-def sign_in(client, user, password=PASSWORD, **query):
-    """Post the sign-in form as `user` (a User or an e-mail address); `query`: its query string."""
+def sign_in(client, user, password=PASSWORD, *, csrf=False, **query):
+    """Post the sign-in form as `user` (a User or an e-mail address); `query`: its query string;
+    `csrf`: with the form's CSRF token, for an app that checks it."""
     email = user if isinstance(user, str) else user.email
-    return client.post("/login", query_string=query, data={"email": email, "password": password})
+    data = {"email": email, "password": password}
+    if csrf:
+        data["csrf_token"] = csrf_token(client)
+    return client.post("/login", query_string=query, data=data)
 
 
 def signed_in(client) -> bool:

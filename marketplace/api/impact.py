@@ -169,26 +169,12 @@ def handovers_csv():
     """Every ledger row, corrections included, with the factor used for each."""
     start, end = _period()
     variant = csvfiles.variant()
+    # The JSON rows' values; csv writes an absent value (None) as an empty cell, and the time
+    # goes out in ISO 8601 ("T", not str()'s space).
     rows = (
         [
-            h.id,
-            h.kind.value,
-            h.corrects_id or "",
-            h.created_at.isoformat(),
-            h.listing_id,
-            h.reservation_id or "",
-            h.site_id,
-            h.organization_id,
-            h.category_slug,
-            h.ewc_code,
-            h.quantity,
-            h.unit,
-            h.mass_kg,
-            h.mass_source,
-            h.factor_set_id or "",
-            h.factor_kg_co2e_per_kg if h.factor_kg_co2e_per_kg is not None else "",
-            h.factor_source,
-            h.co2e_avoided_kg,
+            value.isoformat() if column == "created_at" else value
+            for column, value in zip(LEDGER_COLUMNS, _ledger_values(h), strict=True)
         ]
         for h in impact_queries.ledger(start, end)
     )

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest as NotJSON
 
+from ..client_input import MalformedInput
 from ..errors import DomainError, UnknownField, ValidationFailed
 
-
-class BadRequest(DomainError):
-    code = "bad_request"
-    status = 400
+# A request the API cannot act on (an unknown query value, say): the same 400 `bad_request`
+# as a body the server cannot read, under the name the API modules raise.
+BadRequest = MalformedInput
 
 
 class UnsupportedMediaType(DomainError):

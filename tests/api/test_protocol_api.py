@@ -7,8 +7,15 @@ import sqlalchemy as sa
 from marketplace.models import Site
 from tests import factories
 from tests.conftest import running_app
-from tests.factories import PASSWORD
-from tests.helpers import ERROR_CODES, assert_error, csrf_token, english_client, fresh, listing_body
+from tests.helpers import (
+    ERROR_CODES,
+    assert_error,
+    csrf_token,
+    english_client,
+    fresh,
+    listing_body,
+    sign_in,
+)
 
 # --- the error body everywhere -----------------------------------------------------------------
 
@@ -53,17 +60,7 @@ def csrf_app(tmp_path):
 def _session_client(app):
     """A browser signed in through /login (with the form's CSRF token) and its page's CSRF token."""
     client = english_client(app)
-    assert (
-        client.post(
-            "/login",
-            data={
-                "email": "builder@example.com",
-                "password": PASSWORD,
-                "csrf_token": csrf_token(client),
-            },
-        ).status_code
-        == 302
-    )
+    assert sign_in(client, "builder@example.com", csrf=True).status_code == 302
     return client, csrf_token(client, "/")
 
 

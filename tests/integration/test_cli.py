@@ -70,20 +70,13 @@ def test_create_a_resident(runner):
     )
 
 
+# A builder of a new organisation, Kera Oy (the tests add the business id, or leave it out).
+CREATE_BOSS = ("users", "create", "boss@example.com", "--role", "builder", "--org", "Kera Oy")
+
+
 def test_create_a_builder_with_a_new_organisation(runner):
     bid = factories.business_id(31337)
-    result = invoke(
-        runner,
-        "users",
-        "create",
-        "boss@example.com",
-        "--role",
-        "builder",
-        "--org",
-        "Kera Oy",
-        "--business-id",
-        bid,
-    )
+    result = invoke(runner, *CREATE_BOSS, "--business-id", bid)
     assert result.exit_code == 0, result.output
     user = fresh().scalar(sa.select(User).where(User.email == "boss@example.com"))
     assert (user.role, user.organization.name, user.organization.business_id) == (
@@ -120,9 +113,7 @@ def test_create_city_staff_prints_a_generated_password_that_works(runner):
 
 
 def test_create_a_builder_without_a_business_id_is_a_usage_error(runner):
-    result = invoke(
-        runner, "users", "create", "boss@example.com", "--role", "builder", "--org", "Kera Oy"
-    )
+    result = invoke(runner, *CREATE_BOSS)
     assert result.exit_code == 2
     assert "--business-id" in result.output
     assert count(User) == 0
@@ -130,18 +121,7 @@ def test_create_a_builder_without_a_business_id_is_a_usage_error(runner):
 
 def test_create_a_builder_with_a_bad_business_id_fails_cleanly(runner):
     digits, check = factories.business_id(99).split("-")
-    result = invoke(
-        runner,
-        "users",
-        "create",
-        "boss@example.com",
-        "--role",
-        "builder",
-        "--org",
-        "Kera Oy",
-        "--business-id",
-        f"{digits}-{(int(check) + 1) % 10}",
-    )
+    result = invoke(runner, *CREATE_BOSS, "--business-id", f"{digits}-{(int(check) + 1) % 10}")
     assert result.exit_code == 1
     assert result.output.startswith("Error: business_id:")
     assert "Traceback" not in result.output

@@ -90,21 +90,15 @@ def test_reservations_are_counted_by_outcome(app, client, make):
     before = {o: outcomes(o) for o in ("created", "cancelled", "collected", "expired")}
     refused_before = outcomes("refused", "insufficient_quantity")
 
+    def act(reservation, action, user):
+        path = f"/api/v1/reservations/{reservation['id']}/{action}"
+        assert client.post(path, json={}, headers=bearer(user)).status_code == 200
+
     first = client.post(url, json={"quantity": 2}, headers=bearer(taker)).get_json()
     assert client.post(url, json={"quantity": 99}, headers=bearer(taker)).status_code == 409
-    assert (
-        client.post(
-            f"/api/v1/reservations/{first['id']}/cancel", json={}, headers=bearer(taker)
-        ).status_code
-        == 200
-    )
+    act(first, "cancel", taker)
     second = client.post(url, json={"quantity": 1}, headers=bearer(taker)).get_json()
-    assert (
-        client.post(
-            f"/api/v1/reservations/{second['id']}/collect", json={}, headers=bearer(seller)
-        ).status_code
-        == 200
-    )
+    act(second, "collect", seller)
     third = client.post(url, json={"quantity": 1}, headers=bearer(taker)).get_json()
     clock.set(db.session.get(Reservation, third["id"]).expires_at + timedelta(minutes=1))
     outbox.run_once("host-a:1")  # the worker's expiry chore

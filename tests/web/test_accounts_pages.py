@@ -140,46 +140,44 @@ def test_profile_without_a_name_is_rejected(client, user):
 # --- password and sessions ---------------------------------------------------------------------
 
 
-def test_password_change_signs_out_other_sessions_and_keeps_this_one(app, client, user):
+@pytest.fixture
+def other(app, client, user):
+    """A second browser: the user is signed in on it and on `client`."""
     other = english_client(app)
     sign_in(client, "maija@example.com")
     sign_in(other, "maija@example.com")
-    response = client.post(
+    return other
+
+
+def _change_password(client, *, current):
+    """Post the password form, from `current` to NEW_PASSWORD."""
+    return client.post(
         "/account/password",
         data={
-            "current_password": PASSWORD,
+            "current_password": current,
             "new_password": NEW_PASSWORD,
             "new_password_confirm": NEW_PASSWORD,
         },
     )
+
+
+def test_password_change_signs_out_other_sessions_and_keeps_this_one(client, other):
+    response = _change_password(client, current=PASSWORD)
     assert response.status_code == 302
     assert signed_in(client)
     assert not signed_in(other)
     assert sign_in(other, "maija@example.com", NEW_PASSWORD).status_code == 302
 
 
-def test_password_change_with_a_wrong_current_password_changes_nothing(app, client, user):
-    other = english_client(app)
-    sign_in(client, "maija@example.com")
-    sign_in(other, "maija@example.com")
-    response = client.post(
-        "/account/password",
-        data={
-            "current_password": "wrong wrong wrong",
-            "new_password": NEW_PASSWORD,
-            "new_password_confirm": NEW_PASSWORD,
-        },
-    )
+def test_password_change_with_a_wrong_current_password_changes_nothing(client, other):
+    response = _change_password(client, current="wrong wrong wrong")
     assert response.status_code == 422
     assert "The current password is not correct." in response.text
     assert signed_in(other)
     assert accounts.user_authenticate(email="maija@example.com", password=PASSWORD) is not None
 
 
-def test_logout_everywhere_signs_out_every_session(app, client, user):
-    other = english_client(app)
-    sign_in(client, "maija@example.com")
-    sign_in(other, "maija@example.com")
+def test_logout_everywhere_signs_out_every_session(client, other):
     response = client.post("/account/logout-everywhere")
     assert response.status_code == 302
     assert not signed_in(other)

@@ -13,7 +13,7 @@ from marketplace.services import accounts, photos
 from tests import factories
 from tests.conftest import running_app
 from tests.factories import PASSWORD
-from tests.helpers import csrf_token, english_client, fresh, jpeg, signed_in
+from tests.helpers import csrf_token, english_client, fresh, jpeg, sign_in, signed_in
 
 # --- CSRF --------------------------------------------------------------------------------------
 
@@ -29,14 +29,7 @@ def csrf_app(tmp_path):
 
 def test_login_with_the_csrf_token_works(csrf_app):
     client = english_client(csrf_app)
-    response = client.post(
-        "/login",
-        data={
-            "email": "builder@example.com",
-            "password": PASSWORD,
-            "csrf_token": csrf_token(client),
-        },
-    )
+    response = sign_in(client, "builder@example.com", csrf=True)
     assert response.status_code == 302
     assert signed_in(client)
 
@@ -68,14 +61,7 @@ def test_signup_without_the_csrf_token_creates_nobody(csrf_app):
 
 def test_new_listing_without_the_csrf_token_lists_nothing(csrf_app):
     client = english_client(csrf_app)
-    client.post(
-        "/login",
-        data={
-            "email": "builder@example.com",
-            "password": PASSWORD,
-            "csrf_token": csrf_token(client),
-        },
-    )
+    sign_in(client, "builder@example.com", csrf=True)
     site_id = fresh().scalar(
         sa.select(Site.id)
         .join(User, User.organization_id == Site.organization_id)
@@ -251,12 +237,18 @@ def test_files_outside_static_are_not_served(app, path):
     assert response.status_code == 404
 
 
-def test_unexpected_error_shows_a_500_page_with_a_reference_and_no_traceback(app):
+def _get_a_view_that_raises(app, path):
+    """Add a view at `path` that raises with a secret in its message, and GET it."""
+
     def explode():
         raise RuntimeError("database password is hunter2")
 
-    app.add_url_rule("/explode", "explode", explode)
-    response = english_client(app).get("/explode")
+    app.add_url_rule(path, path.strip("/").replace("/", "_"), explode)
+    return english_client(app).get(path)
+
+
+def test_unexpected_error_shows_a_500_page_with_a_reference_and_no_traceback(app):
+    response = _get_a_view_that_raises(app, "/explode")
     assert response.status_code == 500
     assert response.mimetype == "text/html"
     assert re.search(r"reference [0-9a-f]{8}", response.text)
@@ -268,11 +260,7 @@ def test_unexpected_error_shows_a_500_page_with_a_reference_and_no_traceback(app
 
 
 def test_unexpected_error_under_api_answers_the_json_error_body(app):
-    def explode():
-        raise RuntimeError("database password is hunter2")
-
-    app.add_url_rule("/api/v1/explode", "api_explode", explode)
-    response = english_client(app).get("/api/v1/explode")
+    response = _get_a_view_that_raises(app, "/api/v1/explode")
     assert response.status_code == 500
     assert response.is_json
     error = response.get_json()["error"]

@@ -10,7 +10,7 @@ import logging
 import math
 
 from .. import text
-from .settings import LANGUAGES
+from .settings import FILTER_FIELDS, LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -18,16 +18,6 @@ log = logging.getLogger(__name__)
 # a marker in a search response can only come from the engine.
 MARK_PRE, MARK_POST = "\ue000", "\ue001"
 MAX_ID = 2**53  # integer ids stay exact in JSON numbers and Meilisearch's f64 facets
-FILTER_FIELDS = (
-    "category",
-    "condition",
-    "site_id",
-    "free",
-    "price_cents",
-    "available_from_day",
-    "available_until_day",
-    "organization_id",
-)
 DISPLAY_FIELDS = ("site_name", "quantity_available", "unit", "available_from", "available_until")
 
 

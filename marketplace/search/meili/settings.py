@@ -8,11 +8,8 @@ from ...catalog_loader import read_catalogue
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = {
-    "fi": "fin",
-    "sv": "swe",
-    "en": "eng",
-}  # listing language -> its locale (fields: FOLDING_LOCALES)
+# listing language -> its locale (fields: FOLDING_LOCALES)
+LANGUAGES = {"fi": "fin", "sv": "swe", "en": "eng"}
 LOCALE_ALIASES = {"fi": "fin", "sv": "swe", "en": "eng"}
 
 # Ranked: a match in a title beats one in category words, which beats one in a description.
@@ -24,8 +21,8 @@ SEARCHABLE = (
 )
 # Whitelist for filter expressions (query.py uses nothing else). `id` is filterable so
 # delete() can use the client's non-deprecated delete-by-filter call.
-FILTERABLE = [
-    "id",
+# The fields every document carries as they are (documents.py) and filters may use.
+FILTER_FIELDS = (
     "category",
     "condition",
     "site_id",
@@ -34,8 +31,8 @@ FILTERABLE = [
     "available_from_day",
     "available_until_day",
     "organization_id",
-    "_geo",
-]
+)
+FILTERABLE = ["id", *FILTER_FIELDS, "_geo"]
 SORTABLE = ["created_ts", "price_cents", "_geo"]
 MAX_TOTAL_HITS = 10_000
 MAX_VALUES_PER_FACET = 100
