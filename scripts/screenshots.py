@@ -18,7 +18,6 @@ from werkzeug.serving import make_server
 from marketplace import demo, outbox
 from marketplace.extensions import db
 
-
 # Rows a real survey gets wrong, for the import preview: an unknown material, a hazardous one, an
 # EWC code that contradicts the material, a quantity in words.
 SURVEY_ERRORS = (
