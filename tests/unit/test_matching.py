@@ -72,7 +72,7 @@ def test_a_lot_available_until_the_day_the_need_starts_matches_one_the_day_befor
     assert ids[on_the_day.id].overlap == pytest.approx(1 / 11)
 
 
-def test_a_need_in_tonnes_is_served_by_pieces_through_their_kg_per_unit(app, seller, poster):
+def test_a_need_in_tonnes_is_served_by_pieces_through_their_kg_per_unit(any_db, seller, poster):
     declared = factories.listing(seller, quantity="400", unit="pcs", kg_per_unit="2.5")
     typical = factories.listing(seller, quantity="100", unit="pcs")  # catalogue: 3.0 kg
     by_mass = factories.listing(seller, quantity="0.5", unit="t")
@@ -102,7 +102,7 @@ def test_only_lots_within_the_radius_match(app, seller, poster):
     assert ids[near.id].distance_km == pytest.approx(1.0, abs=0.01)
 
 
-def test_the_price_ceiling_is_per_unit_of_the_need_also_through_mass(app, seller, poster):
+def test_the_price_ceiling_is_per_unit_of_the_need_also_through_mass(any_db, seller, poster):
     cheap = factories.listing(seller, price_cents=40)
     dear = factories.listing(seller, price_cents=60)
     free = factories.listing(seller)
