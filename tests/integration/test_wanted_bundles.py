@@ -177,3 +177,37 @@ def test_an_item_fails_with_its_own_error_code_and_nothing_is_held(app, make):
     assert isinstance(failed.value.__cause__, InsufficientQuantity)
     assert failed.value.code == "insufficient_quantity" and "items[1]" in failed.value.fields
     assert (reserved(a.id), reserved(b.id)) == (0, 0)
+
+
+def test_each_item_has_its_own_pickup_slot_at_its_own_site(app, make):
+    from marketplace.services import pickups
+
+    poster = make.resident()
+    (a,) = lots(make, 70)
+    (b,) = lots(make, 60, lat=60.2200)
+    wanted = post(poster, quantity=Decimal(100))
+    slot_a = pickups.free_slots(db.session.get(Listing, a.id))[0].start
+    slot_b = pickups.free_slots(db.session.get(Listing, b.id))[1].start
+    reservations, _ = svc.wanted_reserve(
+        user_id=poster.id,
+        wanted_id=wanted.id,
+        items=[
+            {"listing_id": a.id, "quantity": "60", "pickup_at": slot_a},
+            {"listing_id": b.id, "quantity": "40", "pickup_at": slot_b},
+        ],
+    )
+    assert [r.pickup_at for r in reservations] == [slot_a, slot_b]
+    # A time outside the second site's opening hours refuses the bundle, naming that item.
+    wanted2 = post(poster, quantity=Decimal(20))
+    night = slot_b.replace(hour=1)
+    with pytest.raises(svc.BundleItemFailed) as failed:
+        svc.wanted_reserve(
+            user_id=poster.id,
+            wanted_id=wanted2.id,
+            items=[
+                {"listing_id": a.id, "quantity": "10", "pickup_at": slot_a},
+                {"listing_id": b.id, "quantity": "10", "pickup_at": night},
+            ],
+        )
+    assert list(failed.value.fields) == ["items[1]"] and failed.value.status == 409
+    assert (reserved(a.id), reserved(b.id)) == (60, 40)
