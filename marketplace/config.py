@@ -106,6 +106,8 @@ class Config:
         self.PICKUPS_PER_SLOT = _int(env.get("PICKUPS_PER_SLOT"), 2)
         self.PICKUP_SLOT_MINUTES = _int(env.get("PICKUP_SLOT_MINUTES"), 30)
         self.PICKUP_GRACE_MINUTES = _int(env.get("PICKUP_GRACE_MINUTES"), 120)
+        # Staged release: hours a new listing is open to professionals only (0 = public at once).
+        self.STAGED_RELEASE_HOURS = _int(env.get("STAGED_RELEASE_HOURS"), 0)
         self.LISTINGS_PER_PAGE = 24
 
         # Integrations: each is off unless configured.

@@ -116,9 +116,12 @@ def _helsinki(value: datetime) -> datetime:
 
 
 def format_date(value, locale=None) -> str:
-    """A calendar date: 7.12.2026 / 7 Dec 2026 (a datetime gives its Helsinki date)."""
+    """A calendar date: 7.12.2026 / 7 Dec 2026 (a datetime gives its Helsinki date; an ISO
+    string, as notifications store dates, is read first)."""
     if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         value = _helsinki(value).date()
     code = locale_code(locale)

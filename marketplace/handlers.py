@@ -17,6 +17,7 @@ from .services.hand_on import notify_unclaimed
 from .services.moderation import notify_listing_hidden
 from .services.saved_searches import alert_saved_searches
 from .services.settlement import settle
+from .services.staged_release import notify_available_from_moved
 from .services.verification import check_trade_register, notify_organization_verified
 from .services.wanted_alerts import alert_organizations, alert_posters
 
@@ -35,6 +36,8 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     "listing.indexed": (Subscriber(alert_saved_searches), Subscriber(alert_posters)),
     # A new wanted post: tell the organisations whose listings match (once per post and listing).
     "wanted.created": (Subscriber(alert_organizations),),
+    # A still-installed lot's date moved later: tell the reservers whose pickup falls before it.
+    "listing.available_from_moved": (Subscriber(notify_available_from_moved),),
     # A lot nears the end of its window with nothing reserved: offer its builders the ways on.
     "listing.unclaimed": (Subscriber(notify_unclaimed),),
     # The city hid a listing: tell its builders why.

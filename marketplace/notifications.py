@@ -24,6 +24,7 @@ KINDS = {
     "search.matched": _l("New listing matches your saved search"),
     "wanted.matched": _l("A listing matches your wanted post"),
     "wanted.listing_matched": _l("Someone needs what you offer"),
+    "listing.available_from_moved": _l("Material available later"),
     "account.signup_attempted": _l("Someone tried to sign up with your address"),
 }
 def _org_builders(session, organization_id: int) -> list[int]:

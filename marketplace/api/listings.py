@@ -1,10 +1,14 @@
 """API: listings (create, read, edit, withdraw, photos) and the search/browse endpoint."""
 
+import dataclasses
+
 from flask import request
 from flask_babel import gettext as _
 
+from .. import clock
 from ..errors import ValidationFailed
 from ..models import Role
+from ..models.listings import sees_early
 from ..queries import listings as listing_queries
 from ..search import parse as search_parse
 from ..search import service as search
@@ -26,9 +30,10 @@ def listings_search():
         query = search_parse.from_args(request.args)
     except search_parse.InvalidParameter as exc:
         raise BadRequest(exc.message, fields={exc.name: exc.message}) from None
+    query = dataclasses.replace(query, early_access=sees_early(current()))
     result = search.search(query)
     listings = {x.id: x for x in listing_queries.by_ids([h.id for h in result.hits])}
-    hits = []
+    hits, today = [], clock.today()
     for hit in result.hits:
         x = listings.get(hit.id)
         if x is None:
@@ -48,6 +53,8 @@ def listings_search():
                 distance_km=hit.distance_km,
                 thumb_url=thumb,
                 highlight=hit.highlight,
+                available_from=x.available_from,
+                still_installed=x.is_still_installed(today),
             )
         )
     return respond(

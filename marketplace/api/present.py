@@ -2,6 +2,7 @@
 from flask import url_for
 from flask_babel import get_locale
 
+from .. import clock
 from ..models import UNITS, Category, Listing, Site, User
 from . import schemas as s
 
@@ -35,6 +36,7 @@ def category(c: Category) -> s.CategoryOut:
 def site(x: Site) -> s.SiteOut:
     return s.SiteOut(id=x.id, name=x.name, address=x.address, lat=x.lat, lng=x.lng,
                      pickup_instructions=x.pickup_instructions, opening_hours=x.opening_hours or {},
+                     staged_release_hours=x.staged_release_hours,
                      organization=organization(x.organization))
 
 
@@ -59,6 +61,7 @@ def listing(x: Listing) -> s.ListingOut:
         site=s.SiteRef(id=x.site.id, name=x.site.name, address=x.site.address, lat=x.site.lat, lng=x.site.lng),
         organization=organization(x.organization), photos=photos, available_from=x.available_from,
         available_until=x.available_until, language=x.language, mass_flagged=x.mass_flagged_at is not None,
+        still_installed=x.is_still_installed(clock.today()), public_from=x.public_from,
         created_at=x.created_at,
         updated_at=x.updated_at)
 

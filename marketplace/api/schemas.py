@@ -68,6 +68,10 @@ class SiteCreate(Request):
     opening_hours: dict[Weekday, tuple[Hours, Hours]] | None = Field(
         None, description='e.g. {"mon": ["07:00", "16:00"]}; a missing day is closed; '
                           "opening before closing")
+    staged_release_hours: int | None = Field(None, description=(
+        "Staged release: hours each new listing of the site is open only to builders of verified "
+        "organisations and city staff (0 = public at once); null: the server's "
+        "STAGED_RELEASE_HOURS"), **limits(minimum=0, maximum=720))
 
 
 class SiteUpdate(Request):
@@ -80,6 +84,10 @@ class SiteUpdate(Request):
                               **limits(minimum=-180, maximum=180))
     pickup_instructions: str | None = Field(None, **limits(maxLength=2000))
     opening_hours: dict[Weekday, tuple[Hours, Hours]] | None = None
+    staged_release_hours: int | None = Field(None, description=(
+        "Staged release: hours each new listing of the site is open only to builders of verified "
+        "organisations and city staff (0 = public at once); null: the server's "
+        "STAGED_RELEASE_HOURS"), **limits(minimum=0, maximum=720))
 
 
 class ListingCreate(Request):
@@ -99,6 +107,11 @@ class ListingCreate(Request):
     available_until: date | None = Field(None, description="Default: 30 days after available_from; "
                                          "not in the past, at most a year after available_from")
     dimensions: str = Field("", **limits(maxLength=120))
+    public_from: datetime | None = Field(None, description=(
+        "Staged release: until this moment (ISO 8601; without an offset, Helsinki time) only "
+        "builders of verified organisations and city staff see, find and reserve the listing. "
+        "Not after available_until. Default: now + the site's staged_release_hours (or the "
+        "server's STAGED_RELEASE_HOURS, 0 = public at once)"))
     hazard_free: bool = Field(True, description=(
         "The seller's declaration that the material is free of asbestos, PCB and other hazardous "
         "substances. Posting through the API makes this declaration (the token page says so); false is refused."))
@@ -121,6 +134,10 @@ class ListingUpdate(Request):
     available_from: date | None = None
     available_until: date | None = None
     dimensions: str | None = Field(None, **limits(maxLength=120))
+    public_from: datetime | None = Field(None, description=(
+        "Staged release: until this moment (ISO 8601; without an offset, Helsinki time) only "
+        "builders of verified organisations and city staff see, find and reserve the listing. "
+        "Not after available_until. Null leaves it as it is"))
     confirm_unusual_mass: bool = Field(False, description=(
         "Confirm a kg_per_unit outside the category's kg_per_unit_range: the listing is then "
         "created with mass_flagged true for the city's review; without it 422 implausible_mass"))
@@ -170,6 +187,7 @@ class SiteOut(BaseModel):
     lng: float
     pickup_instructions: str = ""
     opening_hours: dict[str, list[str]] = {}
+    staged_release_hours: int | None = None
     organization: OrganizationOut | None = None
 
 
@@ -217,6 +235,12 @@ class ListingOut(BaseModel):
     language: str
     mass_flagged: bool = Field(False, description="The seller confirmed an implausible kg_per_unit; "
                                "the city reviews it")
+    still_installed: bool = Field(False, description=(
+        "available_from lies in the future: the material is still in the building and is "
+        "reserved only for pickups from that day"))
+    public_from: datetime = Field(description=(
+        "Staged release: open to everyone from this moment; before it only builders of verified "
+        "organisations and city staff see it"))
     created_at: datetime
     updated_at: datetime
 
@@ -234,6 +258,9 @@ class SearchHitOut(BaseModel):
     distance_km: float | None = None
     thumb_url: str | None
     highlight: dict[str, str] = {}
+    available_from: date | None = None
+    still_installed: bool = Field(False, description="Still in the building: pickups only from "
+                                  "available_from")
 
 
 class SearchOut(BaseModel):

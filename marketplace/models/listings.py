@@ -1,6 +1,6 @@
 """Listings of surplus material, their photos and their append-only event log."""
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -86,6 +86,9 @@ class Listing(db.Model):
     # Set when the seller confirmed a kg per unit outside the catalogue's plausible range; the
     # listing then waits in the city's review list (queries/mass_review.py) until reviewed.
     mass_flagged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Staged release: before this moment only professionals (city staff, builders of verified
+    # organisations) see, find and reserve the listing; see `visible_to`, `released_clause`.
+    public_from: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
     # The survey import that created it (services/survey_import.py), and when its builder handed
     # it on to Materiaalitori because nobody took it (services/hand_on.py).
     import_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("survey_import.id"), index=True)
@@ -170,11 +173,53 @@ class Listing(db.Model):
         return getattr(user, "is_authenticated", False) and user.belongs_to(self.organization_id)
 
     def can_view(self, user) -> bool:
-        """Public listings are seen by all; hidden and pending ones by their organisation and city
-        staff."""
-        if self.is_public:
+        """`visible_to` now: what pages, the API, photos and reserving ask."""
+        return self.visible_to(user, clock.now())
+
+    def visible_to(self, user, now: datetime) -> bool:
+        """Public listings are seen by all once released (`public_from`), by professionals
+        before; hidden and pending ones only by their organisation and city staff."""
+        if self.can_manage(user) or bool(getattr(user, "is_city", False)):
             return True
-        return self.can_manage(user) or bool(getattr(user, "is_city", False))
+        return self.is_public and (self.is_released(now) or sees_early(user))
+
+    # Staged release, in Python and in SQL side by side (tests/unit/test_staged_release.py
+    # checks that they agree). Saved-search and wanted-post alerts ask `visible_to` too.
+    def is_released(self, now: datetime) -> bool:
+        """Open to everyone: residents and anonymous visitors see and find it."""
+        return self.public_from <= now
+
+    @classmethod
+    def is_released_clause(cls, now: datetime):
+        """`is_released` as a SQL condition."""
+        return cls.public_from <= now
+
+    @classmethod
+    def released_clause(cls, user, now: datetime):
+        """What of `visible_to` a query adds to `findable_clause` for this viewer: nothing for
+        professionals, `is_released` for everyone else."""
+        return sa.true() if sees_early(user) else cls.is_released_clause(now)
+
+    def is_still_installed(self, today: date) -> bool:
+        """Offered before it is dismantled: pickups only from `available_from`."""
+        return self.available_from > today
+
+    @staticmethod
+    def default_public_from(created_at: datetime, site_hours: int | None,
+                            config_hours: int) -> datetime:
+        """created_at + the site's staged-release hours, or STAGED_RELEASE_HOURS without one."""
+        hours = config_hours if site_hours is None else site_hours
+        return created_at + timedelta(hours=hours)
+
+
+def sees_early(user) -> bool:
+    """Professionals, who see staged listings before `public_from`: city staff and builders of
+    verified organisations."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_city:
+        return True
+    return user.is_builder and user.organization is not None and user.organization.is_verified
 
 
 class ListingPhoto(db.Model):

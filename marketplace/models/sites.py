@@ -27,6 +27,9 @@ class Site(db.Model):
     pickup_instructions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # {"mon": ["07:00", "16:00"], ...}; a missing day is closed.
     opening_hours: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    # Staged release default for the site's new listings: hours open to professionals only
+    # (None: the STAGED_RELEASE_HOURS setting). Listing.default_public_from.
+    staged_release_hours: so.Mapped[int | None]
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
 
     organization: so.Mapped[Organization] = so.relationship()

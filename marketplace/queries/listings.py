@@ -19,6 +19,8 @@ def public_listings_filter():
 
 def _filtered(query: SearchQuery):
     conditions = [public_listings_filter()]
+    if not query.early_access:  # staged release (Listing.visible_to)
+        conditions.append(Listing.is_released_clause(clock.now()))
     if query.categories:
         conditions.append(Listing.category_slug.in_(query.categories))
     if query.conditions:

@@ -47,5 +47,6 @@ def document(listing: Listing) -> dict:
         "available_from_day": day_number(listing.available_from),
         "available_until_day": day_number(listing.available_until),
         "created_ts": int(listing.created_at.timestamp()),
+        "public_from": int(listing.public_from.timestamp()),  # staged release (epoch seconds)
         "_geo": {"lat": listing.site.lat, "lng": listing.site.lng},
     }

@@ -24,6 +24,9 @@ class SearchQuery:
     sort: str = ""  # "" = relevance with text, newest without
     page: int = 1
     per_page: int = 20
+    # Staged release: professionals (city staff, builders of verified organisations) also find
+    # listings before their public_from; everyone else only those open to everyone by now.
+    early_access: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "text", close_quotes(self.text))

@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +21,7 @@ from . import plausibility
 from . import validation as v
 from .holds import cancel_open_for_listing
 from .listing_log import record_event
+from .staged_release import announce_release, parse_public_from, tell_moved_pickups
 
 MAX_WINDOW_DAYS = 365
 DEFAULT_WINDOW_DAYS = 30
@@ -163,7 +165,8 @@ def listing_create(*, user_id: int, hazard_free: bool, confirm_unusual_mass: boo
             v.Errors(hazard_free=_l(
                 "Confirm that the material is free of asbestos, PCB and other hazardous substances."
             )).raise_if_any()
-        listing = listing_add(session, user, values)
+        public_from = parse_public_from(data.get("public_from"), values["available_until"])
+        listing = listing_add(session, user, values, public_from=public_from)
     return listing
 
 
@@ -173,21 +176,29 @@ def listing_values(session, user: User, data: dict) -> dict:
     return _validated(session, user, data, None)
 
 
-def listing_add(session, user: User, values: dict, **extra) -> Listing:
+def listing_add(session, user: User, values: dict, *, public_from=None, **extra) -> Listing:
     """Building block: a new listing from checked values, added and logged in the caller's
     transaction (`listing_create`, survey imports). `extra` sets further columns (import_id)."""
-    return listings_add(session, user, [values], **extra)[0]
+    return listings_add(session, user, [values], public_from=public_from, **extra)[0]
 
 
-def listings_add(session, user: User, many: list[dict], **extra) -> list[Listing]:
+def listings_add(session, user: User, many: list[dict], *, public_from=None,
+                 **extra) -> list[Listing]:
     """Building block: `listing_add` for many at once, with one flush (a survey's rows)."""
     now = clock.now()
-    listings = [Listing(organization_id=user.organization_id, created_by_id=user.id,
-                        status=Listing.initial_status(user.organization),
-                        hazard_free_declared_at=now, **values, **extra) for values in many]
+    listings = []
+    for values in many:
+        listing = Listing(organization_id=user.organization_id, created_by_id=user.id,
+                          status=Listing.initial_status(user.organization),
+                          hazard_free_declared_at=now, created_at=now, **values, **extra)
+        listing.public_from = public_from or Listing.default_public_from(
+            now, session.get(Site, values["site_id"]).staged_release_hours,
+            current_app.config["STAGED_RELEASE_HOURS"])
+        listings.append(listing)
     session.add_all(listings)
     session.flush()
     for listing in listings:
+        announce_release(session, listing, now)
         flagged = {"mass_flagged": True} if listing.mass_flagged_at else {}
         record_event(session, listing, user, "listing.created",
                      {"quantity": str(listing.quantity)} | flagged)
@@ -209,12 +220,21 @@ def listing_update(*, user_id: int, listing_id: int, confirm_unusual_mass: bool 
                 _l("%(n)s %(unit)s is already reserved or collected; the quantity cannot be lower.",
                    n=_plain(committed), unit=label(UNIT_LABELS, listing.unit)),
                 fields={"quantity": _l("At least %(n)s.", n=_plain(committed))})
+        public_from = parse_public_from(data.get("public_from"), values["available_until"])
+        moved = public_from is not None and abs(public_from - listing.public_from)
+        if moved and moved >= timedelta(minutes=1):  # the form shows minutes: less is no change
+            values["public_from"] = public_from
         changed = {k: str(val) for k, val in values.items() if getattr(listing, k) != val}
+        moved_from = listing.available_from
         for key, value in values.items():
             setattr(listing, key, value)
         listing.refresh_status()
         if changed:
             record_event(session, listing, user, "listing.updated", {"changed": sorted(changed)})
+        if "public_from" in changed:
+            announce_release(session, listing, clock.now(), moved=True)
+        if listing.available_from > moved_from:
+            tell_moved_pickups(session, listing)
     return listing
 
 

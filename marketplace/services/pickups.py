@@ -92,9 +92,31 @@ def free_slots(listing: Listing, days: int = 14, limit_days: int | None = None) 
     return result
 
 
+def _still_installed(listing: Listing) -> ValidationFailed:
+    return ValidationFailed(
+        fields={
+            "pickup_at": _l(
+                "Still installed: choose a pickup time on or after %(date)s.",
+                date=formatting.format_date(listing.available_from),
+            )
+        }
+    )
+
+
+def check_pickup(listing: Listing, pickup_at: datetime | None) -> None:
+    """`check_pickup_time` when a time is given; a still-installed listing (available from a
+    later day) needs one, so that nobody holds material before it is dismantled."""
+    if pickup_at is not None:
+        check_pickup_time(listing, pickup_at)
+    elif listing.is_still_installed(clock.today()):
+        raise _still_installed(listing)
+
+
 def check_pickup_time(listing: Listing, pickup_at: datetime) -> None:
     """Raise ValidationFailed (outside window/hours/past) or SlotFull. Call with the site locked."""
     local = pickup_at.astimezone(HELSINKI)
+    if local.date() < listing.available_from and listing.is_still_installed(clock.today()):
+        raise _still_installed(listing)
     if not listing.available_from <= local.date() <= listing.available_until:
         raise ValidationFailed(
             fields={

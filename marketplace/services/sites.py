@@ -44,7 +44,23 @@ def parse_opening_hours(errors: v.Errors, hours) -> dict:
     return result
 
 
-SITE_FIELDS = ("name", "address", "lat", "lng", "pickup_instructions", "opening_hours")
+SITE_FIELDS = (
+    "name",
+    "address",
+    "lat",
+    "lng",
+    "pickup_instructions",
+    "opening_hours",
+    "staged_release_hours",
+)
+MAX_STAGED_RELEASE_HOURS = 30 * 24
+
+
+def _staged_hours(errors: v.Errors, value) -> int | None:
+    """Hours a new listing of the site is open to professionals only; None: the setting."""
+    if value is None or value == "":
+        return None
+    return v.integer(errors, "staged_release_hours", value, maximum=MAX_STAGED_RELEASE_HOURS)
 
 
 def _site_values(data: dict) -> dict:
@@ -62,6 +78,7 @@ def _site_values(data: dict) -> dict:
             max_len=2000,
         ),
         "opening_hours": parse_opening_hours(errors, data.get("opening_hours")),
+        "staged_release_hours": _staged_hours(errors, data.get("staged_release_hours")),
     }
     errors.raise_if_any()
     return values

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import payment_gateway
 from ..auth import role_required
+from ..clock import HELSINKI
 from ..errors import ValidationFailed
 from ..models import Role
 from ..queries import listings as listing_queries
@@ -148,6 +149,7 @@ def edit(listing_id):
             f"{listing.kg_per_unit.normalize():f}" if listing.mass_source == "declared" else ""
         )
         form.price.data = f"{listing.price_cents / 100:.2f}" if listing.price_cents else ""
+        form.public_from.data = listing.public_from.astimezone(HELSINKI).replace(tzinfo=None)
         if form.deposit:
             form.deposit.data = (
                 f"{listing.deposit_cents / 100:.2f}" if listing.deposit_cents else ""

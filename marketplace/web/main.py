@@ -1,12 +1,15 @@
 """Pages: the home page (browse and search, list or map), the language switch and the
 accessibility statement."""
 
+import dataclasses
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
 from ..locales import LOCALES
 from ..models import Condition
+from ..models.listings import sees_early
 from ..queries import listings as listing_queries
 from ..queries import sites as site_queries
 from ..search import parse as search_parse
@@ -38,6 +41,7 @@ def index():
         query = search_parse.from_args(_args())
     except search_parse.InvalidParameter as exc:
         error, query = exc, search_parse.SearchQuery()
+    query = dataclasses.replace(query, early_access=sees_early(current_user))
     result = search.search(query)
     listings = listing_queries.by_ids([hit.id for hit in result.hits])
     context = {

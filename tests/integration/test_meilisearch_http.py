@@ -64,6 +64,19 @@ def today() -> int:
     return day_number(clock.today())
 
 
+def base_parsed() -> list:
+    """base() as the filter syntax parser reads it."""
+    return [
+        ("cmp", "available_until_day", ">=", str(today())),
+        ("cmp", "public_from", "<=", str(int(clock.now().timestamp()))),
+    ]
+
+
+def base() -> str:
+    """The clauses of every query by a non-professional: window not over, open to everyone."""
+    return f"available_until_day >= {today()} AND public_from <= {int(clock.now().timestamp())}"
+
+
 def doc(id=1, **overrides):
     """A generic search document as documents.document() builds it."""
     values = {
@@ -136,6 +149,7 @@ def test_apply_settings_creates_the_index_with_id_and_sends_every_setting(meili,
         "available_from_day",
         "available_until_day",
         "organization_id",
+        "public_from",
         "_geo",
     }
     assert set(sent["sortableAttributes"]) == {"created_ts", "price_cents", "_geo"}
@@ -358,7 +372,7 @@ def test_a_failed_rebuild_keeps_the_live_index_and_removes_the_build(ready, fake
 def test_a_plain_query_filters_out_ended_listings_and_sorts_newest(ready, fake):
     result, body = run_search(ready, fake)
 
-    assert body["filter"] == f"available_until_day >= {today()}"
+    assert body["filter"] == base()
     assert body["sort"] == ["created_ts:desc"]
     assert body["q"] == ""
     assert (body["page"], body["hitsPerPage"]) == (1, 20)
@@ -385,7 +399,7 @@ def test_every_filter_of_the_query_model(ready, fake):
     )
     d = day_number(on)
     assert body["filter"] == (
-        f"available_until_day >= {today()} AND available_from_day <= {d}"
+        f"{base()} AND available_from_day <= {d}"
         f" AND available_until_day >= {d}"
         ' AND free = true AND site_id = 12 AND (category = "brick" OR category = "roof-tile")'
         ' AND condition = "good" AND _geoRadius(60.216100, 24.753900, 5000)'
@@ -413,10 +427,10 @@ def test_a_hostile_category_stays_one_quoted_value(ready, fake, value):
     _, body = run_search(ready, fake, categories=(value,))
 
     escaped = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    assert body["filter"] == f"available_until_day >= {today()} AND category = {escaped}"
+    assert body["filter"] == f"{base()} AND category = {escaped}"
     assert syntax.parse(body["filter"]) == (
         "and",
-        [("cmp", "available_until_day", ">=", str(today())), ("cmp", "category", "=", value)],
+        [*base_parsed(), ("cmp", "category", "=", value)],
     )
 
 
@@ -426,11 +440,32 @@ def test_hostile_values_in_an_or_group_and_in_conditions(ready, fake):
     assert syntax.parse(body["filter"]) == (
         "and",
         [
-            ("cmp", "available_until_day", ">=", str(today())),
+            *base_parsed(),
             ("or", [("cmp", "category", "=", HOSTILE[0]), ("cmp", "category", "=", "timber")]),
             ("cmp", "condition", "=", HOSTILE[1]),
         ],
     )
+
+
+def test_staged_release_professionals_drop_the_public_from_clause(ready, fake):
+    """Staged release (issue 11): everyone else's query keeps only documents open by now."""
+    _, body = run_search(ready, fake, available_on=date(2026, 12, 10))
+    assert syntax.parse(body["filter"])[1][1] == base_parsed()[1]
+    _, body = run_search(ready, fake, available_on=date(2026, 12, 10), early_access=True)
+    assert "public_from" not in body["filter"]
+    d = day_number(date(2026, 12, 10))
+    assert body["filter"] == (
+        f"available_until_day >= {today()} AND available_from_day <= {d}"
+        f" AND available_until_day >= {d}"
+    )
+
+
+def test_documents_carry_public_from_as_epoch_seconds(ready, fake):
+    ready.upsert([doc(1, public_from=1_796_000_000), {**doc(2)}])
+    (add,) = fake.sent("POST", r"indexes/listings/documents")
+    sent = {d["id"]: d for d in add["body"]}
+    assert sent[1]["public_from"] == 1_796_000_000
+    assert sent[2]["public_from"] == 0  # made before staged release: public
 
 
 def test_text_with_quotes_goes_only_into_q(ready, fake):
@@ -438,7 +473,7 @@ def test_text_with_quotes_goes_only_into_q(ready, fake):
     _, body = run_search(ready, fake, text=text)
 
     assert body["q"] == text
-    assert body["filter"] == f"available_until_day >= {today()}"
+    assert body["filter"] == base()
 
 
 def test_the_query_keeps_phrases_drops_words_from_the_end_and_explains_its_hits(ready, fake):

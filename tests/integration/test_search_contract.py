@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
+from marketplace import clock
 from marketplace.search.query import SearchQuery
-from tests.search_corpus import KERA, KM_PER_DEGREE, corpus, haversine
+from tests.search_corpus import KERA, KM_PER_DEGREE, corpus, document, haversine
 
 STALE = {21}
 
@@ -302,3 +303,25 @@ def test_query_text_is_only_ever_words(backend, text):
     assert result.total == len(result.hits) <= len(live())
     if text == '" OR 1=1 --':
         assert result.total == 0  # no document has the word "or"
+
+
+# --- staged release (issue 11) ------------------------------------------------------------------
+
+
+def test_a_staged_document_is_found_only_by_professionals_until_public_from(backend):
+    now = int(clock.now().timestamp())
+    staged = {**document(40, "Kattoikkuna 60x90", "window", from_days=7), "public_from": now + 60}
+    opened = {**document(41, "Kattoikkuna 78x98", "window"), "public_from": now}
+    backend.upsert([staged, opened])
+    for filters in ({"text": "kattoikkuna"}, {"categories": ("window",)}, {}):
+        everyone = search(backend, **filters)
+        assert 40 not in {h.id for h in everyone.hits} and 41 in {h.id for h in everyone.hits}
+        early = search(backend, early_access=True, **filters)
+        assert {40, 41} <= {h.id for h in early.hits}
+        assert early.total == everyone.total + 1
+        facets = [sum(r.facets["category"].values()) for r in (early, everyone)]
+        assert facets[0] == facets[1] + 1
+    # Found by date while still installed (available_on), by professionals only for now.
+    on = clock.today().fromordinal(clock.today().toordinal() + 8)
+    assert 40 in ids(backend, available_on=on, early_access=True)
+    assert 40 not in ids(backend, available_on=on)

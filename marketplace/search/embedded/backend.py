@@ -87,7 +87,11 @@ class EmbeddedBackend:
                     "SELECT DISTINCT until_day FROM docs WHERE until_day < ?", (day_number(today),)
                 )
             ]
-            f = filters(query, today, codes, stale_days)
+            now = int(clock.now().timestamp())
+            staged = not query.early_access and conn.execute(
+                "SELECT 1 FROM docs WHERE public_ts > ? LIMIT 1", (now,)
+            ).fetchone()
+            f = filters(query, today, codes, stale_days, now if staged else None)
             if f.nothing:  # an unknown category or condition: filters() stopped half-built
                 return result([], Counter())
             if parsed.phrases or parsed.excluded:

@@ -27,7 +27,7 @@ import struct
 
 from ..text import HARD, compound_parts_of, derived_terms, positioned_words, words
 
-SCHEMA_VERSION = "5"  # change it with the tables: an index of another version is replaced
+SCHEMA_VERSION = "6"  # change it with the tables: an index of another version is replaced
 EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z
 MAX_ID = (1 << 24) - 1
 CATEGORY_OVERFLOW, CONDITION_OVERFLOW = 31, 7  # codes shared by every value beyond the 31st / 7th
@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS docs (
     category TEXT NOT NULL, condition TEXT NOT NULL, site_id INTEGER,
     price_cents INTEGER NOT NULL, free INTEGER NOT NULL,
     from_day INTEGER NOT NULL, until_day INTEGER NOT NULL, created_ts INTEGER NOT NULL,
-    lat REAL, lng REAL);
+    lat REAL, lng REAL, public_ts INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS content (key INTEGER PRIMARY KEY, title TEXT NOT NULL,
                                     body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ftsdata (key INTEGER PRIMARY KEY,
@@ -66,10 +66,11 @@ CREATE INDEX IF NOT EXISTS docs_until ON docs (until_day);
 CREATE INDEX IF NOT EXISTS docs_site ON docs (site_id);
 CREATE INDEX IF NOT EXISTS docs_price ON docs (price_cents, key DESC);
 CREATE INDEX IF NOT EXISTS docs_geo ON docs (lat, lng, until_day, free, site_id);
+CREATE INDEX IF NOT EXISTS docs_public ON docs (public_ts);
 """
 INSERTS = (
     "INSERT INTO docs (key, id, category, condition, site_id, price_cents, free, from_day,"
-    " until_day, created_ts, lat, lng) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    " until_day, created_ts, lat, lng, public_ts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT INTO content (key, title, body) VALUES (?,?,?)",
     f"INSERT INTO ftsdata (key, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
     f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
@@ -201,6 +202,7 @@ def doc_rows(doc: dict, codes: Codes, conn=None) -> tuple[tuple, tuple, tuple, s
         int(doc["created_ts"]),
         None if lat is None else float(lat),
         None if lng is None else float(lng),
+        int(doc.get("public_from") or 0),  # staged release: epoch seconds (documents.py)
     )
     tags = (
         [f"§u{row[8]}"]

@@ -66,10 +66,18 @@ class Filters:
         ) and condition in self.codes_wanted.get("condition", (condition,))
 
 
-def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]) -> Filters:
+def filters(
+    query: SearchQuery,
+    today: date,
+    codes: Codes,
+    stale_days: list[int],
+    staged_now: int | None = None,
+) -> Filters:
     """The query's filters; stale documents (window over, `stale_days` in the index) are always
-    excluded. A category or condition no document has sets f.nothing and stops: the rest of `f`
-    (the point too) stays unset, so the caller must not read it."""
+    excluded, and so are staged ones (public_ts after `staged_now`, epoch seconds; None when
+    the index holds none or professionals ask: query.early_access). A category or condition no
+    document has sets f.nothing and stops: the rest of `f` (the point too) stays unset, so the
+    caller must not read it."""
     f = Filters(Params())
     p = f.params
     for kind, values, mask in (
@@ -106,6 +114,8 @@ def filters(query: SearchQuery, today: date, codes: Codes, stale_days: list[int]
     if query.available_on is not None:
         day = p.add(day_number(query.available_on))
         doc_only.append(f"docs.from_day <= {day} AND docs.until_day >= {day}")
+    if staged_now is not None and not query.early_access:
+        doc_only.append(f"docs.public_ts <= {p.add(int(staged_now))}")
     if query.bbox is not None:
         south, west, north, east = (float(v) for v in query.bbox)
         geo.append(f"docs.lat BETWEEN {p.add(south)} AND {p.add(north)}")

@@ -82,4 +82,6 @@ def meili_document(doc: dict) -> dict:
     for field in ("site_id", "price_cents", "available_from_day", "available_until_day"):
         if out[field] is not None:
             out[field] = int(out[field])
+    # Staged release: a document without the field (made before it existed) is public.
+    out["public_from"] = int(doc.get("public_from") or 0)
     return out

@@ -72,6 +72,8 @@ def _check_point(lat: float, lng: float) -> None:
 def filter_expression(query: SearchQuery) -> str:
     """Every clause of `query` ANDed; listings whose window is over never match."""
     clauses = [compare("available_until_day", ">=", day_number(clock.today()))]
+    if not query.early_access:  # staged release: only what is open to everyone by now
+        clauses.append(compare("public_from", "<=", int(clock.now().timestamp())))
     if query.available_on is not None:
         day = day_number(query.available_on)
         clauses += [

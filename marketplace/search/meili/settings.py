@@ -31,6 +31,7 @@ FILTER_FIELDS = (
     "available_from_day",
     "available_until_day",
     "organization_id",
+    "public_from",  # staged release: epoch seconds; query.py hides it from non-professionals
 )
 FILTERABLE = ["id", *FILTER_FIELDS, "_geo"]
 SORTABLE = ["created_ts", "price_cents", "_geo"]

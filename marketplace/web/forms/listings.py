@@ -4,7 +4,15 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..helpers import condition_choices, unit_choices
@@ -34,6 +42,8 @@ class ListingForm(FlaskForm):
     site_id = SelectField(_l("Site"), coerce=int, validators=[DataRequired()])
     available_from = DateField(_l("Available from"), validators=[Optional()])
     available_until = DateField(_l("Available until"), validators=[Optional()])
+    public_from = DateTimeLocalField(_l("Open to everyone from"), format="%Y-%m-%dT%H:%M",
+                                     validators=[Optional()])
     price = LocalDecimalField(_l("Price per unit (€)"), validators=[Optional()], suffix="€",
                               render_kw={"placeholder": "0"})
     late_cancel_fee_percent = IntegerField(_l("Kept on late cancellation (%)"), default=0,
@@ -66,6 +76,7 @@ class ListingForm(FlaskForm):
             "kg_per_unit": self.kg_per_unit.data, "condition": self.condition.data,
             "dimensions": self.dimensions.data or "", "site_id": self.site_id.data,
             "available_from": self.available_from.data, "available_until": self.available_until.data,
+            "public_from": self.public_from.data,  # Helsinki time (services/staged_release.py)
             "price_cents": euros_to_cents(self.price.data),
             "deposit_cents": euros_to_cents(self.deposit.data) if self.deposit else 0,
             "late_cancel_fee_percent": self.late_cancel_fee_percent.data or 0,

@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...models import WEEKDAYS
 from .numbers import LocalDecimalField
@@ -31,6 +31,11 @@ class SiteForm(FlaskForm):
     pickup_instructions = TextAreaField(
         _l("Pickup instructions"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
     )
+    staged_release_hours = IntegerField(
+        _l("Professionals first (hours)"),
+        validators=[Optional(), NumberRange(min=0, max=720)],
+        render_kw={"inputmode": "numeric"},
+    )
 
     def opening_hours(self) -> dict:
         """{"mon": ["07:00", "16:00"], ...} from the per-day fields (empty days are closed)."""
@@ -53,6 +58,7 @@ class SiteForm(FlaskForm):
             "lng": self.lng.data,
             "pickup_instructions": self.pickup_instructions.data or "",
             "opening_hours": self.opening_hours(),
+            "staged_release_hours": self.staged_release_hours.data,
         }
 
 
