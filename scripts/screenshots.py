@@ -77,6 +77,14 @@ def main():
 
             listing_id = db.session.query(Listing.id).join(Listing.photos).first()[0]
         shot("listing", f"/listings/{listing_id}")
+        with app.app_context():
+            from marketplace import clock
+
+            installed = (
+                db.session.query(Listing.id).filter(Listing.available_from > clock.today()).first()
+            )
+        if installed is not None:  # the demo has one still in its building
+            shot("still-installed", f"/listings/{installed[0]}")
         page.goto(base + "/login")
         page.fill("#email", "mikko.laine@demo.kera.example")
         page.fill("#password", demo.DEMO_PASSWORD)
@@ -121,6 +129,7 @@ def _some_handovers(count: int = 12) -> int:
     so the impact page, the dashboard and the report have figures to show."""
     import sqlalchemy as sa
 
+    from marketplace import clock
     from marketplace.models import Listing, Role, User
     from marketplace.services import reservations
 
@@ -129,6 +138,7 @@ def _some_handovers(count: int = 12) -> int:
         db.session.scalars(
             sa.select(Listing)
             .where(Listing.status == "available", Listing.price_cents == 0)
+            .where(Listing.available_from <= clock.today())  # still installed: needs a pickup time
             .limit(count)
         )
     )
