@@ -146,7 +146,10 @@ def test_listing_json_shows_public_from_and_patch_moves_it(client, make):
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["public_from"].startswith("2026-12-02T10:00")
     resident = make.resident()
-    assert client.get(f"/api/v1/listings/{listing.id}", headers=bearer_header(resident)).status_code == 404
+    assert (
+        client.get(f"/api/v1/listings/{listing.id}", headers=bearer_header(resident)).status_code
+        == 404
+    )
 
 
 def test_public_from_after_the_window_is_refused(client, make):
@@ -163,8 +166,12 @@ def test_public_from_after_the_window_is_refused(client, make):
 
 @pytest.mark.parametrize(
     ("site_hours", "config_hours", "expected"),
-    [(None, 0, timedelta(0)), (None, 24, timedelta(hours=24)), (72, 24, timedelta(hours=72)),
-     (0, 24, timedelta(0))],
+    [
+        (None, 0, timedelta(0)),
+        (None, 24, timedelta(hours=24)),
+        (72, 24, timedelta(hours=72)),
+        (0, 24, timedelta(0)),
+    ],
 )
 def test_default_public_from_site_then_setting(app, make, site_hours, config_hours, expected):
     app.config["STAGED_RELEASE_HOURS"] = config_hours
@@ -174,7 +181,7 @@ def test_default_public_from_site_then_setting(app, make, site_hours, config_hou
     assert listing.public_from == listing.created_at + expected
 
 
-def test_sql_and_python_agree_on_visibility(app, make):
+def test_sql_and_python_agree_on_visibility(any_db, make):
     """`Listing.visible_to` and `findable_clause` + `released_clause` pick the same listings."""
     seller = make.builder()
     site = make.site(seller)

@@ -17,7 +17,10 @@ FROM = date(2026, 12, 7)  # a Monday, a week after the tests' today (Monday 30 N
 def _installed(make, **overrides):
     seller = make.builder()
     listing = make.listing(
-        seller, title="Sisäovi tammi", available_from=FROM, available_until=FROM + timedelta(days=20),
+        seller,
+        title="Sisäovi tammi",
+        available_from=FROM,
+        available_until=FROM + timedelta(days=20),
         **overrides,
     )
     return seller, listing
@@ -45,7 +48,9 @@ def test_a_pickup_before_the_date_is_refused_with_a_field_error(client, make):
 
 def test_a_pickup_from_the_date_is_accepted(client, make):
     _seller, listing = _installed(make)
-    response = _reserve(client, make.resident(), listing.id, pickup_at=_pickup(FROM + timedelta(days=1)))
+    response = _reserve(
+        client, make.resident(), listing.id, pickup_at=_pickup(FROM + timedelta(days=1))
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     assert response.get_json()["pickup_at"].startswith("2026-12-08T08:00")
 
@@ -94,7 +99,9 @@ def test_moving_the_date_later_tells_the_reservers_whose_pickup_falls_before(app
     seller, listing = _installed(make)
     early, late = make.resident(), make.resident()
     assert _reserve(client, early, listing.id, pickup_at=_pickup(FROM)).status_code == 201
-    assert _reserve(client, late, listing.id, pickup_at=_pickup(date(2026, 12, 16))).status_code == 201
+    assert (
+        _reserve(client, late, listing.id, pickup_at=_pickup(date(2026, 12, 16))).status_code == 201
+    )
     response = client.patch(
         f"/api/v1/listings/{listing.id}",
         json={"available_from": "2026-12-14"},
@@ -102,9 +109,11 @@ def test_moving_the_date_later_tells_the_reservers_whose_pickup_falls_before(app
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     deliver()
-    told = fresh().scalars(
-        sa.select(Notification).where(Notification.kind == "listing.available_from_moved")
-    ).all()
+    told = (
+        fresh()
+        .scalars(sa.select(Notification).where(Notification.kind == "listing.available_from_moved"))
+        .all()
+    )
     assert [(n.user_id, n.data["available_from"]) for n in told] == [(early.id, "2026-12-14")]
     reader = english_client(app)
     sign_in(reader, early)
