@@ -201,3 +201,34 @@ def test_sql_and_python_agree_on_visibility(any_db, make):
             )
             assert python == sql, (viewer, at)
             assert (len(sql) == 7) is (sees_early(viewer) or at > NOON + timedelta(days=8))
+
+
+def test_the_site_sets_its_default_on_the_api_within_limits(client, make):
+    seller = make.builder()
+    site = make.site(seller)
+    headers = bearer_header(seller)
+    response = client.patch(
+        f"/api/v1/sites/{site.id}", json={"staged_release_hours": 24}, headers=headers
+    )
+    assert response.status_code == 200 and response.get_json()["staged_release_hours"] == 24
+    listing = make.listing(seller, site_=site)
+    assert listing.public_from == NOON + timedelta(hours=24)
+    too_long = client.patch(
+        f"/api/v1/sites/{site.id}", json={"staged_release_hours": 1000}, headers=headers
+    )
+    assert too_long.status_code == 422
+
+
+def test_the_listing_form_sets_public_from_in_helsinki_time(client, make):
+    from tests.web.test_listing_pages import form_data
+
+    seller = make.builder()
+    site = make.site(seller)
+    sign_in(client, seller)
+    data = form_data(site, public_from="2026-12-02T12:00", kg_per_unit="")
+    response = client.post("/listings/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    listing = fresh().scalars(sa.select(Listing)).one()
+    assert listing.public_from == NOON + STAGE  # 12:00 in Helsinki is 10:00 UTC
+    edit = client.get(f"/listings/{listing.id}/edit").get_data(as_text=True)
+    assert 'value="2026-12-02T12:00"' in edit
