@@ -1,4 +1,5 @@
 """Who is asking: session users (Flask-Login) and role guards shared by pages and the API."""
+
 from functools import wraps
 
 import sqlalchemy as sa
@@ -22,7 +23,9 @@ def init_app(app):
 
 def load_user(session_token: str) -> User | None:
     """Flask-Login loader: a rotated token (logout everywhere, new password) finds nobody."""
-    return db.session.scalar(sa.select(User).where(User.session_token == session_token, User.active))
+    return db.session.scalar(
+        sa.select(User).where(User.session_token == session_token, User.active)
+    )
 
 
 def acting_user(session, user_id: int, role: Role, *, denied: Exception | None = None) -> User:

@@ -4,6 +4,7 @@ Run by every `flask db upgrade` (migrations/env.py) and by `flask catalog sync`;
 Categories are upserted. A carbon-factor set is immutable once loaded: handovers keep the set
 they were computed with, so changing a figure means a new `factor_set` id in the file.
 """
+
 import tomllib
 from decimal import Decimal
 from functools import lru_cache
@@ -42,8 +43,10 @@ def sync(path: Path = CATALOGUE_FILE) -> dict:
             category.ewc_code = entry["ewc_code"]
             category.hazardous_mirror = entry.get("hazardous_mirror", "")
             category.default_unit = entry["default_unit"]
-            category.kg_per_unit = {unit: {**spec, "value": str(spec["value"])}
-                                    for unit, spec in entry.get("kg_per_unit", {}).items()}
+            category.kg_per_unit = {
+                unit: {**spec, "value": str(spec["value"])}
+                for unit, spec in entry.get("kg_per_unit", {}).items()
+            }
             category.kg_per_unit_range = _ranges(entry, data.get("plausibility", {}))
             category.listable = bool(entry["listable"])
             category.sort = entry.get("sort", 0)
@@ -51,14 +54,24 @@ def sync(path: Path = CATALOGUE_FILE) -> dict:
         session.flush()
         factors = {e["slug"]: e["carbon"] for e in data["category"] if "carbon" in e}
         created = _sync_factor_set(session, meta, data.get("sources", {}), factors)
-    return {"categories": len(data["category"]), "factors": len(factors), "factor_set_created": created}
+    return {
+        "categories": len(data["category"]),
+        "factors": len(factors),
+        "factor_set_created": created,
+    }
 
 
 def _ranges(entry: dict, plausibility: dict) -> dict:
     """The category's plausible kg per unit for every unit but kg and t: its own range for a
     unit it names, else the catalogue's fallback (physical limits)."""
-    ranges = {**plausibility.get("fallback_kg_per_unit", {}), **entry.get("plausible_kg_per_unit", {})}
-    return {unit: {**spec, "min": str(spec["min"]), "max": str(spec["max"])} for unit, spec in ranges.items()}
+    ranges = {
+        **plausibility.get("fallback_kg_per_unit", {}),
+        **entry.get("plausible_kg_per_unit", {}),
+    }
+    return {
+        unit: {**spec, "min": str(spec["min"]), "max": str(spec["max"])}
+        for unit, spec in ranges.items()
+    }
 
 
 def plausibility_rules() -> tuple[Decimal, Decimal]:
@@ -76,16 +89,30 @@ def _sync_factor_set(session, meta, sources, factors) -> bool:
         if held != wanted:
             raise CatalogueError(
                 f"factor set {factor_set.id!r} is already loaded with other figures; "
-                "give the changed figures a new factor_set id in catalogue.toml")
+                "give the changed figures a new factor_set id in catalogue.toml"
+            )
         return False
     any_active = session.scalar(sa.select(sa.func.count()).where(FactorSet.active))
-    factor_set = FactorSet(id=meta["factor_set"], name=meta["factor_set_name"], rule=meta.get("rule", ""),
-                           sources=sources, active=not any_active)
+    factor_set = FactorSet(
+        id=meta["factor_set"],
+        name=meta["factor_set_name"],
+        rule=meta.get("rule", ""),
+        sources=sources,
+        active=not any_active,
+    )
     session.add(factor_set)
     for slug, spec in factors.items():
-        session.add(CarbonFactor(factor_set=factor_set, category_slug=slug, kg_co2e_per_kg=wanted[slug],
-                                 source=spec["source"], reference=spec.get("row", ""),
-                                 confidence=spec.get("confidence", ""), note=spec.get("note", "")))
+        session.add(
+            CarbonFactor(
+                factor_set=factor_set,
+                category_slug=slug,
+                kg_co2e_per_kg=wanted[slug],
+                source=spec["source"],
+                reference=spec.get("row", ""),
+                confidence=spec.get("confidence", ""),
+                note=spec.get("note", ""),
+            )
+        )
     return True
 
 

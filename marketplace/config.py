@@ -3,6 +3,7 @@
 Integrations are off unless configured: no MEILI_URL means the embedded search engine, no
 STRIPE_SECRET_KEY means the offline payment mode, no MAIL_SERVER means in-app notifications only.
 """
+
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -92,8 +93,9 @@ class Config:
         # Password-reset requests (page and API count together), and e-mails an account may ask
         # for again (confirmation link, change of address): nobody can mail-bomb an address.
         self.PASSWORD_RESET_LIMIT_PER_IP = env.get("PASSWORD_RESET_LIMIT_PER_IP", "10/hour;50/day")
-        self.PASSWORD_RESET_LIMIT_PER_ADDRESS = env.get("PASSWORD_RESET_LIMIT_PER_ADDRESS",
-                                                        "3/hour;10/day")
+        self.PASSWORD_RESET_LIMIT_PER_ADDRESS = env.get(
+            "PASSWORD_RESET_LIMIT_PER_ADDRESS", "3/hour;10/day"
+        )
         self.ACCOUNT_MAIL_LIMIT = env.get("ACCOUNT_MAIL_LIMIT", "3/hour;10/day")
 
         self.BABEL_DEFAULT_LOCALE = env.get("DEFAULT_LOCALE", "fi")
@@ -119,10 +121,12 @@ class Config:
 
         self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY", "")
         self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET", "")
-        self.STRIPE_API_BASE = env.get("STRIPE_API_BASE", "")          # tests point this at a local server
+        self.STRIPE_API_BASE = env.get("STRIPE_API_BASE", "")  # tests point this at a local server
         self.STRIPE_TIMEOUT_S = float(env.get("STRIPE_TIMEOUT_S", "10"))
-        self.CHECKOUT_HOLD_MINUTES = max(31, _int(env.get("CHECKOUT_HOLD_MINUTES"), 35))  # Stripe needs ≥ 30
-        self.DEPOSIT_MAX_DAYS = _int(env.get("DEPOSIT_MAX_DAYS"), 6)   # card holds last about 7 days
+        self.CHECKOUT_HOLD_MINUTES = max(
+            31, _int(env.get("CHECKOUT_HOLD_MINUTES"), 35)
+        )  # Stripe needs ≥ 30
+        self.DEPOSIT_MAX_DAYS = _int(env.get("DEPOSIT_MAX_DAYS"), 6)  # card holds last about 7 days
         self.STRIPE_PLATFORM_FEE_PERCENT = float(env.get("STRIPE_PLATFORM_FEE_PERCENT", "0"))
 
         self.MAIL_SERVER = env.get("MAIL_SERVER", "")
@@ -142,11 +146,13 @@ class Config:
 
         # Operations (README "Operating"): logs, request ids, readiness, metrics.
         self.LOG_FORMAT = env.get("LOG_FORMAT") or ("json" if production else "text")
-        self.TRUST_REQUEST_ID = _bool(env.get("TRUST_REQUEST_ID"), True)  # a well-formed X-Request-ID
+        self.TRUST_REQUEST_ID = _bool(
+            env.get("TRUST_REQUEST_ID"), True
+        )  # a well-formed X-Request-ID
         self.READY_WORKER_MAX_AGE_S = _int(env.get("READY_WORKER_MAX_AGE_S"), 120)  # else degraded
         self.READY_OUTBOX_MAX_AGE_S = _int(env.get("READY_OUTBOX_MAX_AGE_S"), 300)  # else degraded
         self.READY_SEARCH_TIMEOUT_S = float(env.get("READY_SEARCH_TIMEOUT_S", "2"))
-        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")    # unset: /metrics only on loopback
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")  # unset: /metrics only on loopback
         self.PROMETHEUS_MULTIPROC_DIR = env.get("PROMETHEUS_MULTIPROC_DIR", "")
 
     # Feature flags, derived here once ("is this integration on?"). Properties, so that a test's
@@ -188,10 +194,13 @@ class Config:
                 "https://kera.example.fi."
             )
         base = urlsplit(self.PUBLIC_BASE_URL) if self.PUBLIC_BASE_URL else None
-        if base and (base.scheme not in ("http", "https") or not base.hostname or base.query
-                     or base.fragment):
-            raise ConfigError(f"PUBLIC_BASE_URL must look like https://host[:port][/path], "
-                              f"not {self.PUBLIC_BASE_URL!r}.")
+        if base and (
+            base.scheme not in ("http", "https") or not base.hostname or base.query or base.fragment
+        ):
+            raise ConfigError(
+                f"PUBLIC_BASE_URL must look like https://host[:port][/path], "
+                f"not {self.PUBLIC_BASE_URL!r}."
+            )
 
 
 class TestConfig(Config):
@@ -213,5 +222,5 @@ def _normalise_db_url(url):
     """Use the psycopg 3 driver for plain postgres:// URLs (as hosting providers print them)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -4,6 +4,7 @@ Idempotent: organisations are matched by business ID, users by e-mail, sites by 
 name, listings by organisation and title; whatever exists is kept. Dates are relative to today,
 so the demo always looks current. Placeholder photos are drawn locally with Pillow.
 """
+
 import io
 import tomllib
 from datetime import timedelta
@@ -43,13 +44,19 @@ def load(path: Path = DEMO_FILE, with_photos: bool = True) -> dict:
 
 
 def _organization(o, counts) -> int:
-    existing = db.session.scalar(sa.select(Organization).where(Organization.business_id == o["business_id"]))
+    existing = db.session.scalar(
+        sa.select(Organization).where(Organization.business_id == o["business_id"])
+    )
     if existing:
         counts["kept"] += 1
         return existing.id
     with write_transaction() as session:
-        org = Organization(name=o["name"], business_id=o["business_id"], website=o.get("website", ""),
-                           verified_at=clock.now())
+        org = Organization(
+            name=o["name"],
+            business_id=o["business_id"],
+            website=o.get("website", ""),
+            verified_at=clock.now(),
+        )
         session.add(org)
     counts["created"] += 1
     return org.id
@@ -61,24 +68,38 @@ def _user(u, orgs, counts) -> User:
         counts["kept"] += 1
         return existing
     with write_transaction() as session:
-        user = User(email=u["email"], display_name=u["display_name"], role=Role(u["role"]),
-                    organization_id=orgs.get(u.get("organization")), locale=u.get("locale", "fi"),
-                    password_hash=passwords.hash_password(DEMO_PASSWORD),
-                    email_confirmed_at=clock.now())   # demo accounts can reserve at once
+        user = User(
+            email=u["email"],
+            display_name=u["display_name"],
+            role=Role(u["role"]),
+            organization_id=orgs.get(u.get("organization")),
+            locale=u.get("locale", "fi"),
+            password_hash=passwords.hash_password(DEMO_PASSWORD),
+            email_confirmed_at=clock.now(),
+        )  # demo accounts can reserve at once
         session.add(user)
     counts["created"] += 1
     return user
 
 
 def _site(s, orgs, builders, counts) -> int:
-    existing = db.session.scalar(sa.select(Site).where(Site.organization_id == orgs[s["organization"]],
-                                                       Site.name == s["name"]))
+    existing = db.session.scalar(
+        sa.select(Site).where(
+            Site.organization_id == orgs[s["organization"]], Site.name == s["name"]
+        )
+    )
     if existing:
         counts["kept"] += 1
         return existing.id
-    site = sites.site_create(user_id=builders[s["organization"]], name=s["name"], address=s["address"],
-                             lat=s["lat"], lng=s["lng"], pickup_instructions=s.get("pickup_instructions", ""),
-                             opening_hours=s.get("opening_hours", {}))
+    site = sites.site_create(
+        user_id=builders[s["organization"]],
+        name=s["name"],
+        address=s["address"],
+        lat=s["lat"],
+        lng=s["lng"],
+        pickup_instructions=s.get("pickup_instructions", ""),
+        opening_hours=s.get("opening_hours", {}),
+    )
     counts["created"] += 1
     return site.id
 
@@ -86,26 +107,49 @@ def _site(s, orgs, builders, counts) -> int:
 def _listing(item, number, orgs, builders, site_ids, counts, with_photos) -> None:
     site_id = site_ids[item["site"]]
     org_id = db.session.get(Site, site_id).organization_id
-    existing = db.session.scalar(sa.select(Listing.id).where(Listing.organization_id == org_id,
-                                                             Listing.title == item["title"]))
+    existing = db.session.scalar(
+        sa.select(Listing.id).where(
+            Listing.organization_id == org_id, Listing.title == item["title"]
+        )
+    )
     if existing:
         counts["kept"] += 1
         return
     organization_key = next(k for k, v in orgs.items() if v == org_id)
     today = clock.today()
-    values = {key: item[key] for key in ("title", "description", "category", "quantity", "unit", "condition",
-                                          "dimensions", "price_cents", "language") if key in item}
+    values = {
+        key: item[key]
+        for key in (
+            "title",
+            "description",
+            "category",
+            "quantity",
+            "unit",
+            "condition",
+            "dimensions",
+            "price_cents",
+            "language",
+        )
+        if key in item
+    }
     if "kg_per_unit" in item:
         values["kg_per_unit"] = item["kg_per_unit"]
     listing = listing_services.listing_create(
-        user_id=builders[organization_key], hazard_free=True, site_id=site_id,
+        user_id=builders[organization_key],
+        hazard_free=True,
+        site_id=site_id,
         available_from=today + timedelta(days=item["available_from_days"]),
-        available_until=today + timedelta(days=item["available_until_days"]), **values)
+        available_until=today + timedelta(days=item["available_until_days"]),
+        **values,
+    )
     counts["created"] += 1
     if with_photos:
-        photos.photo_add(user_id=builders[organization_key], listing_id=listing.id,
-                         data=placeholder_photo(item["category"], item["title"], number),
-                         alt_text=f"{item['title']} (demo picture)")
+        photos.photo_add(
+            user_id=builders[organization_key],
+            listing_id=listing.id,
+            data=placeholder_photo(item["category"], item["title"], number),
+            alt_text=f"{item['title']} (demo picture)",
+        )
 
 
 PALETTE = ["#9c4a2f", "#6b7a3a", "#3f6e8c", "#8c6d3f", "#5d5d6e", "#7a3f5f", "#3f7a6b", "#8a8a3f"]
@@ -120,13 +164,20 @@ def placeholder_photo(category: str, title: str, number: int) -> bytes:
     shade = tuple(max(0, c - 40) for c in image.getpixel((0, 0)))
     step = 60 + (number % 4) * 15
     for row, y in enumerate(range(0, height, step)):
-        offset = (step if row % 2 else 0)
+        offset = step if row % 2 else 0
         for x in range(-step, width, step * 2):
-            draw.rectangle([x + offset, y + 4, x + offset + step * 2 - 8, y + step - 4], outline=shade, width=4)
+            draw.rectangle(
+                [x + offset, y + 4, x + offset + step * 2 - 8, y + step - 4], outline=shade, width=4
+            )
     draw.rectangle([0, height - 170, width, height], fill=(255, 255, 255))
     font = ImageFont.load_default(size=44)
     draw.text((40, height - 140), title[:46], fill=(27, 31, 36), font=font)
-    draw.text((40, height - 80), "Kera Material Exchange · demo", fill=(79, 88, 99), font=ImageFont.load_default(size=30))
+    draw.text(
+        (40, height - 80),
+        "Kera Material Exchange · demo",
+        fill=(79, 88, 99),
+        font=ImageFont.load_default(size=30),
+    )
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()

@@ -3,6 +3,7 @@
 Each error carries a stable `code` (the API contract's error code), an HTTP `status` and a
 translatable message; validation errors also carry per-field messages.
 """
+
 from flask_babel import lazy_gettext as _l
 
 
@@ -38,8 +39,9 @@ class HazardousMaterial(ValidationFailed):
 
 class ImplausibleMass(ValidationFailed):
     code = "implausible_mass"
-    default_message = _l("This mass is far from what such material weighs. Check it, or confirm it "
-                         "if it is right.")
+    default_message = _l(
+        "This mass is far from what such material weighs. Check it, or confirm it if it is right."
+    )
 
 
 class NotFound(DomainError):
@@ -94,19 +96,25 @@ class PaymentError(DomainError):
 
 class Unconfirmed(Forbidden):
     code = "unconfirmed"
-    default_message = _l("Confirm your e-mail address first: open the link we sent you. "
-                         "Your account page can send it again.")
+    default_message = _l(
+        "Confirm your e-mail address first: open the link we sent you. "
+        "Your account page can send it again."
+    )
 
 
 class InvalidToken(DomainError):
     code = "invalid_token"
     status = 400
-    default_message = _l("This link is not valid: it has expired, has been used already, or is "
-                         "incomplete. Ask for a new one.")
+    default_message = _l(
+        "This link is not valid: it has expired, has been used already, or is "
+        "incomplete. Ask for a new one."
+    )
 
 
 class OrganizationHasOpenListings(Conflict):
     code = "organization_has_open_listings"
-    default_message = _l("You are the last member of your organisation and it still has open "
-                         "listings. Withdraw them first (or ask the city to add another member), "
-                         "then delete your account.")
+    default_message = _l(
+        "You are the last member of your organisation and it still has open "
+        "listings. Withdraw them first (or ask the city to add another member), "
+        "then delete your account."
+    )

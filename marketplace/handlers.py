@@ -6,13 +6,23 @@ imported. `when` names the config flag that switches a handler on (marketplace/c
 Enqueuing a topic that is not a key here raises `outbox.UnknownTopic`.
 """
 
-from .account_mail import (send_address_changed, send_confirmation, send_email_change,
-                           send_password_reset, send_signup_attempt)
+from .account_mail import (
+    send_address_changed,
+    send_confirmation,
+    send_email_change,
+    send_password_reset,
+    send_signup_attempt,
+)
 from .notifications import notify_reservation, send_email
 from .outbox import Subscriber
 from .search.sync import index_embedded, index_meilisearch
-from .services.chores import (expire_listings, expire_overdue, expire_wanted, send_reminders,
-                              warn_unclaimed)
+from .services.chores import (
+    expire_listings,
+    expire_overdue,
+    expire_wanted,
+    send_reminders,
+    warn_unclaimed,
+)
 from .services.hand_on import notify_unclaimed
 from .services.moderation import notify_listing_hidden
 from .services.saved_searches import alert_saved_searches

@@ -1,6 +1,7 @@
 """Notifications: outbox handlers that write in-app messages and, with MAIL_SERVER set, e-mails
 in the recipient's language (plain text and HTML). The topics they handle are wired in
 marketplace/handlers.py."""
+
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import lazy_gettext as _l
@@ -27,14 +28,24 @@ KINDS = {
     "listing.available_from_moved": _l("Material available later"),
     "account.signup_attempted": _l("Someone tried to sign up with your address"),
 }
+
+
 def _org_builders(session, organization_id: int) -> list[int]:
-    return list(session.scalars(sa.select(User.id).where(User.organization_id == organization_id,
-                                                         User.role == Role.BUILDER, User.active)))
+    return list(
+        session.scalars(
+            sa.select(User.id).where(
+                User.organization_id == organization_id, User.role == Role.BUILDER, User.active
+            )
+        )
+    )
 
 
 def _reservation_recipients(session, topic: str, reservation: Reservation) -> list[tuple[int, str]]:
     """(user id, kind) pairs: who hears about what happened to a reservation."""
-    reserver, sellers = reservation.user_id, _org_builders(session, reservation.listing.organization_id)
+    reserver, sellers = (
+        reservation.user_id,
+        _org_builders(session, reservation.listing.organization_id),
+    )
     if topic == "reservation.created":
         return [(u, "reservation.created") for u in sellers] + [(reserver, "reservation.confirmed")]
     if topic in ("reservation.cancelled", "reservation.expired"):
@@ -45,11 +56,18 @@ def _reservation_recipients(session, topic: str, reservation: Reservation) -> li
 
 def _reservation_data(reservation: Reservation) -> dict:
     listing = reservation.listing
-    return {"reservation_id": reservation.id, "listing_id": listing.id, "title": listing.title,
-            "quantity": format(reservation.quantity.normalize(), "f"), "unit": listing.unit,
-            "pickup_at": reservation.pickup_at.isoformat() if reservation.pickup_at else None,
-            "site": listing.site.name, "code": reservation.code, "reason": reservation.cancel_reason,
-            "taker": reservation.user.display_name}
+    return {
+        "reservation_id": reservation.id,
+        "listing_id": listing.id,
+        "title": listing.title,
+        "quantity": format(reservation.quantity.normalize(), "f"),
+        "unit": listing.unit,
+        "pickup_at": reservation.pickup_at.isoformat() if reservation.pickup_at else None,
+        "site": listing.site.name,
+        "code": reservation.code,
+        "reason": reservation.cancel_reason,
+        "taker": reservation.user.display_name,
+    }
 
 
 def notify_reservation(message: outbox.Message) -> None:
@@ -63,12 +81,16 @@ def notify_reservation(message: outbox.Message) -> None:
             add(session, user_id=user_id, kind=kind, data=data, source_key=f"outbox:{message.id}")
 
 
-def add(session, *, user_id: int, kind: str, data: dict, source_key: str,
-        email_copy: bool = True) -> Notification | None:
+def add(
+    session, *, user_id: int, kind: str, data: dict, source_key: str, email_copy: bool = True
+) -> Notification | None:
     """Write one notification unless this source already produced it; queue its e-mail copy
     (unless `email_copy` is False: an account e-mail of its own says the same)."""
-    exists = session.scalar(sa.select(Notification.id).where(Notification.source_key == source_key,
-                                                             Notification.user_id == user_id))
+    exists = session.scalar(
+        sa.select(Notification.id).where(
+            Notification.source_key == source_key, Notification.user_id == user_id
+        )
+    )
     if exists:
         return None
     notification = Notification(user_id=user_id, kind=kind, data=data, source_key=source_key)
@@ -86,8 +108,19 @@ def send_email(message: outbox.Message) -> None:
         return
     user = db.session.get(User, notification.user_id)
     with mail.rendering(user.locale):
-        context = {"n": notification, "user": user, "subject": str(KINDS.get(notification.kind, notification.kind))}
+        context = {
+            "n": notification,
+            "user": user,
+            "subject": str(KINDS.get(notification.kind, notification.kind)),
+        }
         text = render_template("email/notification.txt", **context)
         html = render_template("email/notification.html", **context)
-    mail.send(mail.compose(to=user.email, subject=context["subject"], text=text, html=html,
-                           key=f"n{notification.id}"))
+    mail.send(
+        mail.compose(
+            to=user.email,
+            subject=context["subject"],
+            text=text,
+            html=html,
+            key=f"n{notification.id}",
+        )
+    )

@@ -1,5 +1,6 @@
 """Security headers (with a per-request CSP nonce), the sign-in and sign-up throttles and the
 safe `next` redirect rule."""
+
 import secrets
 from urllib.parse import urlsplit
 
@@ -80,20 +81,30 @@ def _failed(response) -> bool:
 # Every way of signing in (the sign-in page, POST /api/v1/tokens) shares these two counters: a
 # shared limit counts in its scope, not per route, so an account gets LOGIN_LIMIT_PER_ACCOUNT
 # failed guesses in all, not that many per door. Only failures count against the account.
-login_limit_per_ip = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
-                                          scope="login-ip", methods=["POST"])
+login_limit_per_ip = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"], scope="login-ip", methods=["POST"]
+)
 login_limit_per_account = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], scope="login-account",
-    key_func=_signing_in_as, methods=["POST"], deduct_when=_failed)
-signup_limit_per_ip = limiter.limit(lambda: current_app.config["SIGNUP_LIMIT_PER_IP"],
-                                    methods=["POST"])
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    scope="login-account",
+    key_func=_signing_in_as,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+signup_limit_per_ip = limiter.limit(
+    lambda: current_app.config["SIGNUP_LIMIT_PER_IP"], methods=["POST"]
+)
 # Password-reset requests: the page and POST /api/v1/password-resets share both counters. The
 # per-address one counts every request, for an address with or without an account alike.
 reset_limit_per_ip = limiter.shared_limit(
-    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_IP"], scope="reset-ip", methods=["POST"])
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_IP"], scope="reset-ip", methods=["POST"]
+)
 reset_limit_per_address = limiter.shared_limit(
-    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_ADDRESS"], scope="reset-address",
-    key_func=_signing_in_as, methods=["POST"])
+    lambda: current_app.config["PASSWORD_RESET_LIMIT_PER_ADDRESS"],
+    scope="reset-address",
+    key_func=_signing_in_as,
+    methods=["POST"],
+)
 
 
 def safe_next(target: str | None, default: str) -> str:

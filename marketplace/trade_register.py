@@ -54,7 +54,7 @@ def fetch(business_id: str, *, base_url: str, timeout: float) -> Company | None:
         if exc.code == 404:
             return None
         raise LookupFailed("http_error", f"HTTP {exc.code}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise LookupFailed("timeout") from None
     except urllib.error.URLError as exc:
         code = (

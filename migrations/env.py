@@ -1,5 +1,6 @@
 """Alembic environment (Flask-Migrate). After an upgrade, the materials catalogue is synced from
 marketplace/data/catalogue.toml, so `flask db upgrade` leaves a usable database."""
+
 import logging
 from logging.config import fileConfig
 
@@ -18,7 +19,9 @@ def get_engine():
     return current_app.extensions["migrate"].db.engine
 
 
-config.set_main_option("sqlalchemy.url", get_engine().url.render_as_string(hide_password=False).replace("%", "%%"))
+config.set_main_option(
+    "sqlalchemy.url", get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
+)
 target_db = current_app.extensions["migrate"].db
 
 
@@ -33,12 +36,19 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     """Compare our TypeDecorators by their storage type (the database only knows that)."""
     if isinstance(metadata_type, TypeDecorator):
         metadata_type = metadata_type.impl
-    return context.impl.compare_type(inspected_column, sa.Column(metadata_column.name, metadata_type))
+    return context.impl.compare_type(
+        inspected_column, sa.Column(metadata_column.name, metadata_type)
+    )
 
 
 def run_migrations_offline():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_db.metadata,
-                      literal_binds=True, render_item=render_item, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_db.metadata,
+        literal_binds=True,
+        render_item=render_item,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -56,8 +66,14 @@ def run_migrations_online():
     conf_args.pop("render_as_batch", None)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with get_engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, render_item=render_item,
-                          compare_type=compare_type, render_as_batch=True, **conf_args)
+        context.configure(
+            connection=connection,
+            target_metadata=target_db.metadata,
+            render_item=render_item,
+            compare_type=compare_type,
+            render_as_batch=True,
+            **conf_args,
+        )
         with context.begin_transaction():
             context.run_migrations()
         # Only a schema at the head matches the models the sync writes through (a downgrade

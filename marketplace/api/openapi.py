@@ -182,8 +182,11 @@ def _responses(meta, errors) -> dict:
         for status, model in meta.get("also", {}).items():
             responses[str(status)] = {
                 "description": "OK",
-                "content": {"application/json": {"schema": {
-                    "$ref": f"#/components/schemas/{model.__name__}"}}},
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}
+                    }
+                },
             }
     elif meta["status"] == 204:
         responses["204"] = {"description": "Done"}

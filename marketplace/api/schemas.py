@@ -3,6 +3,7 @@
 These models are the single source of the OpenAPI document (api/openapi.py). They check shape
 only (types); the services check meaning (ranges, ownership, availability).
 """
+
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -14,16 +15,25 @@ from ..services.validation import MAX_KG_PER_UNIT, MAX_PRICE_CENTS, MAX_QUANTITY
 
 Number = Annotated[
     Decimal,
-    PlainSerializer(lambda d: int(d) if d == d.to_integral_value() else float(d),
-                    return_type=int | float, when_used="json"),
+    PlainSerializer(
+        lambda d: int(d) if d == d.to_integral_value() else float(d),
+        return_type=int | float,
+        when_used="json",
+    ),
 ]
 
 
 def decimal_schema(maximum: Decimal) -> WithJsonSchema:
     """How a request decimal is documented: a number or numeric string, > 0, at most 3 decimals."""
-    return WithJsonSchema({"anyOf": [
-        {"type": "number", "exclusiveMinimum": 0, "maximum": int(maximum)},
-        {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,3})?$"}]}, mode="validation")
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": int(maximum)},
+                {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,3})?$"},
+            ]
+        },
+        mode="validation",
+    )
 
 
 def limits(**keywords) -> dict:
@@ -33,15 +43,18 @@ def limits(**keywords) -> dict:
 
 
 _DECIMALS = "at most 3 decimal places (number or numeric string)"
-Quantity = Annotated[Decimal, decimal_schema(MAX_QUANTITY),
-                     Field(description=f"Decimal, {_DECIMALS}")]
-KgPerUnit = Annotated[Decimal, decimal_schema(MAX_KG_PER_UNIT),
-                      Field(description=f"kg per unit, {_DECIMALS}")]
-WeighedKg = Annotated[Decimal, decimal_schema(MAX_KG_PER_UNIT * 1000),
-                      Field(description=f"kg, {_DECIMALS}")]
+Quantity = Annotated[
+    Decimal, decimal_schema(MAX_QUANTITY), Field(description=f"Decimal, {_DECIMALS}")
+]
+KgPerUnit = Annotated[
+    Decimal, decimal_schema(MAX_KG_PER_UNIT), Field(description=f"kg per unit, {_DECIMALS}")
+]
+WeighedKg = Annotated[
+    Decimal, decimal_schema(MAX_KG_PER_UNIT * 1000), Field(description=f"kg, {_DECIMALS}")
+]
 _HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 Hours = Annotated[str, WithJsonSchema({"type": "string", "pattern": _HH_MM}, mode="validation")]
-Unit = Literal[UNITS]                                        # the enumerations, defined once
+Unit = Literal[UNITS]  # the enumerations, defined once
 ConditionGrade = Literal[tuple(c.value for c in Condition)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -62,32 +75,48 @@ class SiteCreate(Request):
     name: str = Field(**limits(minLength=1, maxLength=120))
     address: str = Field(**limits(minLength=1, maxLength=200))
     lat: float = Field(description="WGS84 latitude, -90..90", **limits(minimum=-90, maximum=90))
-    lng: float = Field(description="WGS84 longitude, -180..180",
-                       **limits(minimum=-180, maximum=180))
+    lng: float = Field(
+        description="WGS84 longitude, -180..180", **limits(minimum=-180, maximum=180)
+    )
     pickup_instructions: str = Field("", **limits(maxLength=2000))
     opening_hours: dict[Weekday, tuple[Hours, Hours]] | None = Field(
-        None, description='e.g. {"mon": ["07:00", "16:00"]}; a missing day is closed; '
-                          "opening before closing")
-    staged_release_hours: int | None = Field(None, description=(
-        "Staged release: hours each new listing of the site is open only to builders of verified "
-        "organisations and city staff (0 = public at once); null: the server's "
-        "STAGED_RELEASE_HOURS"), **limits(minimum=0, maximum=720))
+        None,
+        description='e.g. {"mon": ["07:00", "16:00"]}; a missing day is closed; '
+        "opening before closing",
+    )
+    staged_release_hours: int | None = Field(
+        None,
+        description=(
+            "Staged release: hours each new listing of the site is open only to builders of "
+            "verified organisations and city staff (0 = public at once); null: the server's "
+            "STAGED_RELEASE_HOURS"
+        ),
+        **limits(minimum=0, maximum=720),
+    )
 
 
 class SiteUpdate(Request):
     """PATCH: only the fields sent change."""
+
     name: str | None = Field(None, **limits(minLength=1, maxLength=120))
     address: str | None = Field(None, **limits(minLength=1, maxLength=200))
-    lat: float | None = Field(None, description="WGS84 latitude, -90..90",
-                              **limits(minimum=-90, maximum=90))
-    lng: float | None = Field(None, description="WGS84 longitude, -180..180",
-                              **limits(minimum=-180, maximum=180))
+    lat: float | None = Field(
+        None, description="WGS84 latitude, -90..90", **limits(minimum=-90, maximum=90)
+    )
+    lng: float | None = Field(
+        None, description="WGS84 longitude, -180..180", **limits(minimum=-180, maximum=180)
+    )
     pickup_instructions: str | None = Field(None, **limits(maxLength=2000))
     opening_hours: dict[Weekday, tuple[Hours, Hours]] | None = None
-    staged_release_hours: int | None = Field(None, description=(
-        "Staged release: hours each new listing of the site is open only to builders of verified "
-        "organisations and city staff (0 = public at once); null: the server's "
-        "STAGED_RELEASE_HOURS"), **limits(minimum=0, maximum=720))
+    staged_release_hours: int | None = Field(
+        None,
+        description=(
+            "Staged release: hours each new listing of the site is open only to builders of "
+            "verified organisations and city staff (0 = public at once); null: the server's "
+            "STAGED_RELEASE_HOURS"
+        ),
+        **limits(minimum=0, maximum=720),
+    )
 
 
 class ListingCreate(Request):
@@ -97,31 +126,53 @@ class ListingCreate(Request):
     quantity: Quantity
     unit: Unit
     kg_per_unit: KgPerUnit | None = Field(
-        None, description="Omit to use the catalogue's typical mass")
+        None, description="Omit to use the catalogue's typical mass"
+    )
     condition: ConditionGrade
-    site_id: int = Field(description="One of the caller's organisation's sites",
-                         **limits(minimum=1))
-    price_cents: int = Field(0, description="Price per unit in euro cents; 0 = free",
-                             **limits(minimum=0, maximum=MAX_PRICE_CENTS))
+    site_id: int = Field(
+        description="One of the caller's organisation's sites", **limits(minimum=1)
+    )
+    price_cents: int = Field(
+        0,
+        description="Price per unit in euro cents; 0 = free",
+        **limits(minimum=0, maximum=MAX_PRICE_CENTS),
+    )
     available_from: date | None = Field(None, description="Default: today")
-    available_until: date | None = Field(None, description="Default: 30 days after available_from; "
-                                         "not in the past, at most a year after available_from")
+    available_until: date | None = Field(
+        None,
+        description="Default: 30 days after available_from; "
+        "not in the past, at most a year after available_from",
+    )
     dimensions: str = Field("", **limits(maxLength=120))
-    public_from: datetime | None = Field(None, description=(
-        "Staged release: until this moment (ISO 8601; without an offset, Helsinki time) only "
-        "builders of verified organisations and city staff see, find and reserve the listing. "
-        "Not after available_until. Default: now + the site's staged_release_hours (or the "
-        "server's STAGED_RELEASE_HOURS, 0 = public at once)"))
-    hazard_free: bool = Field(True, description=(
-        "The seller's declaration that the material is free of asbestos, PCB and other hazardous "
-        "substances. Posting through the API makes this declaration (the token page says so); false is refused."))
-    confirm_unusual_mass: bool = Field(False, description=(
-        "Confirm a kg_per_unit outside the category's kg_per_unit_range: the listing is then "
-        "created with mass_flagged true for the city's review; without it 422 implausible_mass"))
+    public_from: datetime | None = Field(
+        None,
+        description=(
+            "Staged release: until this moment (ISO 8601; without an offset, Helsinki time) only "
+            "builders of verified organisations and city staff see, find and reserve the listing. "
+            "Not after available_until. Default: now + the site's staged_release_hours (or the "
+            "server's STAGED_RELEASE_HOURS, 0 = public at once)"
+        ),
+    )
+    hazard_free: bool = Field(
+        True,
+        description=(
+            "The seller's declaration that the material is free of asbestos, PCB and other "
+            "hazardous substances. Posting through the API makes this declaration (the token page "
+            "says so); false is refused."
+        ),
+    )
+    confirm_unusual_mass: bool = Field(
+        False,
+        description=(
+            "Confirm a kg_per_unit outside the category's kg_per_unit_range: the listing is then "
+            "created with mass_flagged true for the city's review; without it 422 implausible_mass"
+        ),
+    )
 
 
 class ListingUpdate(Request):
     """PATCH: only the fields sent change; null leaves a field as it is."""
+
     title: str | None = Field(None, **limits(minLength=3, maxLength=140))
     description: str | None = Field(None, **limits(maxLength=5000))
     category: str | None = None
@@ -134,13 +185,21 @@ class ListingUpdate(Request):
     available_from: date | None = None
     available_until: date | None = None
     dimensions: str | None = Field(None, **limits(maxLength=120))
-    public_from: datetime | None = Field(None, description=(
-        "Staged release: until this moment (ISO 8601; without an offset, Helsinki time) only "
-        "builders of verified organisations and city staff see, find and reserve the listing. "
-        "Not after available_until. Null leaves it as it is"))
-    confirm_unusual_mass: bool = Field(False, description=(
-        "Confirm a kg_per_unit outside the category's kg_per_unit_range: the listing is then "
-        "created with mass_flagged true for the city's review; without it 422 implausible_mass"))
+    public_from: datetime | None = Field(
+        None,
+        description=(
+            "Staged release: until this moment (ISO 8601; without an offset, Helsinki time) only "
+            "builders of verified organisations and city staff see, find and reserve the listing. "
+            "Not after available_until. Null leaves it as it is"
+        ),
+    )
+    confirm_unusual_mass: bool = Field(
+        False,
+        description=(
+            "Confirm a kg_per_unit outside the category's kg_per_unit_range: the listing is then "
+            "created with mass_flagged true for the city's review; without it 422 implausible_mass"
+        ),
+    )
 
 
 class OrganizationOut(BaseModel):
@@ -175,7 +234,8 @@ class CategoryOut(BaseModel):
     default_unit: Unit
     kg_per_unit: dict[str, float]
     kg_per_unit_range: dict[str, tuple[float, float]] = Field(
-        {}, description="Plausible [min, max] kg per unit for each unit (exact for kg and t)")
+        {}, description="Plausible [min, max] kg per unit for each unit (exact for kg and t)"
+    )
     listable: bool
 
 
@@ -233,14 +293,22 @@ class ListingOut(BaseModel):
     available_from: date
     available_until: date
     language: str
-    mass_flagged: bool = Field(False, description="The seller confirmed an implausible kg_per_unit; "
-                               "the city reviews it")
-    still_installed: bool = Field(False, description=(
-        "available_from lies in the future: the material is still in the building and is "
-        "reserved only for pickups from that day"))
-    public_from: datetime = Field(description=(
-        "Staged release: open to everyone from this moment; before it only builders of verified "
-        "organisations and city staff see it"))
+    mass_flagged: bool = Field(
+        False, description="The seller confirmed an implausible kg_per_unit; the city reviews it"
+    )
+    still_installed: bool = Field(
+        False,
+        description=(
+            "available_from lies in the future: the material is still in the building and is "
+            "reserved only for pickups from that day"
+        ),
+    )
+    public_from: datetime = Field(
+        description=(
+            "Staged release: open to everyone from this moment; before it only builders of "
+            "verified organisations and city staff see it"
+        )
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -259,8 +327,9 @@ class SearchHitOut(BaseModel):
     thumb_url: str | None
     highlight: dict[str, str] = {}
     available_from: date | None = None
-    still_installed: bool = Field(False, description="Still in the building: pickups only from "
-                                  "available_from")
+    still_installed: bool = Field(
+        False, description="Still in the building: pickups only from available_from"
+    )
 
 
 class SearchOut(BaseModel):
@@ -285,7 +354,9 @@ class ErrorOut(BaseModel):
 
 class ReservationCreate(Request):
     quantity: Quantity
-    pickup_at: datetime | None = Field(None, description="ISO 8601 with offset; one of the site's pickup slots")
+    pickup_at: datetime | None = Field(
+        None, description="ISO 8601 with offset; one of the site's pickup slots"
+    )
     message: str = Field("", **limits(maxLength=1000))
 
 
@@ -294,12 +365,20 @@ class ReservationCancel(Request):
 
 
 class ReservationCollect(Request):
-    quantity: Quantity | None = Field(None, description="Defaults to the reserved quantity; the rest returns")
-    weighed_kg: WeighedKg | None = Field(None, description="A weighed mass: mass_source becomes measured")
+    quantity: Quantity | None = Field(
+        None, description="Defaults to the reserved quantity; the rest returns"
+    )
+    weighed_kg: WeighedKg | None = Field(
+        None, description="A weighed mass: mass_source becomes measured"
+    )
     code: str | None = Field(None, description="The taker's pickup code, checked when given")
-    confirm_unusual_mass: bool = Field(False, description=(
-        "Confirm a weighed_kg more than 3 times above or below the expected mass: recorded and "
-        "flagged for the city's review; without it 422 implausible_mass"))
+    confirm_unusual_mass: bool = Field(
+        False,
+        description=(
+            "Confirm a weighed_kg more than 3 times above or below the expected mass: recorded and "
+            "flagged for the city's review; without it 422 implausible_mass"
+        ),
+    )
 
 
 class HandoverOut(BaseModel):
@@ -343,11 +422,15 @@ class ReservationOut(BaseModel):
     created_at: datetime
     expires_at: datetime
     message: str
-    code: str | None = Field(None, description="Shown to the reserver and the listing's organisation")
+    code: str | None = Field(
+        None, description="Shown to the reserver and the listing's organisation"
+    )
     cancel_reason: str = ""
     handover: HandoverOut | None = None
     payments: list[PaymentOut] = []
-    checkout_url: str | None = Field(None, description="Where to pay, for a reservation awaiting payment")
+    checkout_url: str | None = Field(
+        None, description="Where to pay, for a reservation awaiting payment"
+    )
 
 
 class ImpactGroup(BaseModel):
@@ -403,7 +486,9 @@ class WasteClassOut(BaseModel):
     chapter: str
     chapter_title: str
     hazardous: bool
-    categories: list[str] = Field(description="The exchange's material categories booked under the code")
+    categories: list[str] = Field(
+        description="The exchange's material categories booked under the code"
+    )
     handovers: int
     mass_kg: Number
     mass_t: Number

@@ -1,4 +1,5 @@
 """Accounts: organisations, users and their personal API tokens."""
+
 import enum
 import secrets
 from datetime import datetime
@@ -65,14 +66,24 @@ class User(db.Model):
     display_name: so.Mapped[str] = so.mapped_column(sa.String(100))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
     role: so.Mapped[Role] = so.mapped_column(
-        sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                create_constraint=True, name="role"),
+        sa.Enum(
+            Role,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+            create_constraint=True,
+            name="role",
+        ),
         default=Role.RESIDENT,
     )
-    organization_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organization.id"), index=True)
+    organization_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("organization.id"), index=True
+    )
     locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="fi")
     # Flask-Login "alternative token": rotating it ends every session and remember cookie.
-    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_session_token)
+    session_token: so.Mapped[str] = so.mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
@@ -111,7 +122,11 @@ class User(db.Model):
 
     def belongs_to(self, organization_id: int | None) -> bool:
         """True when this user is a builder of that organisation."""
-        return self.is_builder and organization_id is not None and self.organization_id == organization_id
+        return (
+            self.is_builder
+            and organization_id is not None
+            and self.organization_id == organization_id
+        )
 
 
 class ApiToken(db.Model):
@@ -120,7 +135,9 @@ class ApiToken(db.Model):
     __tablename__ = "api_token"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     name: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     prefix: so.Mapped[str] = so.mapped_column(sa.String(12))

@@ -1,4 +1,6 @@
-"""The materials catalogue and the carbon-factor sets, loaded from marketplace/data/catalogue.toml."""
+"""The materials catalogue and the carbon-factor sets, loaded from
+marketplace/data/catalogue.toml."""
+
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,15 +22,20 @@ class Category(db.Model):
     __tablename__ = "category"
 
     slug: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
-    names: so.Mapped[dict] = so.mapped_column(sa.JSON)          # {"en": ..., "fi": ..., "sv": ...}
-    synonyms: so.Mapped[dict] = so.mapped_column(sa.JSON)       # {"en": [...], ...}
-    hazard_note: so.Mapped[dict] = so.mapped_column(sa.JSON)    # {"en": ..., ...}
+    names: so.Mapped[dict] = so.mapped_column(sa.JSON)  # {"en": ..., "fi": ..., "sv": ...}
+    synonyms: so.Mapped[dict] = so.mapped_column(sa.JSON)  # {"en": [...], ...}
+    hazard_note: so.Mapped[dict] = so.mapped_column(sa.JSON)  # {"en": ..., ...}
     ewc_code: so.Mapped[str] = so.mapped_column(sa.String(12))
     hazardous_mirror: so.Mapped[str] = so.mapped_column(sa.String(12), default="")
     default_unit: so.Mapped[str] = so.mapped_column(sa.String(4))
-    kg_per_unit: so.Mapped[dict] = so.mapped_column(sa.JSON)    # {"pcs": {"value": "3.0", "source": "S26", ...}}
-    # Plausible kg per unit for every unit but kg and t: {"pcs": {"min": "2", "max": "6", "source": ...}}
-    kg_per_unit_range: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict, server_default="{}")
+    kg_per_unit: so.Mapped[dict] = so.mapped_column(
+        sa.JSON
+    )  # {"pcs": {"value": "3.0", "source": "S26", ...}}
+    # Plausible kg per unit for every unit but kg and t:
+    # {"pcs": {"min": "2", "max": "6", "source": ...}}
+    kg_per_unit_range: so.Mapped[dict] = so.mapped_column(
+        sa.JSON, default=dict, server_default="{}"
+    )
     listable: so.Mapped[bool] = so.mapped_column(default=True)
     sort: so.Mapped[int] = so.mapped_column(default=0)
 
@@ -67,17 +74,22 @@ class FactorSet(db.Model):
 
 
 class CarbonFactor(db.Model):
-    """kg CO2e avoided per kg of reused material (A1–A3 of the virgin equivalent), with its source."""
+    """kg CO2e avoided per kg of reused material (A1–A3 of the virgin equivalent), with its
+    source."""
 
     __tablename__ = "carbon_factor"
-    __table_args__ = (sa.UniqueConstraint("factor_set_id", "category_slug", name="uq_carbon_factor_set_category"),)
+    __table_args__ = (
+        sa.UniqueConstraint("factor_set_id", "category_slug", name="uq_carbon_factor_set_category"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     factor_set_id: so.Mapped[str] = so.mapped_column(sa.ForeignKey("factor_set.id"), index=True)
     category_slug: so.Mapped[str] = so.mapped_column(sa.ForeignKey("category.slug"))
     kg_co2e_per_kg: so.Mapped[Decimal] = so.mapped_column(Scaled(6))
     source: so.Mapped[str] = so.mapped_column(sa.String(20))
-    reference: so.Mapped[str] = so.mapped_column(sa.String(300), default="")  # e.g. the ICE row used
+    reference: so.Mapped[str] = so.mapped_column(
+        sa.String(300), default=""
+    )  # e.g. the ICE row used
     confidence: so.Mapped[str] = so.mapped_column(sa.String(12), default="")
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 

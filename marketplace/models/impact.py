@@ -1,4 +1,5 @@
 """The handover ledger: one immutable row per handover; corrections reverse and replace."""
+
 import enum
 from datetime import datetime
 from decimal import Decimal
@@ -15,9 +16,9 @@ from .types import Milli, Scaled, UTCDateTime
 
 
 class HandoverKind(enum.StrEnum):
-    HANDOVER = "handover"       # material left the site
-    REVERSAL = "reversal"       # cancels an earlier row exactly (negative figures)
-    CORRECTION = "correction"   # the corrected figures that replace the reversed row
+    HANDOVER = "handover"  # material left the site
+    REVERSAL = "reversal"  # cancels an earlier row exactly (negative figures)
+    CORRECTION = "correction"  # the corrected figures that replace the reversed row
 
 
 class Handover(db.Model):
@@ -28,11 +29,21 @@ class Handover(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     kind: so.Mapped[HandoverKind] = so.mapped_column(
-        sa.Enum(HandoverKind, native_enum=False, length=12, values_callable=lambda e: [m.value for m in e],
-                create_constraint=True, name="handover_kind"), default=HandoverKind.HANDOVER)
+        sa.Enum(
+            HandoverKind,
+            native_enum=False,
+            length=12,
+            values_callable=lambda e: [m.value for m in e],
+            create_constraint=True,
+            name="handover_kind",
+        ),
+        default=HandoverKind.HANDOVER,
+    )
     corrects_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("handover.id"), index=True)
     listing_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("listing.id"), index=True)
-    reservation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reservation.id"), index=True)
+    reservation_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("reservation.id"), index=True
+    )
     site_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("site.id"))
     organization_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organization.id"))
     receiver_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
@@ -42,12 +53,12 @@ class Handover(db.Model):
     quantity: so.Mapped[Decimal] = so.mapped_column(Milli())
     unit: so.Mapped[str] = so.mapped_column(sa.String(4))
     mass_kg: so.Mapped[Decimal] = so.mapped_column(Milli())
-    mass_source: so.Mapped[str] = so.mapped_column(sa.String(10))      # measured / declared / estimated
+    mass_source: so.Mapped[str] = so.mapped_column(sa.String(10))  # measured / declared / estimated
     factor_set_id: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("factor_set.id"))
     factor_kg_co2e_per_kg: so.Mapped[Decimal | None] = so.mapped_column(Scaled(6))
     factor_source: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     co2e_avoided_kg: so.Mapped[Decimal] = so.mapped_column(Milli())
-    note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")        # a correction's reason
+    note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")  # a correction's reason
     # Written once: the mass was confirmed although implausible (services/plausibility.py); the
     # city's review of it is a StaffAction, so the row itself never changes.
     mass_flagged: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())

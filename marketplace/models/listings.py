@@ -1,4 +1,5 @@
 """Listings of surplus material, their photos and their append-only event log."""
+
 import enum
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,10 +17,10 @@ from .types import Milli, UTCDateTime
 
 class ListingStatus(enum.StrEnum):
     AVAILABLE = "available"
-    RESERVED = "reserved"      # nothing left to reserve (open reservations hold the rest)
-    COLLECTED = "collected"    # everything handed over
-    EXPIRED = "expired"        # past available_until
-    WITHDRAWN = "withdrawn"    # taken down by its organisation
+    RESERVED = "reserved"  # nothing left to reserve (open reservations hold the rest)
+    COLLECTED = "collected"  # everything handed over
+    EXPIRED = "expired"  # past available_until
+    WITHDRAWN = "withdrawn"  # taken down by its organisation
     PENDING_REVIEW = "pending_review"  # its organisation awaits the city's verification
 
 
@@ -32,14 +33,20 @@ class Condition(enum.StrEnum):
 
 
 class MassSource(enum.StrEnum):
-    MEASURED = "measured"      # weighed at handover
-    DECLARED = "declared"      # given by the seller
-    ESTIMATED = "estimated"    # from the catalogue's typical mass
+    MEASURED = "measured"  # weighed at handover
+    DECLARED = "declared"  # given by the seller
+    ESTIMATED = "estimated"  # from the catalogue's typical mass
 
 
 def _enum(cls, name):
-    return sa.Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e],
-                   create_constraint=True, name=name)
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        create_constraint=True,
+        name=name,
+    )
 
 
 class Listing(db.Model):
@@ -52,8 +59,12 @@ class Listing(db.Model):
     __tablename__ = "listing"
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
-        sa.CheckConstraint("quantity_reserved >= 0 AND quantity_collected >= 0", name="counters_nonnegative"),
-        sa.CheckConstraint("quantity_reserved + quantity_collected <= quantity", name="never_overreserved"),
+        sa.CheckConstraint(
+            "quantity_reserved >= 0 AND quantity_collected >= 0", name="counters_nonnegative"
+        ),
+        sa.CheckConstraint(
+            "quantity_reserved + quantity_collected <= quantity", name="never_overreserved"
+        ),
         sa.CheckConstraint("price_cents >= 0 AND deposit_cents >= 0", name="money_nonnegative"),
         sa.Index("ix_listing_browse", "status", "created_at"),
     )
@@ -77,12 +88,17 @@ class Listing(db.Model):
     available_from: so.Mapped[date]
     available_until: so.Mapped[date]
     price_cents: so.Mapped[int] = so.mapped_column(default=0)
-    deposit_cents: so.Mapped[int] = so.mapped_column(default=0)            # no-show deposit (free lots)
-    late_cancel_fee_percent: so.Mapped[int] = so.mapped_column(default=0)  # kept on a late cancellation
-    status: so.Mapped[ListingStatus] = so.mapped_column(_enum(ListingStatus, "listing_status"),
-                                                        default=ListingStatus.AVAILABLE)
+    deposit_cents: so.Mapped[int] = so.mapped_column(default=0)  # no-show deposit (free lots)
+    late_cancel_fee_percent: so.Mapped[int] = so.mapped_column(
+        default=0
+    )  # kept on a late cancellation
+    status: so.Mapped[ListingStatus] = so.mapped_column(
+        _enum(ListingStatus, "listing_status"), default=ListingStatus.AVAILABLE
+    )
     hazard_free_declared_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
-    hidden_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")  # set by city moderation
+    hidden_reason: so.Mapped[str] = so.mapped_column(
+        sa.String(500), default=""
+    )  # set by city moderation
     # Set when the seller confirmed a kg per unit outside the catalogue's plausible range; the
     # listing then waits in the city's review list (queries/mass_review.py) until reviewed.
     mass_flagged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
@@ -91,17 +107,22 @@ class Listing(db.Model):
     public_from: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
     # The survey import that created it (services/survey_import.py), and when its builder handed
     # it on to Materiaalitori because nobody took it (services/hand_on.py).
-    import_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("survey_import.id"), index=True)
+    import_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("survey_import.id"), index=True
+    )
     handed_on_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
-    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+    updated_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime(), default=clock.now, onupdate=clock.now
+    )
 
     organization: so.Mapped[Organization] = so.relationship()
     site: so.Mapped[Site] = so.relationship()
     category: so.Mapped[Category] = so.relationship()
     created_by: so.Mapped[User | None] = so.relationship()
     photos: so.Mapped[list["ListingPhoto"]] = so.relationship(
-        back_populates="listing", order_by="ListingPhoto.position", cascade="all, delete-orphan")
+        back_populates="listing", order_by="ListingPhoto.position", cascade="all, delete-orphan"
+    )
 
     @property
     def quantity_available(self) -> Decimal:
@@ -119,8 +140,11 @@ class Listing(db.Model):
     @property
     def is_open(self) -> bool:
         """Can still change: not withdrawn, expired or fully collected (a pending one can)."""
-        return self.status in (ListingStatus.AVAILABLE, ListingStatus.RESERVED,
-                               ListingStatus.PENDING_REVIEW)
+        return self.status in (
+            ListingStatus.AVAILABLE,
+            ListingStatus.RESERVED,
+            ListingStatus.PENDING_REVIEW,
+        )
 
     @staticmethod
     def initial_status(organization: Organization) -> ListingStatus:
@@ -130,8 +154,11 @@ class Listing(db.Model):
     def refresh_status(self) -> None:
         """Derive available / reserved / collected from the counters (terminal states, and a
         listing waiting for its organisation's verification, stay)."""
-        if self.status in (ListingStatus.WITHDRAWN, ListingStatus.EXPIRED,
-                           ListingStatus.PENDING_REVIEW):
+        if self.status in (
+            ListingStatus.WITHDRAWN,
+            ListingStatus.EXPIRED,
+            ListingStatus.PENDING_REVIEW,
+        ):
             return
         if self.quantity_collected >= self.quantity:
             self.status = ListingStatus.COLLECTED
@@ -149,14 +176,18 @@ class Listing(db.Model):
     # What makes a listing findable, in Python and in SQL, side by side: a test checks that the
     # two agree on generated listings (tests/unit/test_findable.py). Change them together.
     def is_reservable(self, today: date) -> bool:
-        """Open, public and inside its window: one may ask to reserve it (there may be none left)."""
+        """Open, public and inside its window: one may ask to reserve it (there may be none
+        left)."""
         return self.is_open and self.is_public and self.available_until >= today
 
     def is_findable(self, today: date) -> bool:
         """Anyone may find it (browse, search indexes): available, something left, not hidden,
         window not over."""
-        return (self.status == ListingStatus.AVAILABLE and self.quantity_available > 0
-                and self.is_reservable(today))
+        return (
+            self.status == ListingStatus.AVAILABLE
+            and self.quantity_available > 0
+            and self.is_reservable(today)
+        )
 
     @classmethod
     def findable_clause(cls, today: date):
@@ -205,8 +236,9 @@ class Listing(db.Model):
         return self.available_from > today
 
     @staticmethod
-    def default_public_from(created_at: datetime, site_hours: int | None,
-                            config_hours: int) -> datetime:
+    def default_public_from(
+        created_at: datetime, site_hours: int | None, config_hours: int
+    ) -> datetime:
         """created_at + the site's staged-release hours, or STAGED_RELEASE_HOURS without one."""
         hours = config_hours if site_hours is None else site_hours
         return created_at + timedelta(hours=hours)
@@ -228,9 +260,11 @@ class ListingPhoto(db.Model):
     __tablename__ = "listing_photo"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    listing_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), index=True)
+    listing_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("listing.id", ondelete="CASCADE"), index=True
+    )
     position: so.Mapped[int] = so.mapped_column(default=0)
-    file_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)   # <hex>.jpg
+    file_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)  # <hex>.jpg
     thumb_key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     width: so.Mapped[int]
     height: so.Mapped[int]
@@ -246,9 +280,13 @@ class ListingEvent(db.Model):
     __tablename__ = "listing_event"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    listing_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("listing.id", ondelete="CASCADE"), index=True)
+    listing_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("listing.id", ondelete="CASCADE"), index=True
+    )
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user_account.id"))
-    kind: so.Mapped[str] = so.mapped_column(sa.String(40))     # e.g. listing.created, reservation.collected
+    kind: so.Mapped[str] = so.mapped_column(
+        sa.String(40)
+    )  # e.g. listing.created, reservation.collected
     data: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)
 

@@ -1,4 +1,5 @@
 """Keeping the indexes in step with the database: outbox handlers, reindex and status."""
+
 import sqlalchemy as sa
 
 from .. import clock, outbox
@@ -26,7 +27,9 @@ def index_embedded(message: outbox.Message) -> None:
         from ..database import write_transaction
 
         with write_transaction() as session:
-            outbox.enqueue(session, "listing.indexed", {"listing_id": message.payload["listing_id"]})
+            outbox.enqueue(
+                session, "listing.indexed", {"listing_id": message.payload["listing_id"]}
+            )
 
 
 def index_meilisearch(message: outbox.Message) -> None:

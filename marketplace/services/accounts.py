@@ -1,4 +1,5 @@
 """Accounts use cases: sign-up, sign-in, password change, sessions, organisations, API tokens."""
+
 import hashlib
 import re
 import secrets
@@ -18,7 +19,7 @@ from ..models.accounts import new_session_token
 from . import credentials, passwords
 
 TOKEN_PREFIX = "kme_"
-SIGNUP_ATTEMPT_KIND = "account.signup_attempted"   # the notification an address's owner gets
+SIGNUP_ATTEMPT_KIND = "account.signup_attempted"  # the notification an address's owner gets
 
 
 def business_id_valid(value: str) -> bool:
@@ -27,7 +28,7 @@ def business_id_valid(value: str) -> bool:
     if not match:
         return False
     digits, check = match.group(1), int(match.group(2))
-    remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2))) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
     if remainder == 1:
         return False
     return check == (0 if remainder == 0 else 11 - remainder)
@@ -66,17 +67,27 @@ def _organization_for_new_builder(name: str, business_id: str, errors: dict) -> 
     if not name or len(name) > 200:
         errors["organization_name"] = _l("Enter the organisation's name.")
     if not business_id_valid(business_id):
-        errors["business_id"] = _l("Enter a valid Finnish business ID, for example 1234567-1 (check digit included).")
+        errors["business_id"] = _l(
+            "Enter a valid Finnish business ID, for example 1234567-1 (check digit included)."
+        )
     elif db.session.scalar(sa.select(Organization).where(Organization.business_id == business_id)):
         errors["business_id"] = _l(
-            "This organisation is already registered. Ask its administrator or the city to add you.")
+            "This organisation is already registered. Ask its administrator or the city to add you."
+        )
     if errors:
         return None
     return Organization(name=name, business_id=business_id)
 
 
-def user_signup(*, email: str, password: str, display_name: str, locale: str = "fi",
-                organization_name: str = "", business_id: str = "") -> User | None:
+def user_signup(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    locale: str = "fi",
+    organization_name: str = "",
+    business_id: str = "",
+) -> User | None:
     """Create a resident account, or a builder account with a new organisation.
 
     No account enumeration: an address that already has an account is not an error. Nothing is
@@ -89,33 +100,55 @@ def user_signup(*, email: str, password: str, display_name: str, locale: str = "
         if problem:
             errors["password"] = problem
         builder = bool(organization_name or business_id)
-        organization = _organization_for_new_builder(organization_name, business_id, errors) if builder else None
+        organization = (
+            _organization_for_new_builder(organization_name, business_id, errors)
+            if builder
+            else None
+        )
         if errors:
             raise ValidationFailed(fields=errors)
         password_hash = passwords.hash_password(password)
         owner = session.scalar(sa.select(User).where(User.email == email))
         if owner is not None:
             # One message a day at most, however many attempts: nobody can mail-bomb an address.
-            told = notifications.add(session, user_id=owner.id, kind=SIGNUP_ATTEMPT_KIND, data={},
-                                     source_key=f"signup-attempt:{clock.today().isoformat()}",
-                                     email_copy=False)
-            if told is not None:   # always e-mailed (file or SMTP), by account_mail.py
+            told = notifications.add(
+                session,
+                user_id=owner.id,
+                kind=SIGNUP_ATTEMPT_KIND,
+                data={},
+                source_key=f"signup-attempt:{clock.today().isoformat()}",
+                email_copy=False,
+            )
+            if told is not None:  # always e-mailed (file or SMTP), by account_mail.py
                 outbox.enqueue(session, "account.signup_attempted", {"user_id": owner.id})
             return None
-        user = User(email=email, display_name=display_name.strip(), locale=locale,
-                    password_hash=password_hash, role=Role.BUILDER if builder else Role.RESIDENT,
-                    organization=organization)
+        user = User(
+            email=email,
+            display_name=display_name.strip(),
+            locale=locale,
+            password_hash=password_hash,
+            role=Role.BUILDER if builder else Role.RESIDENT,
+            organization=organization,
+        )
         session.add(user)
         session.flush()
         # Reserving waits until the link in this e-mail is opened (auth.ensure_confirmed).
         outbox.enqueue(session, "account.signed_up", {"user_id": user.id})
-        if organization is not None:        # unverified until city staff (or PRH_LOOKUP) verify it
+        if organization is not None:  # unverified until city staff (or PRH_LOOKUP) verify it
             outbox.enqueue(session, "organization.registered", {"organization_id": organization.id})
     return user
 
 
-def user_create(*, email: str, role: str, password: str | None = None, display_name: str = "",
-                organization_name: str = "", business_id: str = "", locale: str = "fi") -> tuple[User, str]:
+def user_create(
+    *,
+    email: str,
+    role: str,
+    password: str | None = None,
+    display_name: str = "",
+    organization_name: str = "",
+    business_id: str = "",
+    locale: str = "fi",
+) -> tuple[User, str]:
     """CLI: create any role (city staff only here). Returns the user and the password used."""
     email = normalise_email(email)
     if role not in {r.value for r in Role}:
@@ -126,19 +159,29 @@ def user_create(*, email: str, role: str, password: str | None = None, display_n
     _check_password(password)
     with write_transaction() as session:
         if _email_taken(email):
-            raise ValidationFailed(fields={"email": _l("An account with this e-mail already exists.")})
+            raise ValidationFailed(
+                fields={"email": _l("An account with this e-mail already exists.")}
+            )
         organization = None
         if role == Role.BUILDER:
-            organization = session.scalar(sa.select(Organization).where(Organization.business_id == business_id))
+            organization = session.scalar(
+                sa.select(Organization).where(Organization.business_id == business_id)
+            )
             if organization is None:
                 errors = {}
                 organization = _organization_for_new_builder(organization_name, business_id, errors)
                 if errors:
                     raise ValidationFailed(fields=errors)
-                organization.verified_at = clock.now()   # the operator vouches for it
-        user = User(email=email, display_name=display_name or email.split("@")[0], role=Role(role), locale=locale,
-                    organization=organization, password_hash=passwords.hash_password(password),
-                    email_confirmed_at=clock.now())   # the operator vouches for the address
+                organization.verified_at = clock.now()  # the operator vouches for it
+        user = User(
+            email=email,
+            display_name=display_name or email.split("@")[0],
+            role=Role(role),
+            locale=locale,
+            organization=organization,
+            password_hash=passwords.hash_password(password),
+            email_confirmed_at=clock.now(),
+        )  # the operator vouches for the address
         session.add(user)
     return user, password
 
@@ -168,7 +211,9 @@ def user_change_password(*, user_id: int, current_password: str, new_password: s
         if user is None:
             raise NotFound()
         if not passwords.verify_password(user.password_hash, current_password or ""):
-            raise ValidationFailed(fields={"current_password": _l("The current password is not correct.")})
+            raise ValidationFailed(
+                fields={"current_password": _l("The current password is not correct.")}
+            )
         _check_password(new_password, "new_password")
         user.password_hash = passwords.hash_password(new_password)
         credentials.revoke_all(session, user)
@@ -209,8 +254,12 @@ def token_create(*, user_id: int, name: str = "") -> tuple[ApiToken, str]:
     with write_transaction() as session:
         if session.get(User, user_id) is None:
             raise NotFound()
-        token = ApiToken(user_id=user_id, name=(name or "").strip()[:100], token_hash=_token_hash(raw),
-                         prefix=raw[:12])
+        token = ApiToken(
+            user_id=user_id,
+            name=(name or "").strip()[:100],
+            token_hash=_token_hash(raw),
+            prefix=raw[:12],
+        )
         session.add(token)
     return token, raw
 

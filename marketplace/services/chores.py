@@ -93,19 +93,32 @@ def warn_unclaimed() -> int:
     """Scheduled: lots ending within UNCLAIMED_DAYS with nothing reserved or collected, not
     handed on and not pointed out before, are announced to their builders (once each)."""
     today = clock.today()
-    warned = sa.exists().where(ListingEvent.listing_id == Listing.id,
-                               ListingEvent.kind == UNCLAIMED)
+    warned = sa.exists().where(
+        ListingEvent.listing_id == Listing.id, ListingEvent.kind == UNCLAIMED
+    )
     with write_transaction() as session:
-        due = list(session.scalars(sa.select(Listing).where(
-            Listing.status == ListingStatus.AVAILABLE,
-            Listing.quantity_reserved == 0, Listing.quantity_collected == 0,
-            Listing.handed_on_at.is_(None),
-            Listing.available_until >= today,
-            Listing.available_until <= today + timedelta(days=UNCLAIMED_DAYS),
-            ~warned,
-        ).order_by(Listing.id)))
+        due = list(
+            session.scalars(
+                sa.select(Listing)
+                .where(
+                    Listing.status == ListingStatus.AVAILABLE,
+                    Listing.quantity_reserved == 0,
+                    Listing.quantity_collected == 0,
+                    Listing.handed_on_at.is_(None),
+                    Listing.available_until >= today,
+                    Listing.available_until <= today + timedelta(days=UNCLAIMED_DAYS),
+                    ~warned,
+                )
+                .order_by(Listing.id)
+            )
+        )
         for listing in due:
-            record_event(session, listing, None, UNCLAIMED,
-                         {"available_until": listing.available_until.isoformat()})
+            record_event(
+                session,
+                listing,
+                None,
+                UNCLAIMED,
+                {"available_until": listing.available_until.isoformat()},
+            )
             outbox.enqueue(session, UNCLAIMED, {"listing_id": listing.id})
     return len(due)

@@ -45,7 +45,8 @@ def co2e(mass_kg: Decimal, factor: Decimal | None) -> Decimal:
 
 
 def mass_of(listing: Listing, quantity: Decimal, weighed_kg: Decimal | None) -> tuple[Decimal, str]:
-    """(kg, how it was obtained): a weighing beats the seller's figure, which beats the catalogue's."""
+    """(kg, how it was obtained): a weighing beats the seller's figure, which beats the
+    catalogue's."""
     if weighed_kg is not None:
         return weighed_kg.quantize(GRAM), MassSource.MEASURED.value
     return (quantity * listing.kg_per_unit).quantize(

@@ -1,5 +1,6 @@
 """Listing use cases: create, edit, withdraw. Every change is logged and sent to the outbox
 (services/listing_log.py)."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,8 +16,18 @@ from ..errors import Forbidden, HazardousMaterial, InvalidTransition, NotFound
 from ..labels import LISTING_STATUSES, label
 from ..labels import UNITS as UNIT_LABELS
 from ..locales import FALLBACK, LOCALES
-from ..models import (MASS_UNITS, UNITS, Category, Condition, Listing, ListingStatus, MassSource, Role,
-                      Site, User)
+from ..models import (
+    MASS_UNITS,
+    UNITS,
+    Category,
+    Condition,
+    Listing,
+    ListingStatus,
+    MassSource,
+    Role,
+    Site,
+    User,
+)
 from . import plausibility
 from . import validation as v
 from .holds import cancel_open_for_listing
@@ -25,9 +36,23 @@ from .staged_release import announce_release, parse_public_from, tell_moved_pick
 
 MAX_WINDOW_DAYS = 365
 DEFAULT_WINDOW_DAYS = 30
-FIELDS = ("title", "description", "category", "quantity", "unit", "kg_per_unit", "condition", "site_id",
-          "price_cents", "deposit_cents", "late_cancel_fee_percent", "available_from", "available_until",
-          "dimensions", "language")
+FIELDS = (
+    "title",
+    "description",
+    "category",
+    "quantity",
+    "unit",
+    "kg_per_unit",
+    "condition",
+    "site_id",
+    "price_cents",
+    "deposit_cents",
+    "late_cancel_fee_percent",
+    "available_from",
+    "available_until",
+    "dimensions",
+    "language",
+)
 MAX_DEPOSIT_CENTS = 50_000
 
 
@@ -43,20 +68,29 @@ def _owned_listing(session, user: User, listing_id: int) -> Listing:
     return listing
 
 
-def _validated(session, user: User, data: dict, current: Listing | None, confirm: bool = False) -> dict:
+def _validated(
+    session, user: User, data: dict, current: Listing | None, confirm: bool = False
+) -> dict:
     """Check every given field's meaning; for an edit, missing fields keep their value."""
     errors = v.Errors()
     merged = {f: getattr(current, _attr(f)) for f in FIELDS} if current else {}
     merged.update({k: val for k, val in data.items() if k in FIELDS})
     values = {
         "title": v.text(errors, "title", merged.get("title"), min_len=3, max_len=140),
-        "description": v.text(errors, "description", merged.get("description"), required=False, max_len=5000),
-        "dimensions": v.text(errors, "dimensions", merged.get("dimensions"), required=False, max_len=120),
+        "description": v.text(
+            errors, "description", merged.get("description"), required=False, max_len=5000
+        ),
+        "dimensions": v.text(
+            errors, "dimensions", merged.get("dimensions"), required=False, max_len=120
+        ),
         "quantity": v.decimal(errors, "quantity", merged.get("quantity")),
         "price_cents": v.integer(errors, "price_cents", merged.get("price_cents")),
-        "deposit_cents": v.integer(errors, "deposit_cents", merged.get("deposit_cents"), maximum=MAX_DEPOSIT_CENTS),
-        "late_cancel_fee_percent": v.integer(errors, "late_cancel_fee_percent",
-                                             merged.get("late_cancel_fee_percent"), maximum=100),
+        "deposit_cents": v.integer(
+            errors, "deposit_cents", merged.get("deposit_cents"), maximum=MAX_DEPOSIT_CENTS
+        ),
+        "late_cancel_fee_percent": v.integer(
+            errors, "late_cancel_fee_percent", merged.get("late_cancel_fee_percent"), maximum=100
+        ),
     }
     _money_terms(errors, values, user)
     language = merged.get("language") or user.locale
@@ -70,7 +104,9 @@ def _validated(session, user: User, data: dict, current: Listing | None, confirm
     condition = merged.get("condition")
     if condition not in {c.value for c in Condition}:
         errors["condition"] = _l("Choose a condition grade.")
-    values["condition"] = Condition(condition) if condition in {c.value for c in Condition} else None
+    values["condition"] = (
+        Condition(condition) if condition in {c.value for c in Condition} else None
+    )
 
     category = session.get(Category, str(merged.get("category") or ""))
     if category is None:
@@ -78,7 +114,7 @@ def _validated(session, user: User, data: dict, current: Listing | None, confirm
     values["category_slug"] = category.slug if category else None
 
     site_id = merged.get("site_id")
-    site = session.get(Site, site_id) if is_row_id(site_id) else None   # 2^40: not a 500
+    site = session.get(Site, site_id) if is_row_id(site_id) else None  # 2^40: not a 500
     if site is None or site.organization_id != user.organization_id:
         errors["site_id"] = _l("Choose one of your organisation's sites.")
     values["site_id"] = site.id if site else None
@@ -86,9 +122,15 @@ def _validated(session, user: User, data: dict, current: Listing | None, confirm
     _mass(errors, values, merged, category, unit, data, current)
     _window(errors, values, merged, current)
     if category is not None and not category.listable:
-        raise HazardousMaterial(fields={"category": _l(
-            "%(name)s cannot be listed: it is hazardous waste and must go to a licensed receiver.",
-            name=category.name(str(get_locale())))})
+        raise HazardousMaterial(
+            fields={
+                "category": _l(
+                    "%(name)s cannot be listed: it is hazardous waste and must go to a licensed "
+                    "receiver.",
+                    name=category.name(str(get_locale())),
+                )
+            }
+        )
     errors.raise_if_any()
     values["mass_flagged_at"] = _mass_flag(category, values, current, confirm)
     return values
@@ -103,10 +145,13 @@ def _mass_flag(category: Category, values: dict, current: Listing | None, confir
     plausibility.check_total(None if kg is None else values["quantity"] * kg, field)
     if values["mass_source"] != MassSource.DECLARED or kg is None:
         return None
-    unchanged = current is not None and (current.kg_per_unit, current.unit, current.category_slug) == (
-        kg, unit, category.slug)
+    unchanged = current is not None and (
+        current.kg_per_unit,
+        current.unit,
+        current.category_slug,
+    ) == (kg, unit, category.slug)
     if unchanged and current.mass_flagged_at is not None:
-        return current.mass_flagged_at                 # confirmed before; editing the title needs no new one
+        return current.mass_flagged_at  # confirmed before; editing the title needs no new one
     flagged = plausibility.declared_is_flagged(category, unit, kg, confirmed=confirm)
     return clock.now() if flagged else None
 
@@ -115,9 +160,13 @@ def _money_terms(errors, values, user: User) -> None:
     """A no-show deposit needs online payments, the organisation's payouts, and a free lot."""
     if values["deposit_cents"]:
         if not payment_gateway.takes_online_payments(user.organization):
-            errors["deposit_cents"] = _l("Deposits need online payments: set up payouts for your organisation first.")
+            errors["deposit_cents"] = _l(
+                "Deposits need online payments: set up payouts for your organisation first."
+            )
         elif values["price_cents"]:
-            errors["deposit_cents"] = _l("A deposit is for free lots; a priced lot is paid in advance.")
+            errors["deposit_cents"] = _l(
+                "A deposit is for free lots; a priced lot is paid in advance."
+            )
 
 
 def _attr(field: str) -> str:
@@ -132,12 +181,16 @@ def _mass(errors, values, merged, category, unit, data, current) -> None:
     elif given not in (None, ""):
         values["kg_per_unit"] = v.decimal(errors, "kg_per_unit", given, maximum=v.MAX_KG_PER_UNIT)
         values["mass_source"] = MassSource.DECLARED
-    elif current is not None and current.mass_source == MassSource.DECLARED and unit == current.unit:
+    elif (
+        current is not None and current.mass_source == MassSource.DECLARED and unit == current.unit
+    ):
         values["kg_per_unit"], values["mass_source"] = current.kg_per_unit, MassSource.DECLARED
     else:
         typical = category.typical_kg(unit) if category and unit in UNITS else None
         if category is not None and unit in UNITS and typical is None:
-            errors["kg_per_unit"] = _l("The catalogue has no typical mass for this unit: enter kg per unit.")
+            errors["kg_per_unit"] = _l(
+                "The catalogue has no typical mass for this unit: enter kg per unit."
+            )
         values["kg_per_unit"], values["mass_source"] = typical, MassSource.ESTIMATED
 
 
@@ -156,15 +209,20 @@ def _window(errors, values, merged, current) -> None:
     values["available_from"], values["available_until"] = start, end
 
 
-def listing_create(*, user_id: int, hazard_free: bool, confirm_unusual_mass: bool = False, **data) -> Listing:
+def listing_create(
+    *, user_id: int, hazard_free: bool, confirm_unusual_mass: bool = False, **data
+) -> Listing:
     """A builder lists material at one of the organisation's sites."""
     with write_transaction() as session:
         user = _builder(session, user_id)
         values = _validated(session, user, data, None, confirm_unusual_mass is True)
         if hazard_free is not True:
-            v.Errors(hazard_free=_l(
-                "Confirm that the material is free of asbestos, PCB and other hazardous substances."
-            )).raise_if_any()
+            v.Errors(
+                hazard_free=_l(
+                    "Confirm that the material is free of asbestos, PCB and other hazardous "
+                    "substances."
+                )
+            ).raise_if_any()
         public_from = parse_public_from(data.get("public_from"), values["available_until"])
         listing = listing_add(session, user, values, public_from=public_from)
     return listing
@@ -182,44 +240,65 @@ def listing_add(session, user: User, values: dict, *, public_from=None, **extra)
     return listings_add(session, user, [values], public_from=public_from, **extra)[0]
 
 
-def listings_add(session, user: User, many: list[dict], *, public_from=None,
-                 **extra) -> list[Listing]:
+def listings_add(
+    session, user: User, many: list[dict], *, public_from=None, **extra
+) -> list[Listing]:
     """Building block: `listing_add` for many at once, with one flush (a survey's rows)."""
     now = clock.now()
     listings = []
     for values in many:
-        listing = Listing(organization_id=user.organization_id, created_by_id=user.id,
-                          status=Listing.initial_status(user.organization),
-                          hazard_free_declared_at=now, created_at=now, **values, **extra)
+        listing = Listing(
+            organization_id=user.organization_id,
+            created_by_id=user.id,
+            status=Listing.initial_status(user.organization),
+            hazard_free_declared_at=now,
+            created_at=now,
+            **values,
+            **extra,
+        )
         listing.public_from = public_from or Listing.default_public_from(
-            now, session.get(Site, values["site_id"]).staged_release_hours,
-            current_app.config["STAGED_RELEASE_HOURS"])
+            now,
+            session.get(Site, values["site_id"]).staged_release_hours,
+            current_app.config["STAGED_RELEASE_HOURS"],
+        )
         listings.append(listing)
     session.add_all(listings)
     session.flush()
     for listing in listings:
         announce_release(session, listing, now)
         flagged = {"mass_flagged": True} if listing.mass_flagged_at else {}
-        record_event(session, listing, user, "listing.created",
-                     {"quantity": str(listing.quantity)} | flagged)
+        record_event(
+            session, listing, user, "listing.created", {"quantity": str(listing.quantity)} | flagged
+        )
     return listings
 
 
-def listing_update(*, user_id: int, listing_id: int, confirm_unusual_mass: bool = False, **data) -> Listing:
+def listing_update(
+    *, user_id: int, listing_id: int, confirm_unusual_mass: bool = False, **data
+) -> Listing:
     """Edit an open listing; the quantity cannot go below what is reserved or collected."""
     with write_transaction() as session:
         user = _builder(session, user_id)
         listing = _owned_listing(session, user, listing_id)
         if not listing.is_open:
-            raise InvalidTransition(_l("A listing in state “%(status)s” cannot be edited.",
-                                       status=label(LISTING_STATUSES, listing.status)))
+            raise InvalidTransition(
+                _l(
+                    "A listing in state “%(status)s” cannot be edited.",
+                    status=label(LISTING_STATUSES, listing.status),
+                )
+            )
         values = _validated(session, user, data, listing, confirm_unusual_mass is True)
         committed = listing.quantity_reserved + listing.quantity_collected
         if values["quantity"] < committed:
             raise InvalidTransition(
-                _l("%(n)s %(unit)s is already reserved or collected; the quantity cannot be lower.",
-                   n=_plain(committed), unit=label(UNIT_LABELS, listing.unit)),
-                fields={"quantity": _l("At least %(n)s.", n=_plain(committed))})
+                _l(
+                    "%(n)s %(unit)s is already reserved or collected; the quantity cannot be "
+                    "lower.",
+                    n=_plain(committed),
+                    unit=label(UNIT_LABELS, listing.unit),
+                ),
+                fields={"quantity": _l("At least %(n)s.", n=_plain(committed))},
+            )
         public_from = parse_public_from(data.get("public_from"), values["available_until"])
         moved = public_from is not None and abs(public_from - listing.public_from)
         if moved and moved >= timedelta(minutes=1):  # the form shows minutes: less is no change
@@ -246,8 +325,12 @@ def listing_withdraw(*, user_id: int, listing_id: int, reason: str = "") -> List
         if listing.status == ListingStatus.WITHDRAWN:
             return listing
         if not listing.is_open:
-            raise InvalidTransition(_l("A listing in state “%(status)s” cannot be withdrawn.",
-                                       status=label(LISTING_STATUSES, listing.status)))
+            raise InvalidTransition(
+                _l(
+                    "A listing in state “%(status)s” cannot be withdrawn.",
+                    status=label(LISTING_STATUSES, listing.status),
+                )
+            )
         listing_take_down(session, listing, user, reason)
     return listing
 
@@ -262,4 +345,3 @@ def listing_take_down(session, listing: Listing, user: User, reason: str) -> Non
 
 def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
-

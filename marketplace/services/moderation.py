@@ -5,6 +5,7 @@ Hiding a listing cancels its open reservations (their holders are notified as fo
 cancellation), logs a listing event (which also takes it out of the search indexes through the
 outbox) and tells the owner's builders why, in the app, through the outbox.
 """
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -39,11 +40,23 @@ def listing_hide(*, user_id: int, listing_id: int, reason: str) -> Listing:
             raise InvalidTransition(_l("This listing is hidden already."))
         listing.hidden_reason = reason
         cancelled = cancel_open_for_listing(
-            session, listing, by=user, reason=str(_l("The city hid the listing: %(reason)s", reason=reason)))
-        record_event(session, listing, user, "listing.hidden", {"reason": reason, "cancelled": cancelled})
+            session,
+            listing,
+            by=user,
+            reason=str(_l("The city hid the listing: %(reason)s", reason=reason)),
+        )
+        record_event(
+            session, listing, user, "listing.hidden", {"reason": reason, "cancelled": cancelled}
+        )
         outbox.enqueue(session, "listing.hidden", {"listing_id": listing.id, "reason": reason})
-        session.add(StaffAction(actor_id=user.id, kind="listing.hidden", subject=str(listing.id),
-                                data={"reason": reason, "cancelled_reservations": cancelled}))
+        session.add(
+            StaffAction(
+                actor_id=user.id,
+                kind="listing.hidden",
+                subject=str(listing.id),
+                data={"reason": reason, "cancelled_reservations": cancelled},
+            )
+        )
     return listing
 
 
@@ -58,8 +71,14 @@ def listing_unhide(*, user_id: int, listing_id: int) -> Listing:
             raise InvalidTransition(_l("This listing is not hidden."))
         previous, listing.hidden_reason = listing.hidden_reason, ""
         record_event(session, listing, user, "listing.unhidden", {"previous_reason": previous})
-        session.add(StaffAction(actor_id=user.id, kind="listing.unhidden", subject=str(listing.id),
-                                data={"previous_reason": previous}))
+        session.add(
+            StaffAction(
+                actor_id=user.id,
+                kind="listing.unhidden",
+                subject=str(listing.id),
+                data={"previous_reason": previous},
+            )
+        )
     return listing
 
 
@@ -78,8 +97,14 @@ def target_set(*, user_id: int, year, tonnes, note: str = "") -> YearlyTarget:
         previous = str(target.tonnes) if target.tonnes is not None else None
         target.tonnes, target.note, target.set_by_id = tonnes, note, user.id
         session.add(target)
-        session.add(StaffAction(actor_id=user.id, kind="target.set", subject=str(year),
-                                data={"tonnes": str(tonnes), "previous": previous}))
+        session.add(
+            StaffAction(
+                actor_id=user.id,
+                kind="target.set",
+                subject=str(year),
+                data={"tonnes": str(tonnes), "previous": previous},
+            )
+        )
     return target
 
 
@@ -89,9 +114,23 @@ def notify_listing_hidden(message: outbox.Message) -> None:
         listing = session.get(Listing, message.payload["listing_id"])
         if listing is None:
             return
-        builders = session.scalars(sa.select(User.id).where(User.organization_id == listing.organization_id,
-                                                            User.role == Role.BUILDER, User.active))
-        data = {"listing_id": listing.id, "title": listing.title, "reason": message.payload["reason"]}
+        builders = session.scalars(
+            sa.select(User.id).where(
+                User.organization_id == listing.organization_id,
+                User.role == Role.BUILDER,
+                User.active,
+            )
+        )
+        data = {
+            "listing_id": listing.id,
+            "title": listing.title,
+            "reason": message.payload["reason"],
+        }
         for builder_id in list(builders):
-            notifications.add(session, user_id=builder_id, kind="listing.hidden", data=data,
-                              source_key=f"outbox:{message.id}")
+            notifications.add(
+                session,
+                user_id=builder_id,
+                kind="listing.hidden",
+                data=data,
+                source_key=f"outbox:{message.id}",
+            )

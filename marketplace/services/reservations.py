@@ -6,6 +6,7 @@ Never over-reserved: the listing's counters change only through conditional UPDA
 write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL the UPDATE re-checks its WHERE
 clause on the row it waited for), and a CHECK constraint backs them up.
 """
+
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from .. import clock, formatting, outbox
 from ..database import write_transaction
 from ..errors import InvalidTransition, NotFound
-from ..labels import RESERVATION_STATUSES, label
 from ..extensions import db
+from ..labels import RESERVATION_STATUSES, label
 from ..models import Listing, Reservation, ReservationStatus, User
 from . import checkout, ledger, plausibility, reserving
 from . import validation as v
@@ -25,23 +26,48 @@ from .listing_log import record_event
 S = ReservationStatus
 
 
-def reservation_book(*, user_id: int, listing_id: int, quantity, pickup_at: datetime | None = None,
-                     message: str = "", success_url: str = "", cancel_url: str = ""):
+def reservation_book(
+    *,
+    user_id: int,
+    listing_id: int,
+    quantity,
+    pickup_at: datetime | None = None,
+    message: str = "",
+    success_url: str = "",
+    cancel_url: str = "",
+):
     """Reserve, and when the lot is paid online (or carries a deposit) start Stripe Checkout.
     Returns (reservation, checkout URL or None)."""
     listing = db.session.get(Listing, listing_id)
     kind = checkout.payment_kind(listing) if listing is not None else None
-    reservation = reservation_create(user_id=user_id, listing_id=listing_id, quantity=quantity, pickup_at=pickup_at,
-                                     message=message, payment_kind=kind)
+    reservation = reservation_create(
+        user_id=user_id,
+        listing_id=listing_id,
+        quantity=quantity,
+        pickup_at=pickup_at,
+        message=message,
+        payment_kind=kind,
+    )
     if kind is None:
         return reservation, None
-    url = checkout.checkout_start(reservation_id=reservation.id, user_id=user_id,
-                                  success_url=success_url, cancel_url=cancel_url)
+    url = checkout.checkout_start(
+        reservation_id=reservation.id,
+        user_id=user_id,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
     return reservation, url
 
 
-def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: datetime | None = None,
-                       message: str = "", payment_kind=None) -> Reservation:
+def reservation_create(
+    *,
+    user_id: int,
+    listing_id: int,
+    quantity,
+    pickup_at: datetime | None = None,
+    message: str = "",
+    payment_kind=None,
+) -> Reservation:
     """Hold `quantity` of a listing for the user, with an optional pickup time and message.
     With a `payment_kind` the reservation waits for the payment (pending_payment) and holds the
     quantity only as long as Checkout stays open."""
@@ -54,16 +80,27 @@ def reservation_create(*, user_id: int, listing_id: int, quantity, pickup_at: da
         listing = session.get(Listing, listing_id)
         if user is None or listing is None or not listing.can_view(user):
             raise NotFound()
-        reservation = reserving.reserve(session, user=user, listing=listing, quantity=quantity,
-                                        pickup_at=pickup_at, message=message, payment_kind=payment_kind)
+        reservation = reserving.reserve(
+            session,
+            user=user,
+            listing=listing,
+            quantity=quantity,
+            pickup_at=pickup_at,
+            message=message,
+            payment_kind=payment_kind,
+        )
     return reservation
 
 
 def _load(session, reservation_id: int, user: User | None) -> Reservation:
     """The reservation, row-locked (PostgreSQL) and re-read, so its status is checked against the
     latest committed state: two cancels of the same reservation cannot both return its quantity."""
-    reservation = session.scalar(sa.select(Reservation).where(Reservation.id == reservation_id)
-                                 .with_for_update().execution_options(populate_existing=True))
+    reservation = session.scalar(
+        sa.select(Reservation)
+        .where(Reservation.id == reservation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if reservation is None or (user is not None and not reservation.visible_to(user)):
         raise NotFound()
     return reservation
@@ -81,11 +118,20 @@ def reservation_cancel(*, user_id: int, reservation_id: int, reason: str = "") -
             raise NotFound()
         reservation.cancel_reason = reason or str(_l("No reason given"))
         reservation.cancelled_by_id = user.id
-        close(session, reservation, S.CANCELLED, user, "reservation.cancelled", {"reason": reservation.cancel_reason})
+        close(
+            session,
+            reservation,
+            S.CANCELLED,
+            user,
+            "reservation.cancelled",
+            {"reason": reservation.cancel_reason},
+        )
     return reservation
 
 
-def reservation_no_show(*, user_id: int, reservation_id: int, capture_cents: int | None = None) -> Reservation:
+def reservation_no_show(
+    *, user_id: int, reservation_id: int, capture_cents: int | None = None
+) -> Reservation:
     """The listing's organisation marks that nobody came; the quantity returns to the listing.
     A no-show deposit is captured in full, or `capture_cents` of it."""
     with write_transaction() as session:
@@ -97,18 +143,33 @@ def reservation_no_show(*, user_id: int, reservation_id: int, capture_cents: int
             raise InvalidTransition(_l("A no-show can be marked only after the pickup time."))
         if capture_cents is not None and (not isinstance(capture_cents, int) or capture_cents < 0):
             v.Errors(capture_cents=_l("Enter the amount in cents, 0 or more.")).raise_if_any()
-        close(session, reservation, S.NO_SHOW, user, "reservation.no_show",
-               payload={"capture_cents": capture_cents} if capture_cents is not None else None)
+        close(
+            session,
+            reservation,
+            S.NO_SHOW,
+            user,
+            "reservation.no_show",
+            payload={"capture_cents": capture_cents} if capture_cents is not None else None,
+        )
     return reservation
 
 
-def reservation_collect(*, user_id: int, reservation_id: int, quantity=None, weighed_kg=None,
-                        code: str | None = None, confirm_unusual_mass: bool = False):
+def reservation_collect(
+    *,
+    user_id: int,
+    reservation_id: int,
+    quantity=None,
+    weighed_kg=None,
+    code: str | None = None,
+    confirm_unusual_mass: bool = False,
+):
     """The listing's organisation hands over (all or less); writes the handover record. A weighing
     far from the expected mass needs `confirm_unusual_mass` and is flagged for the city."""
     errors = v.Errors()
     quantity = v.decimal(errors, "quantity", quantity, required=False)
-    weighed = v.decimal(errors, "weighed_kg", weighed_kg, required=False, maximum=v.MAX_KG_PER_UNIT * 1000)
+    weighed = v.decimal(
+        errors, "weighed_kg", weighed_kg, required=False, maximum=v.MAX_KG_PER_UNIT * 1000
+    )
     errors.raise_if_any()
     with write_transaction() as session:
         user = session.get(User, user_id)
@@ -116,30 +177,60 @@ def reservation_collect(*, user_id: int, reservation_id: int, quantity=None, wei
         if not user.belongs_to(reservation.listing.organization_id):
             raise NotFound()
         if not reservation.can_become(S.COLLECTED):
-            raise InvalidTransition(_l("A reservation in state “%(status)s” cannot be collected.",
-                                       status=label(RESERVATION_STATUSES, reservation.status)))
+            raise InvalidTransition(
+                _l(
+                    "A reservation in state “%(status)s” cannot be collected.",
+                    status=label(RESERVATION_STATUSES, reservation.status),
+                )
+            )
         if code is not None and code.strip().upper() != reservation.code:
             v.Errors(code=_l("The pickup code does not match this reservation.")).raise_if_any()
         actual = quantity if quantity is not None else reservation.quantity
         if actual > reservation.quantity:
-            v.Errors(quantity=_l("At most the reserved %(n)s.", n=formatting.number(reservation.quantity))
-                     ).raise_if_any()
+            v.Errors(
+                quantity=_l(
+                    "At most the reserved %(n)s.", n=formatting.number(reservation.quantity)
+                )
+            ).raise_if_any()
         flagged = _mass_flagged(reservation.listing, actual, weighed, confirm_unusual_mass is True)
         session.execute(
-            sa.update(Listing).where(Listing.id == reservation.listing_id,
-                                     Listing.quantity_reserved >= milli(reservation.quantity))
-            .values(quantity_reserved=Listing.quantity_reserved - milli(reservation.quantity),
-                    quantity_collected=Listing.quantity_collected + milli(actual), updated_at=clock.now())
-            .execution_options(synchronize_session=False))
+            sa.update(Listing)
+            .where(
+                Listing.id == reservation.listing_id,
+                Listing.quantity_reserved >= milli(reservation.quantity),
+            )
+            .values(
+                quantity_reserved=Listing.quantity_reserved - milli(reservation.quantity),
+                quantity_collected=Listing.quantity_collected + milli(actual),
+                updated_at=clock.now(),
+            )
+            .execution_options(synchronize_session=False)
+        )
         listing = session.get(Listing, reservation.listing_id)
         session.refresh(listing)
         listing.refresh_status()
         reservation.status = S.COLLECTED
         reservation.closed_at = clock.now()
-        handover = ledger.record_handover(session, listing=listing, reservation=reservation, quantity=actual,
-                                          weighed_kg=weighed, recorded_by=user, mass_flagged=flagged)
-        record_event(session, listing, user, "reservation.collected",
-                     {"reservation_id": reservation.id, "quantity": str(actual), "mass_kg": str(handover.mass_kg)})
+        handover = ledger.record_handover(
+            session,
+            listing=listing,
+            reservation=reservation,
+            quantity=actual,
+            weighed_kg=weighed,
+            recorded_by=user,
+            mass_flagged=flagged,
+        )
+        record_event(
+            session,
+            listing,
+            user,
+            "reservation.collected",
+            {
+                "reservation_id": reservation.id,
+                "quantity": str(actual),
+                "mass_kg": str(handover.mass_kg),
+            },
+        )
         outbox.enqueue(session, "reservation.collected", {"reservation_id": reservation.id})
     return reservation, handover
 

@@ -4,17 +4,43 @@ Page modules never import this package: it imports them, here, to register their
 
 def init_app(app):
     """Register the page blueprints (the staff blueprint's routes are in three modules)."""
-    from . import (accounts, helpers, impact, listings, main, media, notifications, payments,
-                   reservations, searches, sites, staff)
-    from .staff import dashboard, factors, moderation  # noqa: F401 - their routes join staff.bp
-    from . import privacy, recovery  # noqa: F401 - their routes join accounts.bp
-    from . import hand_on, handovers, imports, wanted
-    from . import wanted_bundles  # noqa: F401 - its route joins wanted.bp
-    from .staff import mass_review, survey_totals  # noqa: F401 - their routes join staff.bp
+    from . import (  # noqa: F401 - their routes join accounts.bp
+        accounts,
+        hand_on,
+        handovers,
+        helpers,
+        impact,
+        imports,
+        listings,
+        main,
+        media,
+        notifications,
+        payments,
+        privacy,
+        recovery,
+        reservations,
+        searches,
+        sites,
+        staff,
+        wanted,
+        wanted_bundles,  # noqa: F401 - its route joins wanted.bp
+    )
+    from .staff import dashboard, factors, mass_review, moderation, survey_totals  # noqa: F401 - their routes join staff.bp  # noqa: F401 - their routes join staff.bp
 
     helpers.init_app(app)
-    for module in (main, accounts, sites, listings, media, reservations, notifications, impact, staff,
-                   payments, searches):
+    for module in (
+        main,
+        accounts,
+        sites,
+        listings,
+        media,
+        reservations,
+        notifications,
+        impact,
+        staff,
+        payments,
+        searches,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(handovers.bp)
     app.register_blueprint(wanted.bp)

@@ -1,4 +1,5 @@
 """Pages: reserving, my reservations, reservations on my listings, the pickup list, handover."""
+
 from datetime import date, datetime
 
 import segno
@@ -18,8 +19,7 @@ from ..queries import payment_records
 from ..queries import reservations as reservation_queries
 from ..queries import sites as site_queries
 from ..security import safe_next
-from ..services import checkout
-from ..services import pickups
+from ..services import checkout, pickups
 from ..services import reservations as reservation_services
 from ..urls import checkout_urls
 from .feedback import USER_ERRORS, show_errors
@@ -33,13 +33,21 @@ def reserve_form_for(listing) -> ReserveForm:
     """The reserve form with the listing's free pickup times as choices (sooner ones when a
     deposit's card hold must still be valid at pickup)."""
     form = ReserveForm()
-    limit = current_app.config["DEPOSIT_MAX_DAYS"] if checkout.payment_kind(listing) == "deposit" else None
-    form.pickup_at.choices = [(s.start.isoformat(), s.local) for s in pickups.free_slots(listing, limit_days=limit)]
+    limit = (
+        current_app.config["DEPOSIT_MAX_DAYS"]
+        if checkout.payment_kind(listing) == "deposit"
+        else None
+    )
+    form.pickup_at.choices = [
+        (s.start.isoformat(), s.local) for s in pickups.free_slots(listing, limit_days=limit)
+    ]
     return form
 
 
 def _user_key() -> str:
-    return f"reserve:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+    return (
+        f"reserve:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+    )
 
 
 @bp.post("/listings/<int:listing_id>/reserve")
@@ -49,41 +57,59 @@ def reserve(listing_id):
     """Reserve part or all of a listing for a pickup time."""
     listing = listing_queries.listing_for(current_user, listing_id)
     if listing.can_manage(current_user):
-        abort(403)                              # your own organisation's material
+        abort(403)  # your own organisation's material
     form = reserve_form_for(listing)
     if form.validate_on_submit():
         success, cancel = checkout_urls()
         try:
-            with refusals():   # counts kera_reservations_total{outcome="refused", reason=<code>}
+            with refusals():  # counts kera_reservations_total{outcome="refused", reason=<code>}
                 reservation, checkout_url = reservation_services.reservation_book(
-                    user_id=current_user.id, listing_id=listing.id, quantity=form.quantity.data,
-                    pickup_at=datetime.fromisoformat(form.pickup_at.data), message=form.message.data or "",
-                    success_url=success, cancel_url=cancel)
+                    user_id=current_user.id,
+                    listing_id=listing.id,
+                    quantity=form.quantity.data,
+                    pickup_at=datetime.fromisoformat(form.pickup_at.data),
+                    message=form.message.data or "",
+                    success_url=success,
+                    cancel_url=cancel,
+                )
         except USER_ERRORS as exc:
             show_errors(form, exc)
         else:
             if checkout_url:
                 return redirect(checkout_url, 303)
-            flash(_("Reserved. Show the pickup code %(code)s at the site.", code=reservation.code), "success")
+            flash(
+                _("Reserved. Show the pickup code %(code)s at the site.", code=reservation.code),
+                "success",
+            )
             return redirect(url_for("reservations.detail", reservation_id=reservation.id))
     listing = listing_queries.listing_for(current_user, listing_id)
-    return render_template("listings/detail.html", listing=listing, button=ButtonForm(), reserve_form=form,
-                           can_manage=False, payment_kind=checkout.payment_kind(listing)), 422
+    return render_template(
+        "listings/detail.html",
+        listing=listing,
+        button=ButtonForm(),
+        reserve_form=form,
+        can_manage=False,
+        payment_kind=checkout.payment_kind(listing),
+    ), 422
 
 
 @bp.get("/reservations")
 @login_required
 def mine():
     """The reservations I made."""
-    return render_template("reservations/mine.html", reservations=reservation_queries.of_user(current_user.id))
+    return render_template(
+        "reservations/mine.html", reservations=reservation_queries.of_user(current_user.id)
+    )
 
 
 @bp.get("/reservations/selling")
 @role_required(Role.BUILDER)
 def selling():
     """Reservations on my organisation's listings."""
-    return render_template("reservations/selling.html",
-                           reservations=reservation_queries.of_organization(current_user.organization_id))
+    return render_template(
+        "reservations/selling.html",
+        reservations=reservation_queries.of_organization(current_user.organization_id),
+    )
 
 
 @bp.get("/pickups")
@@ -95,13 +121,23 @@ def pickup_list():
         flash(_("Add a site first."), "info")
         return redirect(url_for("sites.new"))
     try:
-        day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else clock.today()
+        day = (
+            date.fromisoformat(request.args.get("date", ""))
+            if request.args.get("date")
+            else clock.today()
+        )
     except ValueError:
         day = clock.today()
-    site_id = parse_id(request.args.get("site_id")) or sites[0].id   # out of range: the first
+    site_id = parse_id(request.args.get("site_id")) or sites[0].id  # out of range: the first
     site = site_queries.site_for(current_user, site_id)
-    return render_template("reservations/pickups.html", sites=sites, site=site, day=day,
-                           reservations=reservation_queries.pickup_list(site, day), collect_form=CollectForm())
+    return render_template(
+        "reservations/pickups.html",
+        sites=sites,
+        site=site,
+        day=day,
+        reservations=reservation_queries.pickup_list(site, day),
+        collect_form=CollectForm(),
+    )
 
 
 @bp.get("/reservations/<int:reservation_id>")
@@ -109,24 +145,37 @@ def pickup_list():
 def detail(reservation_id):
     """Code, QR code, status, pickup time and the actions open to me."""
     reservation = reservation_queries.reservation_for(current_user, reservation_id)
-    qr = Markup(segno.make(reservation.code, micro=False).svg_inline(scale=6, title=reservation.code))
+    qr = Markup(
+        segno.make(reservation.code, micro=False).svg_inline(scale=6, title=reservation.code)
+    )
     seller = current_user.belongs_to(reservation.listing.organization_id)
-    return render_template("reservations/detail.html", r=reservation, qr=qr, seller=seller,
-                           cancel_form=CancelForm(), collect_form=CollectForm(), button=ButtonForm(),
-                           no_show_form=NoShowForm(), payments=payment_records.of_reservation(reservation.id))
+    return render_template(
+        "reservations/detail.html",
+        r=reservation,
+        qr=qr,
+        seller=seller,
+        cancel_form=CancelForm(),
+        collect_form=CollectForm(),
+        button=ButtonForm(),
+        no_show_form=NoShowForm(),
+        payments=payment_records.of_reservation(reservation.id),
+    )
 
 
 @bp.post("/reservations/<int:reservation_id>/cancel")
 @login_required
 def cancel(reservation_id):
     """Cancel (the taker or the seller); the quantity returns to the listing."""
-    if not reservation_queries.reservation_for(current_user, reservation_id).can_cancel(current_user):
+    if not reservation_queries.reservation_for(current_user, reservation_id).can_cancel(
+        current_user
+    ):
         abort(404)
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            reservation_services.reservation_cancel(user_id=current_user.id, reservation_id=reservation_id,
-                                                    reason=form.reason_text())
+            reservation_services.reservation_cancel(
+                user_id=current_user.id, reservation_id=reservation_id, reason=form.reason_text()
+            )
             flash(_("The reservation was cancelled."), "info")
         except USER_ERRORS as exc:
             flash(str(exc.message), "error")
@@ -137,20 +186,31 @@ def cancel(reservation_id):
 @role_required(Role.BUILDER)
 def collect(reservation_id):
     """Hand over: check the code, record the quantity (and a weighing) in the ledger."""
-    reservation_queries.reservation_for(current_user, reservation_id)     # 404 for anyone else
+    reservation_queries.reservation_for(current_user, reservation_id)  # 404 for anyone else
     form = CollectForm()
     if form.validate_on_submit():
         try:
             _r, handover = reservation_services.reservation_collect(
-                user_id=current_user.id, reservation_id=reservation_id, quantity=form.quantity.data,
-                weighed_kg=form.weighed_kg.data, code=form.code.data,      # None when left empty
-                confirm_unusual_mass=form.confirm_unusual_mass.data)
-            flash(_("Handed over: %(kg)s kg recorded.", kg=formatting.number(handover.mass_kg)), "success")
+                user_id=current_user.id,
+                reservation_id=reservation_id,
+                quantity=form.quantity.data,
+                weighed_kg=form.weighed_kg.data,
+                code=form.code.data,  # None when left empty
+                confirm_unusual_mass=form.confirm_unusual_mass.data,
+            )
+            flash(
+                _("Handed over: %(kg)s kg recorded.", kg=formatting.number(handover.mass_kg)),
+                "success",
+            )
         except USER_ERRORS as exc:
             flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")
     else:
         flash(_("Enter the pickup code shown by the taker."), "error")
-    return redirect(safe_next(request.form.get("back"), url_for("reservations.detail", reservation_id=reservation_id)))
+    return redirect(
+        safe_next(
+            request.form.get("back"), url_for("reservations.detail", reservation_id=reservation_id)
+        )
+    )
 
 
 @bp.post("/reservations/<int:reservation_id>/no-show")
@@ -158,12 +218,15 @@ def collect(reservation_id):
 def no_show(reservation_id):
     """Mark that the taker did not come; the quantity returns to the listing (and a deposit is
     kept, in full or the amount given)."""
-    reservation_queries.reservation_for(current_user, reservation_id)     # 404 for anyone else
+    reservation_queries.reservation_for(current_user, reservation_id)  # 404 for anyone else
     form = NoShowForm()
     if form.validate_on_submit():
         try:
-            reservation_services.reservation_no_show(user_id=current_user.id, reservation_id=reservation_id,
-                                                     capture_cents=form.capture_cents())
+            reservation_services.reservation_no_show(
+                user_id=current_user.id,
+                reservation_id=reservation_id,
+                capture_cents=form.capture_cents(),
+            )
             flash(_("Marked as not collected."), "info")
         except USER_ERRORS as exc:
             flash(str(exc.message), "error")

@@ -55,7 +55,7 @@ def test_post_browse_read_edit_close(app, client):
 
     closed = client.delete(f"/api/v1/wanted/{post['id']}", headers=headers)
     assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
-    assert client.get("/api/v1/wanted").get_json()["total"] == 0   # only open posts are browsed
+    assert client.get("/api/v1/wanted").get_json()["total"] == 0  # only open posts are browsed
 
 
 def test_public_views_never_name_a_resident(app, client):
@@ -70,26 +70,37 @@ def test_public_views_never_name_a_resident(app, client):
 def test_window_rules_are_422(app, client):
     headers = bearer_header(factories.resident())
     past = client.post(
-        "/api/v1/wanted", json=_body(needed_by=str(clock.today() - timedelta(days=1))),
+        "/api/v1/wanted",
+        json=_body(needed_by=str(clock.today() - timedelta(days=1))),
         headers=headers,
     )
     assert_error(past, 422, "validation_failed", fields=("needed_by",))
     reversed_ = client.post(
         "/api/v1/wanted",
-        json=_body(needed_from=str(clock.today() + timedelta(days=9)),
-                   needed_by=str(clock.today() + timedelta(days=8))),
+        json=_body(
+            needed_from=str(clock.today() + timedelta(days=9)),
+            needed_by=str(clock.today() + timedelta(days=8)),
+        ),
         headers=headers,
     )
     assert_error(reversed_, 422, "validation_failed", fields=("needed_by",))
-    today = client.post("/api/v1/wanted", json=_body(needed_from=None,
-                                                     needed_by=str(clock.today())),
-                        headers=headers)
-    assert today.status_code == 201   # needed today is not in the past
-    bad = client.post("/api/v1/wanted", json=_body(category="unobtainium", quantity="0",
-                                                   lat=60.2), headers=headers)
+    today = client.post(
+        "/api/v1/wanted",
+        json=_body(needed_from=None, needed_by=str(clock.today())),
+        headers=headers,
+    )
+    assert today.status_code == 201  # needed today is not in the past
+    bad = client.post(
+        "/api/v1/wanted",
+        json=_body(category="unobtainium", quantity="0", lat=60.2),
+        headers=headers,
+    )
     assert_error(bad, 422, fields=("category", "quantity", "lng"))
-    assert_error(client.post("/api/v1/wanted", json=_body(colour="red"), headers=headers),
-                 422, "unknown_field")
+    assert_error(
+        client.post("/api/v1/wanted", json=_body(colour="red"), headers=headers),
+        422,
+        "unknown_field",
+    )
 
 
 def test_unconfirmed_accounts_cannot_post(app, client):
@@ -103,11 +114,17 @@ def test_unconfirmed_accounts_cannot_post(app, client):
 
 def test_only_the_owner_edits_or_closes(app, client):
     owner, other = factories.resident(), factories.resident()
-    wanted_id = client.post("/api/v1/wanted", json=_body(),
-                            headers=bearer_header(owner)).get_json()["id"]
+    wanted_id = client.post(
+        "/api/v1/wanted", json=_body(), headers=bearer_header(owner)
+    ).get_json()["id"]
     other_headers = bearer_header(other)
-    assert_error(client.patch(f"/api/v1/wanted/{wanted_id}", json={"title": "Mine now"},
-                              headers=other_headers), 403, "forbidden")
+    assert_error(
+        client.patch(
+            f"/api/v1/wanted/{wanted_id}", json={"title": "Mine now"}, headers=other_headers
+        ),
+        403,
+        "forbidden",
+    )
     assert_error(client.delete(f"/api/v1/wanted/{wanted_id}", headers=other_headers), 403)
     assert_error(client.delete(f"/api/v1/wanted/{wanted_id}"), 401)
     assert_error(client.get("/api/v1/wanted/999999"), 404, "not_found")
@@ -117,19 +134,20 @@ def test_a_closed_post_cannot_be_edited(app, client):
     headers = bearer_header(factories.resident())
     wanted_id = client.post("/api/v1/wanted", json=_body(), headers=headers).get_json()["id"]
     client.delete(f"/api/v1/wanted/{wanted_id}", headers=headers)
-    response = client.patch(f"/api/v1/wanted/{wanted_id}", json={"title": "Again"},
-                            headers=headers)
+    response = client.patch(f"/api/v1/wanted/{wanted_id}", json={"title": "Again"}, headers=headers)
     assert_error(response, 409, "invalid_transition")
 
 
 def test_browse_by_distance_and_bad_parameters(app, client):
     headers = bearer_header(factories.resident())
     near = client.post("/api/v1/wanted", json=_body(title="Near Kera"), headers=headers)
-    far = client.post("/api/v1/wanted", json=_body(title="In Helsinki", lat=60.17, lng=24.94),
-                      headers=headers)
+    far = client.post(
+        "/api/v1/wanted", json=_body(title="In Helsinki", lat=60.17, lng=24.94), headers=headers
+    )
     assert near.status_code == far.status_code == 201
-    page = client.get("/api/v1/wanted", query_string={"lat": 60.2161, "lng": 24.7539,
-                                                      "radius_km": 3}).get_json()
+    page = client.get(
+        "/api/v1/wanted", query_string={"lat": 60.2161, "lng": 24.7539, "radius_km": 3}
+    ).get_json()
     assert [h["title"] for h in page["hits"]] == ["Near Kera"]
     assert page["hits"][0]["distance_km"] < 0.1
     assert_error(client.get("/api/v1/wanted", query_string={"lat": 60.2}), 400, fields=("lng",))
@@ -140,9 +158,11 @@ def test_posts_expire_after_needed_by(app, client):
     from marketplace.services.chores import expire_wanted
 
     headers = bearer_header(factories.resident())
-    wanted_id = client.post("/api/v1/wanted", json=_body(needed_from=None,
-                                                         needed_by=str(clock.today())),
-                            headers=headers).get_json()["id"]
+    wanted_id = client.post(
+        "/api/v1/wanted",
+        json=_body(needed_from=None, needed_by=str(clock.today())),
+        headers=headers,
+    ).get_json()["id"]
     assert expire_wanted() == 0
     clock.set(clock.now() + timedelta(days=1))
     assert expire_wanted() == 1
@@ -159,9 +179,11 @@ def test_download_my_data_holds_the_posts_and_deletion_erases_their_text(app, cl
     factories.listing(seller)
     resident = factories.resident()
     headers = bearer_header(resident)
-    wanted_id = client.post("/api/v1/wanted", json=_body(title="Tiiliä Ainon grilliin",
-                                                         category="brick", lat=60.2, lng=24.75),
-                            headers=headers).get_json()["id"]
+    wanted_id = client.post(
+        "/api/v1/wanted",
+        json=_body(title="Tiiliä Ainon grilliin", category="brick", lat=60.2, lng=24.75),
+        headers=headers,
+    ).get_json()["id"]
     deliver()
     export = client.get("/api/v1/me/export", headers=headers).get_json()
     assert [(w["id"], w["title"], w["quantity"], w["status"]) for w in export["wanted_posts"]] == [
@@ -174,8 +196,15 @@ def test_download_my_data_holds_the_posts_and_deletion_erases_their_text(app, cl
     assert deleted.status_code == 200
     wanted = fresh().get(WantedPost, wanted_id)
     assert (wanted.status, wanted.title, wanted.description, wanted.lat) == (
-        WantedStatus.CLOSED, "", "", None)
-    assert wanted.quantity == 20 and wanted.category_slug == "brick"   # the city's figures stay
-    notes = fresh().scalars(sa.select(Notification).where(
-        Notification.kind == "wanted.listing_matched")).all()
+        WantedStatus.CLOSED,
+        "",
+        "",
+        None,
+    )
+    assert wanted.quantity == 20 and wanted.category_slug == "brick"  # the city's figures stay
+    notes = (
+        fresh()
+        .scalars(sa.select(Notification).where(Notification.kind == "wanted.listing_matched"))
+        .all()
+    )
     assert notes and all(n.data["wanted_title"] == "" for n in notes)

@@ -18,16 +18,27 @@ from .test_notifications import smtp  # noqa: F401 - the SMTP fixture
 
 
 def _want(owner, **overrides):
-    values = {"title": "Tiiliä muuriin", "category": "brick", "quantity": "100", "unit": "pcs",
-              "needed_by": clock.today() + timedelta(days=20)}
+    values = {
+        "title": "Tiiliä muuriin",
+        "category": "brick",
+        "quantity": "100",
+        "unit": "pcs",
+        "needed_by": clock.today() + timedelta(days=20),
+    }
     values.update(overrides)
     return wanted_services.wanted_create(user_id=owner.id, **values)
 
 
 def _notes(user_id, kind):
-    return fresh().scalars(
-        sa.select(Notification).where(Notification.user_id == user_id, Notification.kind == kind)
-    ).all()
+    return (
+        fresh()
+        .scalars(
+            sa.select(Notification).where(
+                Notification.user_id == user_id, Notification.kind == kind
+            )
+        )
+        .all()
+    )
 
 
 def _replay(topic):
@@ -64,7 +75,7 @@ def test_a_new_post_tells_the_matching_organisations_builders_once(any_db):
     seller = factories.builder(org_name="Purku Oy")
     colleague = factories.builder(org=seller.organization)
     factories.listing(seller)
-    bystander = factories.builder()   # no listing: hears nothing
+    bystander = factories.builder()  # no listing: hears nothing
     deliver()
     poster = factories.resident()
     wanted = _want(poster)
@@ -84,11 +95,12 @@ def test_a_restocked_listing_alerts_a_post_it_now_matches(app):
     listing = factories.listing(seller, available_until=clock.today() + timedelta(days=5))
     deliver()
     poster = factories.resident()
-    _want(poster, needed_from=clock.today() + timedelta(days=10))   # window after the lot's
+    _want(poster, needed_from=clock.today() + timedelta(days=10))  # window after the lot's
     deliver()
     assert _notes(poster.id, "wanted.matched") == []
     listing_services.listing_update(
-        user_id=seller.id, listing_id=listing.id,
+        user_id=seller.id,
+        listing_id=listing.id,
         available_until=clock.today() + timedelta(days=15),
     )
     deliver()
@@ -101,7 +113,7 @@ def test_no_alert_for_what_the_poster_may_not_see_or_did_not_ask_for(app):
     deliver()
     unverified = factories.unverified_builder()
     factories.site(unverified)
-    factories.listing(unverified)          # pending_review: hidden from the poster
+    factories.listing(unverified)  # pending_review: hidden from the poster
     factories.listing(factories.builder(), category="timber", title="Lauta", unit="m3")
     deliver()
     assert _notes(poster.id, "wanted.matched") == []
@@ -123,7 +135,7 @@ def test_the_alert_is_emailed_in_the_recipients_language(tmp_path, smtp):  # noq
     with app.app_context():
         poster = factories.resident(email="sara@example.com", locale="sv")
         _want(poster)
-        outbox.run_once()   # no listing yet: nobody to tell
+        outbox.run_once()  # no listing yet: nobody to tell
         factories.listing(factories.builder(), title="Tegel, röd")
         outbox.run_once()
     to_sara = [m for m in inbox.messages if m["To"] == "sara@example.com"]

@@ -72,10 +72,10 @@ def test_a_listing_waiting_for_its_organisations_verification_is_neither_found_n
     listing = db.session.get(Listing, _listing_id())
     listing.status = ListingStatus.PENDING_REVIEW
     today = clock.today()
-    assert not listing.is_public and listing.is_open       # its organisation may still edit it
+    assert not listing.is_public and listing.is_open  # its organisation may still edit it
     assert not listing.is_findable(today) and not listing.is_reservable(today)
-    listing.refresh_status()                                 # the counters do not publish it
+    listing.refresh_status()  # the counters do not publish it
     assert listing.status == ListingStatus.PENDING_REVIEW
-    assert Listing.initial_status(listing.organization) == ListingStatus.AVAILABLE   # verified (CLI)
+    assert Listing.initial_status(listing.organization) == ListingStatus.AVAILABLE  # verified (CLI)
     listing.organization.verified_at = None
     assert Listing.initial_status(listing.organization) == ListingStatus.PENDING_REVIEW

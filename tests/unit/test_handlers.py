@@ -89,8 +89,13 @@ def test_the_table_holds_functions_the_outbox_can_find_again_by_name():
         for subscriber in subscribers:
             module, _dot, name = subscriber.name.rpartition(".")
             assert getattr(__import__(module, fromlist=[name]), name) is subscriber.handler
-            assert subscriber.when in (None, "STRIPE_ENABLED", "MEILI_ENABLED", "MAIL_ENABLED",
-                                       "PRH_LOOKUP_ENABLED")
+            assert subscriber.when in (
+                None,
+                "STRIPE_ENABLED",
+                "MEILI_ENABLED",
+                "MAIL_ENABLED",
+                "PRH_LOOKUP_ENABLED",
+            )
     assert all(callable(chore) for chore in handlers.CHORES)
 
 

@@ -28,7 +28,7 @@ def test_demand_by_material_and_month_beside_supply(app):
     _want(resident, quantity="3", unit="m", needed_by=in_a_week, title="Jotain kivaa")
     done = _want(resident, category="door", quantity="1", unit="pcs", needed_by=in_a_week)
     wanted_services.wanted_close(user_id=resident.id, wanted_id=done.id)
-    factories.listing(factories.builder())     # 40 pcs of brick, available all month
+    factories.listing(factories.builder())  # 40 pcs of brick, available all month
     result = demand.open_demand("en")
     month = in_a_week.strftime("%Y-%m")
     rows = {(r.category, r.month): r for r in result.rows}
@@ -39,22 +39,28 @@ def test_demand_by_material_and_month_beside_supply(app):
     door = rows[("door", month)]
     assert door.posts == 1 and door.listings == 0 and door.unmet and door.name == "Doors"
     other = rows[("", month)]
-    assert other.posts == 1 and other.demand_kg == 0        # "3 m" of anything: mass unknown
+    assert other.posts == 1 and other.demand_kg == 0  # "3 m" of anything: mass unknown
     assert {r.category for r in result.unmet} == {"door", ""}
     assert (result.total_posts, result.fulfilled_posts, result.fulfilled_share) == (5, 0, 0)
-    db.session.get(WantedPost, bricks.id).status = WantedStatus.FULFILLED   # as a reserve does
+    db.session.get(WantedPost, bricks.id).status = WantedStatus.FULFILLED  # as a reserve does
     db.session.commit()
     result = demand.open_demand("en")
     assert (result.fulfilled_posts, result.fulfilled_share) == (1, 0.2)
-    assert rows[("brick", month)].posts == 2 and [r.posts for r in result.rows
-                                                   if r.category == "brick"] == [1]
+    assert rows[("brick", month)].posts == 2 and [
+        r.posts for r in result.rows if r.category == "brick"
+    ] == [1]
 
 
 def test_the_dashboard_shows_demand_and_the_share_fulfilled(app):
     staff = factories.city()
     resident = factories.resident()
-    _want(resident, category="door", quantity="20", unit="pcs",
-          needed_by=clock.today() + timedelta(days=3))
+    _want(
+        resident,
+        category="door",
+        quantity="20",
+        unit="pcs",
+        needed_by=clock.today() + timedelta(days=3),
+    )
     client = english_client(app)
     sign_in(client, staff)
     page = client.get("/staff/")

@@ -30,8 +30,13 @@ def _form(**overrides):
 
 
 def _post(owner, **overrides):
-    values = {"title": "Ovet 9x21", "category": "door", "quantity": "20", "unit": "pcs",
-              "needed_by": clock.today() + timedelta(days=40)}
+    values = {
+        "title": "Ovet 9x21",
+        "category": "door",
+        "quantity": "20",
+        "unit": "pcs",
+        "needed_by": clock.today() + timedelta(days=40),
+    }
     values.update(overrides)
     return wanted_services.wanted_create(user_id=owner.id, **values)
 
@@ -56,7 +61,7 @@ def test_post_with_a_decimal_comma_then_edit_and_close(app):
     assert saved.status_code == 302
     assert fresh().get(WantedPost, wanted.id).quantity == 8
 
-    client.post(f"/wanted/{wanted.id}/close", data={})   # the test app checks no CSRF
+    client.post(f"/wanted/{wanted.id}/close", data={})  # the test app checks no CSRF
     assert fresh().get(WantedPost, wanted.id).status == WantedStatus.CLOSED
 
 
@@ -73,8 +78,12 @@ def test_window_errors_are_shown_on_the_form(app):
 def test_browse_the_wanted_tab_in_finnish(app):
     builder = factories.builder(org_name="Keran Rakennus Oy")
     _post(builder, title="Väliovet 9x21")
-    _post(factories.resident(display_name="Aino Virtanen"), title="Tiiliä grilliin",
-          category="brick", quantity="150.5")
+    _post(
+        factories.resident(display_name="Aino Virtanen"),
+        title="Tiiliä grilliin",
+        category="brick",
+        quantity="150.5",
+    )
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fi"
     home = client.get("/")

@@ -88,9 +88,12 @@ class EmbeddedBackend:
                 )
             ]
             now = int(clock.now().timestamp())
-            staged = not query.early_access and conn.execute(
-                "SELECT 1 FROM docs WHERE public_ts > ? LIMIT 1", (now,)
-            ).fetchone()
+            staged = (
+                not query.early_access
+                and conn.execute(
+                    "SELECT 1 FROM docs WHERE public_ts > ? LIMIT 1", (now,)
+                ).fetchone()
+            )
             f = filters(query, today, codes, stale_days, now if staged else None)
             if f.nothing:  # an unknown category or condition: filters() stopped half-built
                 return result([], Counter())

@@ -1,4 +1,5 @@
 """The listing form. Quantities accept a decimal comma; the price is typed in euros."""
+
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -13,7 +14,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..helpers import condition_choices, unit_choices
 from .numbers import LocalDecimalField
@@ -29,35 +37,59 @@ def euros_to_cents(euros: Decimal | None) -> int:
 
 class ListingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=140)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
-                                render_kw={"rows": 5})
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 5}
+    )
     category = SelectField(_l("Material"), validators=[DataRequired()])
     quantity = LocalDecimalField(_l("Quantity"), validators=[InputRequired()])
     unit = SelectField(_l("Unit"), validators=[DataRequired()])
     kg_per_unit = LocalDecimalField(_l("Mass per unit (kg)"), validators=[Optional()], suffix="kg")
     confirm_unusual_mass = BooleanField(_l("The mass is unusual but right"))
     condition = SelectField(_l("Condition"), validators=[DataRequired()])
-    dimensions = StringField(_l("Dimensions"), validators=[Optional(), Length(max=120)],
-                             render_kw={"placeholder": "285 × 85 × 75 mm"})
+    dimensions = StringField(
+        _l("Dimensions"),
+        validators=[Optional(), Length(max=120)],
+        render_kw={"placeholder": "285 × 85 × 75 mm"},
+    )
     site_id = SelectField(_l("Site"), coerce=int, validators=[DataRequired()])
     available_from = DateField(_l("Available from"), validators=[Optional()])
     available_until = DateField(_l("Available until"), validators=[Optional()])
-    public_from = DateTimeLocalField(_l("Open to everyone from"), format="%Y-%m-%dT%H:%M",
-                                     validators=[Optional()])
-    price = LocalDecimalField(_l("Price per unit (€)"), validators=[Optional()], suffix="€",
-                              render_kw={"placeholder": "0"})
-    late_cancel_fee_percent = IntegerField(_l("Kept on late cancellation (%)"), default=0,
-                                           validators=[Optional(), NumberRange(min=0, max=100)])
-    deposit = LocalDecimalField(_l("No-show deposit (€)"), validators=[Optional()], suffix="€",
-                                render_kw={"placeholder": "0"})
-    hazard_free = BooleanField(_l("I declare that this material is free of asbestos, PCB, impregnation "
-                                  "agents and other hazardous substances"))
-    photos = MultipleFileField(_l("Photos (up to 8, JPEG, PNG or WebP)"),
-                               render_kw={"accept": "image/jpeg,image/png,image/webp"})
+    public_from = DateTimeLocalField(
+        _l("Open to everyone from"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    price = LocalDecimalField(
+        _l("Price per unit (€)"),
+        validators=[Optional()],
+        suffix="€",
+        render_kw={"placeholder": "0"},
+    )
+    late_cancel_fee_percent = IntegerField(
+        _l("Kept on late cancellation (%)"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    deposit = LocalDecimalField(
+        _l("No-show deposit (€)"),
+        validators=[Optional()],
+        suffix="€",
+        render_kw={"placeholder": "0"},
+    )
+    hazard_free = BooleanField(
+        _l(
+            "I declare that this material is free of asbestos, PCB, impregnation "
+            "agents and other hazardous substances"
+        )
+    )
+    photos = MultipleFileField(
+        _l("Photos (up to 8, JPEG, PNG or WebP)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
 
     def __init__(self, *args, categories=(), sites=(), locale="fi", **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", _l("Choose…"))] + [(c.slug, c.name(locale)) for c in categories]
+        self.category.choices = [("", _l("Choose…"))] + [
+            (c.slug, c.name(locale)) for c in categories
+        ]
         self.site_id.choices = [(s.id, s.name) for s in sites]
         self.unit.choices = unit_choices()
         self.condition.choices = condition_choices()
@@ -71,11 +103,17 @@ class ListingForm(FlaskForm):
     def data_for_service(self) -> dict:
         """The fields as the listing services take them."""
         return {
-            "title": self.title.data, "description": self.description.data or "",
-            "category": self.category.data, "quantity": self.quantity.data, "unit": self.unit.data,
-            "kg_per_unit": self.kg_per_unit.data, "condition": self.condition.data,
-            "dimensions": self.dimensions.data or "", "site_id": self.site_id.data,
-            "available_from": self.available_from.data, "available_until": self.available_until.data,
+            "title": self.title.data,
+            "description": self.description.data or "",
+            "category": self.category.data,
+            "quantity": self.quantity.data,
+            "unit": self.unit.data,
+            "kg_per_unit": self.kg_per_unit.data,
+            "condition": self.condition.data,
+            "dimensions": self.dimensions.data or "",
+            "site_id": self.site_id.data,
+            "available_from": self.available_from.data,
+            "available_until": self.available_until.data,
             "public_from": self.public_from.data,  # Helsinki time (services/staged_release.py)
             "price_cents": euros_to_cents(self.price.data),
             "deposit_cents": euros_to_cents(self.deposit.data) if self.deposit else 0,
@@ -85,6 +123,10 @@ class ListingForm(FlaskForm):
 
 
 class PhotoForm(FlaskForm):
-    photos = MultipleFileField(_l("Add photos"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
-    alt = StringField(_l("Short description of the photo (for screen readers)"),
-                      validators=[Optional(), Length(max=200)])
+    photos = MultipleFileField(
+        _l("Add photos"), render_kw={"accept": "image/jpeg,image/png,image/webp"}
+    )
+    alt = StringField(
+        _l("Short description of the photo (for screen readers)"),
+        validators=[Optional(), Length(max=200)],
+    )

@@ -1,4 +1,5 @@
 """Forms of the city staff pages: period filters (GET, no CSRF), factor upload, hiding, targets."""
+
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -37,12 +38,16 @@ class PeriodForm(FlaskForm):
 class ScopeForm(PeriodForm):
     """A period, optionally narrowed to one organisation or one site (the waste-class summary)."""
 
-    organization_id = SelectField(_l("Organisation"), coerce=str, validators=[Optional()], name="organization_id")
+    organization_id = SelectField(
+        _l("Organisation"), coerce=str, validators=[Optional()], name="organization_id"
+    )
     site_id = SelectField(_l("Site"), coerce=str, validators=[Optional()], name="site_id")
 
     def __init__(self, *args, organizations=(), sites=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.organization_id.choices = [("", _l("All organisations"))] + [(str(o.id), o.name) for o in organizations]
+        self.organization_id.choices = [("", _l("All organisations"))] + [
+            (str(o.id), o.name) for o in organizations
+        ]
         self.site_id.choices = [("", _l("All sites"))] + [(str(s.id), s.name) for s in sites]
 
     def scope(self) -> dict:
@@ -68,33 +73,49 @@ class CompareForm(PeriodForm):
 class FactorUploadForm(FlaskForm):
     """A new factor-set version: an id, a name, the method, and the CSV file."""
 
-    version_id = StringField(_l("Version id"), validators=[DataRequired(), Length(max=40)],
-                             render_kw={"placeholder": "co2data-2027.1", "autocomplete": "off"})
+    version_id = StringField(
+        _l("Version id"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"placeholder": "co2data-2027.1", "autocomplete": "off"},
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
-    rule = TextAreaField(_l("Method (how the factors were chosen)"), validators=[Optional(), Length(max=5000)],
-                         render_kw={"rows": 3})
-    file = FileField(_l("CSV file"), validators=[FileRequired()], render_kw={"accept": ".csv,text/csv"})
+    rule = TextAreaField(
+        _l("Method (how the factors were chosen)"),
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 3},
+    )
+    file = FileField(
+        _l("CSV file"), validators=[FileRequired()], render_kw={"accept": ".csv,text/csv"}
+    )
 
 
 class HideForm(FlaskForm):
     """Why city staff hide a listing (the organisation is told)."""
 
-    reason = TextAreaField(_l("Reason (shown to the listing's organisation)"),
-                           validators=[DataRequired(), Length(min=3, max=500)], render_kw={"rows": 3})
+    reason = TextAreaField(
+        _l("Reason (shown to the listing's organisation)"),
+        validators=[DataRequired(), Length(min=3, max=500)],
+        render_kw={"rows": 3},
+    )
 
 
 class TargetForm(FlaskForm):
     """A yearly target in tonnes diverted."""
 
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2020, max=2100)])
-    tonnes = LocalDecimalField(_l("Target (tonnes diverted)"), validators=[DataRequired(), NumberRange(min=0)],
-                               suffix="t")
+    tonnes = LocalDecimalField(
+        _l("Target (tonnes diverted)"), validators=[DataRequired(), NumberRange(min=0)], suffix="t"
+    )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
 class VerifyForm(FlaskForm):
     """Verifying an organisation publishes its listings: staff confirm what they checked."""
 
-    confirm = BooleanField(_l("I have checked the business ID in the Business Information System "
-                              "(YTJ) and that the people who signed up act for this organisation."),
-                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    confirm = BooleanField(
+        _l(
+            "I have checked the business ID in the Business Information System "
+            "(YTJ) and that the people who signed up act for this organisation."
+        ),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
