@@ -31,7 +31,10 @@ worker: export APP_ENV ?= development
 worker: $(STAMP)
 	$(BIN)/flask worker
 
+# ruff first (pyproject.toml): a lint or format error fails `make test`, and so CI, before pytest runs.
 test: $(STAMP) translations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -77,8 +77,8 @@ def _database():
 
 
 def _search():
-    meili_url = current_app.config.get("MEILI_URL")
-    if meili_url:
+    if current_app.config.get("MEILI_ENABLED"):
+        meili_url = current_app.config["MEILI_URL"]
         result = _timed(lambda: _meili_health(meili_url))
         return {"backend": "meilisearch", **result}
 

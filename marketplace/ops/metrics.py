@@ -62,7 +62,7 @@ def timed_search(fn):
     @functools.wraps(fn)
     def timed(query):
         started = time.perf_counter()
-        backend = "meilisearch" if current_app.config.get("MEILI_URL") else "embedded"
+        backend = "meilisearch" if current_app.config.get("MEILI_ENABLED") else "embedded"
         try:
             result = fn(query)
         except Exception:

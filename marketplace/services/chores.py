@@ -120,5 +120,5 @@ def warn_unclaimed() -> int:
                 UNCLAIMED,
                 {"available_until": listing.available_until.isoformat()},
             )
-            outbox.enqueue(session, UNCLAIMED, {"listing_id": listing.id})
+            outbox.enqueue(session, "listing.unclaimed", {"listing_id": listing.id})
     return len(due)
