@@ -12,7 +12,6 @@ is reported beside it. Target: p95 <= 50 ms at 100,000 listings.
     python -m benchmarks.matching --quick       # 10,000 listings
 """
 
-import argparse
 import json
 import os
 import statistics
@@ -32,6 +31,7 @@ from marketplace.queries.wanted_matches import matches_view
 from marketplace.search import service as search_service
 
 from .generate import KERA, documents
+from .options import scale_options
 from .search import RESULTS, percentile
 
 TARGET_P95_MS = 50.0
@@ -227,18 +227,10 @@ def run(n: int, rounds: int, repeat: int, folder: str, seed: int, log=print) -> 
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=None, help="listings (default 100000)")
-    parser.add_argument("--quick", action="store_true", help="a 10,000-listing smoke run")
-    parser.add_argument("--rounds", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=20261130)
-    args = parser.parse_args(argv)
-    n = args.n or (10_000 if args.quick else 100_000)
-    rounds = args.rounds or (3 if args.quick else 5)
-    repeat = args.repeat or (2 if args.quick else 3)
+    scale = scale_options(__doc__.splitlines()[0], argv)
+    n, rounds, repeat = scale.n, scale.rounds, scale.repeat
     with tempfile.TemporaryDirectory(prefix="kera-bench-matching-") as folder:
-        result = run(n, rounds, repeat, folder, args.seed)
+        result = run(n, rounds, repeat, folder, scale.seed)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"matching-{n}-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=2))

@@ -12,7 +12,6 @@ ratio is reported. Results go to benchmarks/results/search-<n>-<time>.json and a
     python -m benchmarks.search --n 50000 --rounds 7 --repeat 5
 """
 
-import argparse
 import json
 import os
 import platform
@@ -28,6 +27,7 @@ from marketplace.search.embedded.backend import EmbeddedBackend
 from . import mix
 from .baseline import LikeBaseline
 from .generate import documents
+from .options import scale_options
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_P95_MS, TARGET_BUILD_S = 30.0, 60.0
@@ -173,18 +173,10 @@ def table(result: dict) -> str:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=None, help="listings to generate (default 100000)")
-    parser.add_argument("--quick", action="store_true", help="a 10,000-listing smoke run")
-    parser.add_argument("--rounds", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=20261130)
-    args = parser.parse_args(argv)
-    n = args.n or (10_000 if args.quick else 100_000)
-    rounds = args.rounds or (3 if args.quick else 5)
-    repeat = args.repeat or (2 if args.quick else 3)
+    scale = scale_options(__doc__.splitlines()[0], argv)
+    n, rounds, repeat = scale.n, scale.rounds, scale.repeat
     with tempfile.TemporaryDirectory(prefix="kera-bench-") as folder:
-        result = run(n, rounds, repeat, folder, seed=args.seed)
+        result = run(n, rounds, repeat, folder, seed=scale.seed)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"search-{n}-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps(result, indent=2))

@@ -71,6 +71,18 @@ class TokenCreate(Request):
     name: str = Field("", max_length=100, description="A label for the token")
 
 
+# A site's staged-release default, the same field on create and update.
+STAGED_RELEASE_HOURS = Field(
+    None,
+    description=(
+        "Staged release: hours each new listing of the site is open only to builders of "
+        "verified organisations and city staff (0 = public at once); null: the server's "
+        "STAGED_RELEASE_HOURS"
+    ),
+    **limits(minimum=0, maximum=720),
+)
+
+
 class SiteCreate(Request):
     name: str = Field(**limits(minLength=1, maxLength=120))
     address: str = Field(**limits(minLength=1, maxLength=200))
@@ -84,15 +96,7 @@ class SiteCreate(Request):
         description='e.g. {"mon": ["07:00", "16:00"]}; a missing day is closed; '
         "opening before closing",
     )
-    staged_release_hours: int | None = Field(
-        None,
-        description=(
-            "Staged release: hours each new listing of the site is open only to builders of "
-            "verified organisations and city staff (0 = public at once); null: the server's "
-            "STAGED_RELEASE_HOURS"
-        ),
-        **limits(minimum=0, maximum=720),
-    )
+    staged_release_hours: int | None = STAGED_RELEASE_HOURS
 
 
 class SiteUpdate(Request):
@@ -108,15 +112,7 @@ class SiteUpdate(Request):
     )
     pickup_instructions: str | None = Field(None, **limits(maxLength=2000))
     opening_hours: dict[Weekday, tuple[Hours, Hours]] | None = None
-    staged_release_hours: int | None = Field(
-        None,
-        description=(
-            "Staged release: hours each new listing of the site is open only to builders of "
-            "verified organisations and city staff (0 = public at once); null: the server's "
-            "STAGED_RELEASE_HOURS"
-        ),
-        **limits(minimum=0, maximum=720),
-    )
+    staged_release_hours: int | None = STAGED_RELEASE_HOURS
 
 
 class ListingCreate(Request):

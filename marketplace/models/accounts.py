@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from .. import clock
 from ..extensions import db
-from .types import UTCDateTime
+from .types import UTCDateTime, string_enum
 
 
 class Role(enum.StrEnum):
@@ -66,14 +66,7 @@ class User(db.Model):
     display_name: so.Mapped[str] = so.mapped_column(sa.String(100))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
     role: so.Mapped[Role] = so.mapped_column(
-        sa.Enum(
-            Role,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-            create_constraint=True,
-            name="role",
-        ),
+        string_enum(Role, "role"),
         default=Role.RESIDENT,
     )
     organization_id: so.Mapped[int | None] = so.mapped_column(

@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from .. import clock
 from ..extensions import db
-from .types import UTCDateTime
+from .types import UTCDateTime, string_enum
 
 
 class LinkPurpose(enum.StrEnum):
@@ -37,16 +37,7 @@ class EmailLink(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    purpose: so.Mapped[LinkPurpose] = so.mapped_column(
-        sa.Enum(
-            LinkPurpose,
-            native_enum=False,
-            length=20,
-            create_constraint=True,
-            values_callable=lambda e: [m.value for m in e],
-            name="link_purpose",
-        )
-    )
+    purpose: so.Mapped[LinkPurpose] = so.mapped_column(string_enum(LinkPurpose, "link_purpose"))
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254))  # where the link was sent
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)

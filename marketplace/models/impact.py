@@ -12,7 +12,7 @@ from .. import clock
 from ..extensions import db
 from . import append_only
 from .catalog import CarbonFactor
-from .types import Milli, Scaled, UTCDateTime
+from .types import Milli, Scaled, UTCDateTime, string_enum
 
 
 class HandoverKind(enum.StrEnum):
@@ -29,14 +29,7 @@ class Handover(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     kind: so.Mapped[HandoverKind] = so.mapped_column(
-        sa.Enum(
-            HandoverKind,
-            native_enum=False,
-            length=12,
-            values_callable=lambda e: [m.value for m in e],
-            create_constraint=True,
-            name="handover_kind",
-        ),
+        string_enum(HandoverKind, "handover_kind", length=12),
         default=HandoverKind.HANDOVER,
     )
     corrects_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("handover.id"), index=True)

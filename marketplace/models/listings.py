@@ -12,7 +12,7 @@ from ..extensions import db
 from .accounts import Organization, User
 from .catalog import Category
 from .sites import Site
-from .types import Milli, UTCDateTime
+from .types import Milli, UTCDateTime, string_enum
 
 
 class ListingStatus(enum.StrEnum):
@@ -36,17 +36,6 @@ class MassSource(enum.StrEnum):
     MEASURED = "measured"  # weighed at handover
     DECLARED = "declared"  # given by the seller
     ESTIMATED = "estimated"  # from the catalogue's typical mass
-
-
-def _enum(cls, name):
-    return sa.Enum(
-        cls,
-        native_enum=False,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-        create_constraint=True,
-        name=name,
-    )
 
 
 class Listing(db.Model):
@@ -82,8 +71,8 @@ class Listing(db.Model):
     quantity_collected: so.Mapped[Decimal] = so.mapped_column(Milli(), default=Decimal(0))
     unit: so.Mapped[str] = so.mapped_column(sa.String(4))
     kg_per_unit: so.Mapped[Decimal | None] = so.mapped_column(Milli())
-    mass_source: so.Mapped[MassSource] = so.mapped_column(_enum(MassSource, "mass_source"))
-    condition: so.Mapped[Condition] = so.mapped_column(_enum(Condition, "condition"))
+    mass_source: so.Mapped[MassSource] = so.mapped_column(string_enum(MassSource, "mass_source"))
+    condition: so.Mapped[Condition] = so.mapped_column(string_enum(Condition, "condition"))
     dimensions: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     available_from: so.Mapped[date]
     available_until: so.Mapped[date]
@@ -93,7 +82,7 @@ class Listing(db.Model):
         default=0
     )  # kept on a late cancellation
     status: so.Mapped[ListingStatus] = so.mapped_column(
-        _enum(ListingStatus, "listing_status"), default=ListingStatus.AVAILABLE
+        string_enum(ListingStatus, "listing_status"), default=ListingStatus.AVAILABLE
     )
     hazard_free_declared_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     hidden_reason: so.Mapped[str] = so.mapped_column(

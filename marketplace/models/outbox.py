@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 
 from .. import clock
 from ..extensions import db
-from .types import UTCDateTime
+from .types import UTCDateTime, string_enum
 
 
 class OutboxStatus(enum.StrEnum):
@@ -30,14 +30,7 @@ class OutboxMessage(db.Model):
     handler: so.Mapped[str] = so.mapped_column(sa.String(120))  # module.function that delivers it
     payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     status: so.Mapped[OutboxStatus] = so.mapped_column(
-        sa.Enum(
-            OutboxStatus,
-            native_enum=False,
-            length=10,
-            values_callable=lambda e: [m.value for m in e],
-            create_constraint=True,
-            name="outbox_status",
-        ),
+        string_enum(OutboxStatus, "outbox_status", length=10),
         default=OutboxStatus.PENDING,
     )
     attempts: so.Mapped[int] = so.mapped_column(default=0)

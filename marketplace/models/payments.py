@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from .. import clock
 from ..extensions import db
 from .reservations import Reservation
-from .types import UTCDateTime
+from .types import UTCDateTime, string_enum
 
 
 class PaymentKind(enum.StrEnum):
@@ -56,17 +56,6 @@ NEXT = {
 }
 
 
-def _enum(cls, name):
-    return sa.Enum(
-        cls,
-        native_enum=False,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-        create_constraint=True,
-        name=name,
-    )
-
-
 class Payment(db.Model):
     """What a taker paid or has on hold for one reservation, with the Stripe ids to trace it."""
 
@@ -77,9 +66,9 @@ class Payment(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reservation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("reservation.id"), index=True)
-    kind: so.Mapped[PaymentKind] = so.mapped_column(_enum(PaymentKind, "payment_kind"))
+    kind: so.Mapped[PaymentKind] = so.mapped_column(string_enum(PaymentKind, "payment_kind"))
     status: so.Mapped[PaymentStatus] = so.mapped_column(
-        _enum(PaymentStatus, "payment_status"), default=P.OPEN
+        string_enum(PaymentStatus, "payment_status"), default=P.OPEN
     )
     amount_cents: so.Mapped[int]
     currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="EUR")

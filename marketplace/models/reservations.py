@@ -11,7 +11,7 @@ from .. import clock
 from ..extensions import db
 from .accounts import User
 from .listings import Listing
-from .types import Milli, UTCDateTime
+from .types import Milli, UTCDateTime, string_enum
 
 
 class ReservationStatus(enum.StrEnum):
@@ -55,14 +55,7 @@ class Reservation(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user_account.id"))
     quantity: so.Mapped[Decimal] = so.mapped_column(Milli())
     status: so.Mapped[ReservationStatus] = so.mapped_column(
-        sa.Enum(
-            ReservationStatus,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-            create_constraint=True,
-            name="reservation_status",
-        )
+        string_enum(ReservationStatus, "reservation_status")
     )
     pickup_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     message: so.Mapped[str] = so.mapped_column(sa.Text, default="")

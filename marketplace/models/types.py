@@ -8,6 +8,7 @@ Quantities, masses and CO2e are exact decimals stored as scaled integers (thousa
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
+import sqlalchemy as sa
 from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -69,3 +70,16 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def string_enum(cls, name: str, length: int = 20) -> sa.Enum:
+    """A Python enum stored as its values in a VARCHAR with a CHECK constraint: the same column
+    on SQLite and PostgreSQL, and adding a member needs no ALTER TYPE."""
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        create_constraint=True,
+        name=name,
+    )

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from .. import clock
 from ..extensions import db
 from .accounts import Organization, User
-from .types import Milli, UTCDateTime
+from .types import Milli, UTCDateTime, string_enum
 
 # The centre of the Kera area (Kera station) and the radius that covers it: where a wanted post
 # is needed when its poster gives no point of their own.
@@ -59,14 +59,7 @@ class WantedPost(db.Model):
     radius_km: so.Mapped[Decimal] = so.mapped_column(Milli(), default=KERA_RADIUS_KM)
     max_price_cents: so.Mapped[int | None]
     status: so.Mapped[WantedStatus] = so.mapped_column(
-        sa.Enum(
-            WantedStatus,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-            create_constraint=True,
-            name="wanted_status",
-        ),
+        string_enum(WantedStatus, "wanted_status"),
         default=WantedStatus.OPEN,
     )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=clock.now)

@@ -33,8 +33,9 @@ def milli(value: Decimal):
     return sa.bindparam(None, to_milli(value), type_=sa.BigInteger)
 
 
-def release(session, reservation: Reservation) -> Listing:
-    """Return an open reservation's quantity to its listing (the counter can never go negative)."""
+def release(session, reservation: Reservation, collected: Decimal = Decimal(0)) -> Listing:
+    """Take an open reservation's quantity off the listing's reserved counter (it can never go
+    negative), moving `collected` of it to the collected counter; the rest is available again."""
     session.execute(
         sa.update(Listing)
         .where(
@@ -43,6 +44,7 @@ def release(session, reservation: Reservation) -> Listing:
         )
         .values(
             quantity_reserved=Listing.quantity_reserved - milli(reservation.quantity),
+            quantity_collected=Listing.quantity_collected + milli(collected),
             updated_at=clock.now(),
         )
         .execution_options(synchronize_session=False)

@@ -20,7 +20,7 @@ from ..labels import RESERVATION_STATUSES, label
 from ..models import Listing, Reservation, ReservationStatus, User
 from . import checkout, ledger, plausibility, reserving
 from . import validation as v
-from .holds import close, milli
+from .holds import close, release
 from .listing_log import record_event
 
 S = ReservationStatus
@@ -193,22 +193,7 @@ def reservation_collect(
                 )
             ).raise_if_any()
         flagged = _mass_flagged(reservation.listing, actual, weighed, confirm_unusual_mass is True)
-        session.execute(
-            sa.update(Listing)
-            .where(
-                Listing.id == reservation.listing_id,
-                Listing.quantity_reserved >= milli(reservation.quantity),
-            )
-            .values(
-                quantity_reserved=Listing.quantity_reserved - milli(reservation.quantity),
-                quantity_collected=Listing.quantity_collected + milli(actual),
-                updated_at=clock.now(),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        listing = session.get(Listing, reservation.listing_id)
-        session.refresh(listing)
-        listing.refresh_status()
+        listing = release(session, reservation, collected=actual)
         reservation.status = S.COLLECTED
         reservation.closed_at = clock.now()
         handover = ledger.record_handover(
