@@ -10,7 +10,7 @@ from .listings import Condition, Listing, ListingEvent, ListingPhoto, ListingSta
 from .notifications import Notification
 from .outbox import OutboxMessage, OutboxStatus
 from .payments import Payment, PaymentEvent, PaymentKind, PaymentStatus, StripeEvent
-from .places import Place
+from .places import GazetteerEntry
 from .reservations import LATE_CANCEL_HOURS, OPEN, TRANSITIONS, Reservation, ReservationStatus
 from .searches import SavedSearch
 from .sites import WEEKDAYS, Site
@@ -45,7 +45,7 @@ __all__ = [
     "PaymentKind",
     "PaymentStatus",
     "StripeEvent",
-    "Place",
+    "GazetteerEntry",
     "LATE_CANCEL_HOURS",
     "OPEN",
     "TRANSITIONS",

@@ -10,10 +10,10 @@ import sqlalchemy.orm as so
 from ..extensions import db
 
 
-class Place(db.Model):
+class GazetteerEntry(db.Model):
     """One street address with its coordinates, as the loaded file gives them."""
 
-    __tablename__ = "place"
+    __tablename__ = "gazetteer_entry"
     # One row per address: loading the same file twice updates rows instead of adding them.
     __table_args__ = (sa.UniqueConstraint("street_key", "number", "postcode"),)
 
@@ -21,7 +21,7 @@ class Place(db.Model):
     street: so.Mapped[str] = so.mapped_column(sa.String(120))
     # The Swedish name of the street where the file has one (bilingual municipalities).
     street_sv: so.Mapped[str | None] = so.mapped_column(sa.String(120))
-    # Lower case, diacritics removed (places.normalise): what a search prefix is matched on.
+    # Lower case, diacritics removed (places.search_key): what a search prefix is matched on.
     street_key: so.Mapped[str] = so.mapped_column(sa.String(120), index=True)
     street_sv_key: so.Mapped[str | None] = so.mapped_column(sa.String(120), index=True)
     # House number as written ("7", "12 A"); empty when the file gives the street only.

@@ -22,7 +22,7 @@ depends_on = None
 
 def upgrade():
     op.create_table(
-        "place",
+        "gazetteer_entry",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("street", sa.String(length=120), nullable=False),
         sa.Column("street_sv", sa.String(length=120), nullable=True),
@@ -33,16 +33,22 @@ def upgrade():
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lng", sa.Float(), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_place")),
-        sa.UniqueConstraint("street_key", "number", "postcode", name=op.f("uq_place_street_key")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gazetteer_entry")),
+        sa.UniqueConstraint(
+            "street_key", "number", "postcode", name=op.f("uq_gazetteer_entry_street_key")
+        ),
     )
-    with op.batch_alter_table("place", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_place_street_key"), ["street_key"], unique=False)
-        batch_op.create_index(batch_op.f("ix_place_street_sv_key"), ["street_sv_key"], unique=False)
+    with op.batch_alter_table("gazetteer_entry", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_gazetteer_entry_street_key"), ["street_key"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_gazetteer_entry_street_sv_key"), ["street_sv_key"], unique=False
+        )
 
 
 def downgrade():
-    with op.batch_alter_table("place", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_place_street_sv_key"))
-        batch_op.drop_index(batch_op.f("ix_place_street_key"))
-    op.drop_table("place")
+    with op.batch_alter_table("gazetteer_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gazetteer_entry_street_sv_key"))
+        batch_op.drop_index(batch_op.f("ix_gazetteer_entry_street_key"))
+    op.drop_table("gazetteer_entry")
