@@ -7,6 +7,7 @@ from .email_links import EmailLink, LinkPurpose
 from .impact import Handover, HandoverKind, LedgerIsAppendOnly
 from .imports import SurveyImport
 from .listings import Condition, Listing, ListingEvent, ListingPhoto, ListingStatus, MassSource
+from .messages import ReservationMessage
 from .notifications import Notification
 from .outbox import OutboxMessage, OutboxStatus
 from .payments import Payment, PaymentEvent, PaymentKind, PaymentStatus, StripeEvent
@@ -34,6 +35,7 @@ __all__ = [
     "ListingPhoto",
     "ListingStatus",
     "MassSource",
+    "ReservationMessage",
     "Handover",
     "HandoverKind",
     "LedgerIsAppendOnly",
