@@ -45,7 +45,10 @@ class ListingForm(FlaskForm):
     unit = SelectField(_l("Unit"), validators=[DataRequired()])
     kg_per_unit = LocalDecimalField(_l("Mass per unit (kg)"), validators=[Optional()], suffix="kg")
     confirm_unusual_mass = BooleanField(_l("The mass is unusual but right"))
-    condition = SelectField(_l("Condition"), validators=[DataRequired()])
+    # No default grade: a lot posted in a hurry must not claim to be new (issue 13).
+    condition = SelectField(
+        _l("Condition"), validators=[DataRequired(message=_l("Choose a condition grade."))]
+    )
     dimensions = StringField(
         _l("Dimensions"),
         validators=[Optional(), Length(max=120)],
@@ -92,7 +95,7 @@ class ListingForm(FlaskForm):
         ]
         self.site_id.choices = [(s.id, s.name) for s in sites]
         self.unit.choices = unit_choices()
-        self.condition.choices = condition_choices()
+        self.condition.choices = [("", _l("Choose condition…"))] + condition_choices()
 
     def validate_price(self, field):
         euros_to_cents(field.data)
