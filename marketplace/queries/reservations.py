@@ -70,25 +70,51 @@ def of_organization(organization_id: int) -> list[Reservation]:
     )
 
 
-def pickup_list(site: Site, day: date) -> list[Reservation]:
-    """Open reservations to hand over at a site on a (Helsinki) day, by pickup time; holds
-    without a time are listed too while they are open."""
-    start = datetime.combine(day, datetime.min.time(), tzinfo=HELSINKI)
+# The pickup list's groups, in the order it shows them: the site's pickups today, on later days,
+# and the rest (earlier pickups that have not expired yet, then holds without a time).
+TODAY, UPCOMING, OTHER = "today", "upcoming", "other"
+
+
+def pickups_by_day(site: Site, today: date) -> dict[str, list[Reservation]]:
+    """Open reservations to hand over at a site, grouped: today's (a Helsinki day) by time,
+    then upcoming ones by time, then the rest; every group is present, maybe empty."""
+    start = datetime.combine(today, datetime.min.time(), tzinfo=HELSINKI)
     end = start + timedelta(days=1)
+    group = sa.case(
+        (sa.and_(Reservation.pickup_at >= start, Reservation.pickup_at < end), 0),
+        (Reservation.pickup_at >= end, 1),
+        else_=2,
+    )
+    rows = db.session.execute(
+        _with_listing(
+            sa.select(Reservation, group)
+            .join(Listing, Listing.id == Reservation.listing_id)
+            .where(Listing.site_id == site.id, Reservation.status.in_(OPEN))
+            .order_by(group, Reservation.pickup_at.is_(None), Reservation.pickup_at, Reservation.id)
+        )
+    ).unique()
+    groups = {TODAY: [], UPCOMING: [], OTHER: []}
+    names = (TODAY, UPCOMING, OTHER)
+    for reservation, number in rows:
+        groups[names[number]].append(reservation)
+    return groups
+
+
+def open_with_code(organization_id: int, code: str) -> list[Reservation]:
+    """The organisation's open reservations whose pickup code is `code` (read as
+    reservation_collect reads it: case and surrounding spaces do not matter); codes are random,
+    so this is one reservation or none, but a shared code lists both."""
     return list(
         db.session.scalars(
             _with_listing(
                 sa.select(Reservation)
                 .join(Listing, Listing.id == Reservation.listing_id)
                 .where(
-                    Listing.site_id == site.id,
+                    Listing.organization_id == organization_id,
                     Reservation.status.in_(OPEN),
-                    sa.or_(
-                        sa.and_(Reservation.pickup_at >= start, Reservation.pickup_at < end),
-                        Reservation.pickup_at.is_(None),
-                    ),
+                    Reservation.code == code.strip().upper(),
                 )
-                .order_by(Reservation.pickup_at.is_(None), Reservation.pickup_at)
+                .order_by(Reservation.pickup_at.is_(None), Reservation.pickup_at, Reservation.id)
             )
         ).unique()
     )

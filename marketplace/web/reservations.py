@@ -1,9 +1,19 @@
 """Pages: reserving, my reservations, reservations on my listings, the pickup list, handover."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -24,7 +34,8 @@ from ..services import reservations as reservation_services
 from ..urls import checkout_urls
 from .feedback import USER_ERRORS, show_errors
 from .forms import ButtonForm
-from .forms.reservations import CancelForm, CollectForm, NoShowForm, ReserveForm
+from .forms.reservations import CancelForm, CollectForm, NoShowForm, PickupCodeForm, ReserveForm
+from .map_links import site_links
 
 bp = Blueprint("reservations", __name__)
 
@@ -112,47 +123,79 @@ def selling():
     )
 
 
-@bp.get("/pickups")
-@role_required(Role.BUILDER)
-def pickup_list():
-    """Today's (or a chosen day's) pickups at one of my organisation's sites."""
+# The pickup list asks for the camera to scan QR codes; every other page keeps it off
+# (security.py's default Permissions-Policy: camera=()).
+SCAN_PERMISSIONS = "camera=(self), microphone=(), geolocation=(self)"
+
+
+def _pickup_page(code_form: PickupCodeForm, status: int = 200):
+    """The pickup list of the chosen site (the first by default): the code field, then the
+    open reservations, today's first."""
     sites = site_queries.sites_for(current_user)
     if not sites:
         flash(_("Add a site first."), "info")
         return redirect(url_for("sites.new"))
-    try:
-        day = (
-            date.fromisoformat(request.args.get("date", ""))
-            if request.args.get("date")
-            else clock.today()
-        )
-    except ValueError:
-        day = clock.today()
     site_id = parse_id(request.args.get("site_id")) or sites[0].id  # out of range: the first
     site = site_queries.site_for(current_user, site_id)
-    return render_template(
-        "reservations/pickups.html",
-        sites=sites,
-        site=site,
-        day=day,
-        reservations=reservation_queries.pickup_list(site, day),
-        collect_form=CollectForm(),
+    response = make_response(
+        render_template(
+            "reservations/pickups.html",
+            sites=sites,
+            site=site,
+            groups=reservation_queries.pickups_by_day(site, clock.today()),
+            code_form=code_form,
+            collect_form=CollectForm(formdata=None),
+        ),
+        status,
     )
+    response.headers["Permissions-Policy"] = SCAN_PERMISSIONS
+    return response
+
+
+@bp.get("/pickups")
+@role_required(Role.BUILDER)
+def pickup_list():
+    """My organisation's pickups at one site: today's, then upcoming, then the rest."""
+    return _pickup_page(PickupCodeForm(formdata=None))
+
+
+@bp.post("/pickups")
+@role_required(Role.BUILDER)
+def pickup_code():
+    """The code typed or scanned at the gate: the hand-over step of the reservation it opens
+    (codes are checked again, by reservation_collect, when the handover is confirmed)."""
+    form = PickupCodeForm()
+    if form.validate_on_submit():
+        found = reservation_queries.open_with_code(current_user.organization_id, form.code.data)
+        if found:
+            collect_form = CollectForm(formdata=None)
+            collect_form.code.data = found[0].code
+            return render_template(
+                "reservations/handover.html",
+                found=found,
+                collect_form=collect_form,
+                back=url_for("reservations.pickup_list", site_id=found[0].listing.site_id),
+            )
+        form.code.errors.append(_("No open reservation at your sites has this pickup code."))
+    return _pickup_page(form, 422)
 
 
 @bp.get("/reservations/<int:reservation_id>")
 @login_required
 def detail(reservation_id):
-    """Code, QR code, status, pickup time and the actions open to me."""
+    """Code and QR code first, then time and place (with map links), details and the actions
+    open to me."""
     reservation = reservation_queries.reservation_for(current_user, reservation_id)
     qr = Markup(
         segno.make(reservation.code, micro=False).svg_inline(scale=6, title=reservation.code)
     )
     seller = current_user.belongs_to(reservation.listing.organization_id)
+    site = reservation.listing.site
     return render_template(
         "reservations/detail.html",
         r=reservation,
         qr=qr,
+        map_links=site_links(site.lat, site.lng, site.name),
         seller=seller,
         cancel_form=CancelForm(),
         collect_form=CollectForm(),

@@ -62,3 +62,18 @@ class NoShowForm(FlaskForm):
         from .listings import euros_to_cents
 
         return euros_to_cents(self.keep.data) if self.keep.data is not None else None
+
+
+class PickupCodeForm(FlaskForm):
+    """The pickup list's "enter or scan code" field: finds the reservation to hand over."""
+
+    code = StringField(
+        _l("Pickup code"),
+        validators=[DataRequired(), Length(max=8)],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "enterkeyhint": "go",
+        },
+    )
