@@ -4,6 +4,7 @@ import click
 from flask import Flask
 
 from .errors import ValidationFailed
+from .places.cli import places
 
 
 def init_app(app: Flask):
@@ -15,6 +16,7 @@ def init_app(app: Flask):
     app.cli.add_command(search)
     app.cli.add_command(backup)
     app.cli.add_command(restore)
+    app.cli.add_command(places)
 
 
 def _fail(exc: ValidationFailed):

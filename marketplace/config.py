@@ -142,6 +142,12 @@ class Config:
         self.PRH_API_URL = (env.get("PRH_API_URL") or PRH_DEFAULT_API_URL).rstrip("/")
         self.PRH_TIMEOUT_S = float(env.get("PRH_TIMEOUT_S", "5"))
 
+        # Address search on the site form (marketplace/places): a Nominatim-compatible geocoder
+        # when GEOCODER_URL is set, else the local gazetteer that `flask places load` fills.
+        self.GEOCODER_URL = (env.get("GEOCODER_URL") or "").strip().rstrip("/")
+        self.GEOCODER_TIMEOUT_S = float(env.get("GEOCODER_TIMEOUT_S", "3"))
+        self.PLACE_SEARCH_LIMIT = env.get("PLACE_SEARCH_LIMIT", "30/minute;300/hour")
+
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
 
         # Operations (README "Operating"): logs, request ids, readiness, metrics.
@@ -171,6 +177,11 @@ class Config:
     def PRH_LOOKUP_ENABLED(self) -> bool:
         """A builder's sign-up is checked against the Trade Register (off unless PRH_LOOKUP=on)."""
         return bool(self.PRH_LOOKUP and self.PRH_API_URL)
+
+    @property
+    def GEOCODER_ENABLED(self) -> bool:
+        """Address search asks the geocoder at GEOCODER_URL (otherwise the local gazetteer)."""
+        return bool(self.GEOCODER_URL)
 
     @property
     def MAIL_ENABLED(self) -> bool:

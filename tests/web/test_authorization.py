@@ -38,6 +38,7 @@ TABLE = {
     ("GET", "/sites/"): (LOGIN, 403, 200, 200, 200),
     ("GET", "/sites/new"): (LOGIN, 403, 200, 200, 403),
     ("GET", "/sites/{site}/edit"): (LOGIN, 403, 404, 200, 403),
+    ("GET", "/sites/places"): (LOGIN, 403, 400, 400, 403),  # builders' address search; no ?q=
     ("GET", "/account"): (LOGIN, 200, 200, 200, 200),
     ("GET", "/account/tokens"): (LOGIN, 200, 200, 200, 200),
     ("GET", "/account/password"): (LOGIN, 200, 200, 200, 200),
