@@ -5,6 +5,12 @@ from datetime import date
 
 SORTS = ("relevance", "newest", "distance", "price")
 MAX_PER_PAGE = 100
+# Facets a query may ask for besides category and condition (always counted): a document field
+# holding an integer id, counted over the whole result (the map of every result counts sites).
+FACETS_ON_REQUEST = ("site_id",)
+# Values one facet returns at most: Meilisearch's maxValuesPerFacet (one setting for every
+# facet), and the embedded engine stops at as many (the most frequent) so the backends agree.
+MAX_FACET_VALUES = 1000
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class SearchQuery:
     # Staged release: professionals (city staff, builders of verified organisations) also find
     # listings before their public_from; everyone else only those open to everyone by now.
     early_access: bool = False
+    facets: tuple[str, ...] = ()  # of FACETS_ON_REQUEST, counted into SearchResult.facets
 
     def __post_init__(self):
         object.__setattr__(self, "text", close_quotes(self.text))

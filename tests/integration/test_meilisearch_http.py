@@ -173,10 +173,10 @@ def test_apply_settings_creates_the_index_with_id_and_sends_every_setting(meili,
         },
     ]
     assert sent["pagination"] == {"maxTotalHits": 10_000}
+    assert sent["faceting"] == {"maxValuesPerFacet": 1000}  # every site of a result on the map
     assert "rankingRules" not in sent  # the server's default is kept
     # Already the server's defaults, so not sent, but what the index ends up with:
     held = fake.indexes["listings"]["settings"]
-    assert held["faceting"]["maxValuesPerFacet"] == 100
     assert held["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
     assert all(r["authorization"] == f"Bearer {KEY}" for r in fake.requests)
     assert fake.sent("GET", r"tasks/\d+")  # every write was waited for

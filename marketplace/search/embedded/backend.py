@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from ... import clock
 from ..documents import day_number
 from ..query import SearchHit, SearchQuery, SearchResult
-from .browse import browse, facets, one_pass, result
+from .browse import browse, column_facets, facets, one_pass, result
 from .geo import haversine
 from .joins import query_words as derive_words
 from .places import PlaceSet, narrow, nearest_page
@@ -114,22 +114,27 @@ class EmbeddedBackend:
                 if places is not None:
                     places.choose(conn, None, f)
                 counts, keys = browse(conn, query, f, codes, places)
-                return result(hits(conn, query, keys, html.escape), counts)
+                extra = column_facets(conn, query.facets, None, f)
+                return result(hits(conn, query, keys, html.escape), counts, extra)
             with self.lexicon.lock:
                 self.lexicon.refresh(conn, generation)
                 query_words = derive_words(self.lexicon, conn, parsed)
                 matcher = Matcher(query_words, self.lexicon)
             order = parsed.removal_order()
             if _sort(query) == "relevance":
+                counted = words_bucket(query_words, order[-1])
                 if places is not None:
-                    places.choose(conn, words_bucket(query_words, order[-1]), f)
-                counts = facets(conn, words_bucket(query_words, order[-1]), f, codes)
+                    places.choose(conn, counted, f)
+                counts = facets(conn, counted, f, codes)
                 keys = self._relevance_page(conn, query, query_words, order, f, matcher)
             else:
-                counts, keys = self._sorted_page(conn, query, query_words, order, f, codes, places)
+                counts, keys, counted = self._sorted_page(
+                    conn, query, query_words, order, f, codes, places
+                )
             found = hits(conn, query, keys, Highlighter(query_words))
             explain(conn, matcher, found, keys)
-            return result(found, counts)
+            extra = column_facets(conn, query.facets, counted, f) if counts else {}
+            return result(found, counts, extra)
         finally:
             conn.execute("ROLLBACK")  # a read-only transaction
 
@@ -176,11 +181,11 @@ class EmbeddedBackend:
 
     def _sorted_page(
         self, conn, query, query_words, order, f: Filters, codes: Codes, places: PlaceSet | None
-    ) -> tuple[Counter, list[int]]:
+    ) -> tuple[Counter, list[int], str]:
         # An explicit sort orders strictly by its key, not as a tie-break after relevance as in
         # Meilisearch: the text only filters, to the documents matching the longest run of
         # leading query words that has any hit ("last" strategy: drop words from the end until
-        # something matches). Total and facets count that set.
+        # something matches). Total and facets count that set (its expression is returned).
         sort = _sort(query)
         for kept in order:
             expression = words_bucket(query_words, kept)
@@ -190,22 +195,21 @@ class EmbeddedBackend:
                 counts = facets(conn, expression, f, codes)
                 if counts:
                     tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
-                    return counts, [
-                        row[0] for row in conn.execute(*matching(expression, f, "fts.rowid", tail))
-                    ]
+                    page = matching(expression, f, "fts.rowid", tail)
+                    return counts, [row[0] for row in conn.execute(*page)], expression
             elif (
                 sort == "distance" and places is not None and places.filtering
             ):  # nearest places first
                 counts = facets(conn, expression, f, codes)
                 if counts:
-                    return counts, nearest_page(
-                        conn, query, expression, f, places, sum(counts.values())
-                    )
+                    total = sum(counts.values())
+                    page = nearest_page(conn, query, expression, f, places, total)
+                    return counts, page, expression
             else:
                 counts, keys = one_pass(conn, query, expression, f, codes, sort)
                 if counts:
-                    return counts, keys
-        return Counter(), []
+                    return counts, keys, expression
+        return Counter(), [], ""
 
 
 def hits(conn, query: SearchQuery, keys: list[int], mark) -> list[SearchHit]:

@@ -5,7 +5,7 @@ import heapq
 import math
 from collections import Counter
 
-from ..query import SearchHit, SearchQuery, SearchResult
+from ..query import FACETS_ON_REQUEST, MAX_FACET_VALUES, SearchHit, SearchQuery, SearchResult
 from .geo import flat_error, nearest
 from .places import PlaceSet, nearest_page
 from .schema import Codes, key_facets
@@ -164,8 +164,26 @@ def _nearest_rows(conn, query: SearchQuery, f: Filters) -> list[int]:
     return nearest(rows, f.point, query.offset, query.per_page)
 
 
-def result(found: list[SearchHit], counts: Counter) -> SearchResult:
-    """The result, with facets summed from (category, condition) counts."""
+def column_facets(conn, names, expression: str | None, f: Filters) -> dict:
+    """Facets asked for by name (query.FACETS_ON_REQUEST: docs columns), counted over the same
+    set as the others: the FTS5 matches of `expression`, or (None) every document passing the
+    filters; the MAX_FACET_VALUES most frequent values of each."""
+    found = {}
+    for name in names:
+        if name not in FACETS_ON_REQUEST:
+            raise ValueError(f"not a facet: {name!r}")
+        tail = f"GROUP BY 1 ORDER BY 2 DESC, 1 {limit(f, MAX_FACET_VALUES)}"
+        if expression is None:
+            statement = browsing(f, f"docs.{name}, count(*)", f"AND docs.{name} IS NOT NULL {tail}")
+        else:
+            where = f"AND docs.{name} IS NOT NULL {tail}"
+            statement = matching(expression, f, f"docs.{name}, count(*)", where, join=True)
+        found[name] = {str(value): n for value, n in conn.execute(*statement)}
+    return found
+
+
+def result(found: list[SearchHit], counts: Counter, extra: dict | None = None) -> SearchResult:
+    """The result, with facets summed from (category, condition) counts (and `extra` facets)."""
     categories, conditions = Counter(), Counter()
     for (category, condition), n in counts.items():
         categories[category] += n
@@ -176,6 +194,7 @@ def result(found: list[SearchHit], counts: Counter) -> SearchResult:
         facets={
             "category": dict(sorted(categories.items())),
             "condition": dict(sorted(conditions.items())),
+            **(extra or {}),
         },
         backend="embedded",
     )

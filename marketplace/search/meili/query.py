@@ -121,7 +121,7 @@ def request(query: SearchQuery) -> dict:
         "filter": filter_expression(query),
         "page": int(query.page),
         "hitsPerPage": int(query.per_page),
-        "facets": list(FACETS),
+        "facets": [*FACETS, *query.facets],
         "attributesToRetrieve": ["id", "_geo", *SEARCHABLE],
         "attributesToHighlight": list(TITLE_FIELDS),
         "highlightPreTag": MARK_PRE,
@@ -204,5 +204,5 @@ def result(response: dict, query: SearchQuery) -> SearchResult:
     ]
     total = response.get("totalHits", response.get("estimatedTotalHits", len(hits)))
     distribution = response.get("facetDistribution") or {}
-    facets = {name: dict(distribution.get(name) or {}) for name in FACETS}
+    facets = {name: dict(distribution.get(name) or {}) for name in (*FACETS, *query.facets)}
     return SearchResult(hits=hits, total=int(total), facets=facets, backend="meilisearch")

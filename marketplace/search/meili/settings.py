@@ -5,6 +5,7 @@ import json
 import logging
 
 from ...catalog_loader import read_catalogue
+from ..query import MAX_FACET_VALUES
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ FILTER_FIELDS = (
 FILTERABLE = ["id", *FILTER_FIELDS, "_geo"]
 SORTABLE = ["created_ts", "price_cents", "_geo"]
 MAX_TOTAL_HITS = 10_000
-MAX_VALUES_PER_FACET = 100
+MAX_VALUES_PER_FACET = MAX_FACET_VALUES  # site_id is a facet: the map counts up to 1,000 sites
 TYPO_TOLERANCE = {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}}
 # The engine's default ranking rules: up to v1.35, and since v1.36. Either is accepted as
 # "default"; anything else is reset to the server's default (rankingRules: null).
