@@ -187,7 +187,11 @@ def detail(reservation_id):
     open to me."""
     reservation = reservation_queries.reservation_for(current_user, reservation_id)
     qr = Markup(
-        segno.make(reservation.code, micro=False).svg_inline(scale=6, title=reservation.code)
+        segno.make(reservation.code, micro=False).svg_inline(
+            scale=6,
+            title=reservation.code,
+            omitsize=True,  # a viewBox: CSS sets its size
+        )
     )
     seller = current_user.belongs_to(reservation.listing.organization_id)
     site = reservation.listing.site
