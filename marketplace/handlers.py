@@ -15,7 +15,12 @@ from .account_mail import (
 )
 from .notifications import notify_reservation, send_email
 from .outbox import Subscriber
-from .search.sync import index_embedded, index_meilisearch
+from .search.sync import (
+    index_embedded,
+    index_embedded_batch,
+    index_meilisearch,
+    index_meilisearch_batch,
+)
 from .services.chores import (
     expire_listings,
     expire_overdue,
@@ -37,8 +42,9 @@ SETTLE = Subscriber(settle, when="STRIPE_ENABLED")  # money moves only with Stri
 HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     # A listing changed (created, edited, reserved, hidden…): keep the search indexes in step.
     "listing.changed": (
-        Subscriber(index_embedded),
-        Subscriber(index_meilisearch, when="MEILI_ENABLED"),
+        # (in batches: each listing written once per batch, in its latest state)
+        Subscriber(index_embedded, batch=index_embedded_batch),
+        Subscriber(index_meilisearch, when="MEILI_ENABLED", batch=index_meilisearch_batch),
         # …and a restocked listing tells the open wanted posts it now matches (after indexing).
         Subscriber(alert_posters),
     ),

@@ -5,10 +5,13 @@
 - `enqueue(session, topic, payload)` writes one row per handler subscribed to `topic`, inside the
   use case's transaction, so the side effect exists if and only if the change was committed. A
   topic nobody handles raises `UnknownTopic`: a side effect is never silently dropped.
-- The worker claims due rows (FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite the claim is one
-  UPDATE inside BEGIN IMMEDIATE, so two workers never claim the same row), runs the handler, and
-  marks the row done. A failing handler is retried with exponential backoff and, after
-  MAX_ATTEMPTS, dead-lettered for city staff to see. Other rows proceed.
+- The worker claims a batch of due rows in one UPDATE ... RETURNING (its subquery FOR UPDATE
+  SKIP LOCKED on PostgreSQL; on SQLite inside BEGIN IMMEDIATE), so two workers never claim the
+  same row; a claim is a lease, retried by others if its worker dies. It delivers the batch
+  grouped by handler (a handler with a batch form, such as the search index's, gets all its
+  messages at once) and marks the delivered rows done in one UPDATE. A failing batch is
+  delivered again one message at a time, so only the bad message fails: it is retried alone
+  with exponential backoff and, after MAX_ATTEMPTS, dead-lettered for city staff to see.
 - Delivery is at least once: handlers are idempotent (they get the message id as a key).
 """
 
@@ -33,6 +36,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)  # a claimed row is retried by others if its worker died
+BATCH = 200  # messages claimed at once: one claim statement, one "done" statement per batch
+IDLE_CHECK_S = 0.05  # how often an idle worker looks for new messages (commit-to-index lag)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Message:
 
 
 Handler = Callable[[Message], None]
+BatchHandler = Callable[[list[Message]], None]  # many messages of one handler at once
 Chore = Callable[[], object]
 
 
@@ -55,10 +61,12 @@ class UnknownTopic(LookupError):
 
 @dataclass(frozen=True)
 class Subscriber:
-    """One handler of a topic; `when` names the config flag that switches it on (None: always)."""
+    """One handler of a topic; `when` names the config flag that switches it on (None: always);
+    `batch`, when given, delivers many of its messages at once (same effect as one by one)."""
 
     handler: Handler
     when: str | None = None
+    batch: BatchHandler | None = None
 
     @property
     def name(self) -> str:
@@ -73,6 +81,9 @@ class Wiring:
         self.topics = {topic: tuple(subscribers) for topic, subscribers in handlers.items()}
         self.by_name: dict[str, Handler] = {
             s.name: s.handler for subscribers in self.topics.values() for s in subscribers
+        }
+        self.batches: dict[str, BatchHandler] = {
+            s.name: s.batch for subscribers in self.topics.values() for s in subscribers if s.batch
         }
         self.chores = tuple(chores)
 
@@ -102,49 +113,105 @@ def enqueue(session, topic: str, payload: dict, *, delay: timedelta | None = Non
         )
 
 
-def _claim(worker_id: str, limit: int) -> list[int]:
+def _due_clause(now):
+    return sa.and_(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.available_at <= now,
+        sa.or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+    )
+
+
+def _claim_batch(worker_id: str, limit: int) -> list[tuple[str, Message]]:
+    """Lease up to `limit` due messages to this worker in one statement: (handler, message)
+    pairs in id order. PostgreSQL skips rows another worker is claiming (SKIP LOCKED); SQLite
+    runs it inside BEGIN IMMEDIATE, so claims never overlap there either."""
     now = clock.now()
-    with write_transaction() as session:
-        due = (
-            sa.select(OutboxMessage.id)
-            .where(
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.available_at <= now,
-                sa.or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+    due = (
+        sa.select(OutboxMessage.id)
+        .where(_due_clause(now))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claim = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(locked_until=now + LEASE, locked_by=worker_id)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.topic,
+            OutboxMessage.handler,
+            OutboxMessage.payload,
+            OutboxMessage.attempts,
         )
-        ids = list(session.scalars(due))
-        if ids:
-            session.execute(
-                sa.update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(locked_until=now + LEASE, locked_by=worker_id)
-            )
-    return ids
+        .execution_options(synchronize_session=False)
+    )
+    with write_transaction() as session:
+        rows = sorted(session.execute(claim).all(), key=lambda row: row.id)
+    return [(r.handler, Message(r.id, r.topic, dict(r.payload or {}), r.attempts)) for r in rows]
+
+
+def _claim(worker_id: str, limit: int) -> list[int]:
+    """The ids of a batch leased to `worker_id` (see _claim_batch)."""
+    return [message.id for _, message in _claim_batch(worker_id, limit)]
 
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(5 * 2 ** (attempts - 1), 3600))
 
 
-def _deliver(message_id: int, worker_id: str) -> bool:
-    row = db.session.get(OutboxMessage, message_id)
-    if row is None or row.status != OutboxStatus.PENDING or row.locked_by != worker_id:
+def _run_batch(name: str, messages: list[Message], done: list[int]) -> bool:
+    """Deliver first-time messages of one handler at once when it has a batch form; True if
+    they were (a failure is retried one message at a time, so a bad one fails alone)."""
+    batch = wiring().batches.get(name)
+    if batch is None or len(messages) < 2:
         return False
-    message = Message(id=row.id, topic=row.topic, payload=dict(row.payload), attempts=row.attempts)
-    handler = wiring().by_name.get(row.handler)
-    db.session.rollback()  # the handler runs in its own transactions
+    db.session.rollback()  # the handler reads fresh state and runs in its own transactions
+    try:
+        batch(messages)
+    except Exception as exc:  # noqa: BLE001 - isolated below: each message on its own
+        db.session.rollback()
+        log.info("batch of %d for %s failed (%s); one at a time", len(messages), name, exc)
+        return False
+    done.extend(m.id for m in messages)
+    return True
+
+
+def _run_one(name: str, message: Message, done: list[int], failed: dict) -> None:
+    handler = wiring().by_name.get(name)
+    db.session.rollback()  # the handler reads fresh state and runs in its own transactions
     try:
         if handler is None:
-            raise LookupError(f"no handler named {row.handler!r}")
+            raise LookupError(f"no handler named {name!r}")
         handler(message)
     except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
         db.session.rollback()
-        log.warning("outbox message %s (%s) failed: %s", message_id, message.topic, exc)
-        with write_transaction() as session:
+        log.warning("outbox message %s (%s) failed: %s", message.id, message.topic, exc)
+        failed[message.id] = exc
+    else:
+        done.append(message.id)
+
+
+def _settle(done: list[int], failed: dict) -> None:
+    """Mark the delivered messages done in one statement; back off (or dead-letter) the failed."""
+    if not done and not failed:
+        return
+    now = clock.now()
+    db.session.rollback()
+    with write_transaction() as session:
+        if done:
+            session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(done), OutboxMessage.status == OutboxStatus.PENDING)
+                .values(
+                    status=OutboxStatus.DONE,
+                    attempts=OutboxMessage.attempts + 1,
+                    processed_at=now,
+                    locked_until=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        for message_id, exc in failed.items():
             row = session.get(OutboxMessage, message_id)
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -152,43 +219,82 @@ def _deliver(message_id: int, worker_id: str) -> bool:
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = OutboxStatus.DEAD
             else:
-                row.available_at = clock.now() + _backoff(row.attempts)
-        return False
-    with write_transaction() as session:
-        row = session.get(OutboxMessage, message_id)
-        row.status = OutboxStatus.DONE
-        row.attempts += 1
-        row.processed_at = clock.now()
-        row.locked_until = None
-    return True
+                row.available_at = now + _backoff(row.attempts)
 
 
-def run_once(worker_id: str | None = None, batch: int = 50) -> int:
-    """Run the chores, then deliver every due message. Returns how many were delivered."""
-    worker_id = worker_id or default_worker_id()
+def _deliver_batch(claimed: list[tuple[str, Message]], worker_id: str) -> int:
+    """Deliver a claimed batch grouped by handler; returns how many were delivered. What was
+    delivered is recorded even if the worker is stopped part-way (KeyboardInterrupt)."""
+    groups: dict[str, list[Message]] = {}
+    for name, message in claimed:
+        groups.setdefault(name, []).append(message)
+    done: list[int] = []
+    failed: dict[int, Exception] = {}
+    try:
+        for name, messages in groups.items():
+            # A message that failed before is retried alone: it never drags a batch down again.
+            first_time = [m for m in messages if m.attempts == 0]
+            if _run_batch(name, first_time, done):
+                messages = [m for m in messages if m.attempts > 0]
+            for message in messages:
+                _run_one(name, message, done, failed)
+    finally:
+        _settle(done, failed)
+    return len(done)
+
+
+def deliver_due(worker_id: str, batch: int = BATCH, until: float | None = None) -> int:
+    """Deliver every due message, a batch at a time (claiming no more after the monotonic
+    time `until`, if given). Returns how many were delivered."""
+    delivered = 0
+    while until is None or time.monotonic() < until:
+        heartbeat.beat(worker_id)  # /readyz: this worker is alive (throttled)
+        claimed = _claim_batch(worker_id, batch)
+        if not claimed:
+            return delivered
+        delivered += _deliver_batch(claimed, worker_id)
+    return delivered
+
+
+def run_chores() -> None:
+    """The scheduled chores (marketplace/handlers.py), each on its own; a failure is logged."""
     for task in wiring().chores:
         try:
             task()
         except Exception:  # noqa: BLE001 - a failing chore must not stop deliveries
             db.session.rollback()
             log.exception("chore %s failed", task.__name__)
-    delivered = 0
-    while True:
-        heartbeat.beat(worker_id)  # /readyz: this worker is alive (throttled)
-        ids = _claim(worker_id, batch)
-        if not ids:
-            return delivered
-        for message_id in ids:
-            delivered += _deliver(message_id, worker_id)
+
+
+def run_once(worker_id: str | None = None, batch: int = BATCH) -> int:
+    """Run the chores, then deliver every due message. Returns how many were delivered."""
+    worker_id = worker_id or default_worker_id()
+    run_chores()
+    return deliver_due(worker_id, batch)
+
+
+def anything_due() -> bool:
+    """True when a message is waiting for delivery (a cheap read, for an idle worker)."""
+    now = clock.now()
+    found = db.session.scalar(sa.select(OutboxMessage.id).where(_due_clause(now)).limit(1))
+    db.session.rollback()
+    return found is not None
 
 
 def run_forever(poll_seconds: float = 2.0) -> None:
-    """The long-running worker loop (`flask worker`)."""
+    """The long-running worker loop (`flask worker`): the chores every `poll_seconds`, and
+    deliveries as soon as messages are due (checked every IDLE_CHECK_S while idle)."""
     worker_id = default_worker_id()
     log.info("worker %s started", worker_id)
     while True:
-        if run_once(worker_id) == 0:
-            time.sleep(poll_seconds)
+        run_chores()
+        chores_due = time.monotonic() + poll_seconds
+        while time.monotonic() < chores_due:
+            if anything_due():
+                deliver_due(worker_id, until=chores_due)  # a busy worker still runs its chores
+            else:
+                heartbeat.beat(worker_id)  # /readyz: alive while idle too (throttled)
+                time.sleep(IDLE_CHECK_S)
 
 
 def default_worker_id() -> str:

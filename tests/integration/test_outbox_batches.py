@@ -1,0 +1,189 @@
+"""The outbox worker in batches: concurrent workers never deliver a message twice, search
+upserts of one listing coalesce to its latest state (a delete wins), a failing message is
+retried alone while the rest of its batch is done, and a replayed batch changes nothing."""
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import clock, outbox
+from marketplace.database import write_transaction
+from marketplace.extensions import db
+from marketplace.models import Notification, OutboxMessage
+from marketplace.search import service, sync
+from marketplace.search.query import SearchQuery
+from marketplace.services import listings as listing_services
+from marketplace.services import reservations as svc
+
+
+def found(text: str) -> list[int]:
+    return [hit.id for hit in service.embedded().search(SearchQuery(text=text)).hits]
+
+
+def statuses() -> Counter:
+    db.session.rollback()
+    return Counter(db.session.scalars(sa.select(OutboxMessage.status)))
+
+
+@pytest.fixture
+def upserts(app, monkeypatch):
+    """Every document the real embedded backend is asked to upsert, call by call."""
+    calls: list[list[dict]] = []
+    backend = service.embedded()
+    real = backend.upsert
+
+    def record(documents):
+        calls.append(list(documents))
+        real(documents)
+
+    monkeypatch.setattr(backend, "upsert", record)
+    return calls
+
+
+def test_two_workers_deliver_every_message_exactly_once(any_db):
+    app, delivered, lock = any_db, Counter(), threading.Lock()
+
+    def count(message):
+        with lock:
+            delivered[message.id] += 1
+
+    subscriber = outbox.Subscriber(count)
+    wiring = outbox.wiring()
+    wiring.topics["test.counted"] = (subscriber,)
+    wiring.by_name[subscriber.name] = count
+    with write_transaction() as session:
+        for i in range(300):
+            outbox.enqueue(session, "test.counted", {"n": i})
+    barrier = threading.Barrier(2)
+
+    def work(name):
+        with app.app_context():
+            barrier.wait()
+            outbox.deliver_due(name, batch=7)  # small batches: the workers interleave
+            db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(delivered) == 300 and set(delivered.values()) == {1}
+    assert statuses() == Counter({"done": 300})
+    workers = db.session.scalars(sa.select(OutboxMessage.locked_by).distinct())
+    assert set(workers) == {"a", "b"}  # both shared the load
+
+
+def test_three_changes_of_a_listing_in_one_batch_are_one_upsert_of_its_latest_state(
+    app, make, upserts
+):
+    seller = make.builder()
+    listing = make.listing(seller, title="Kattotiili punainen", category="roof-tile")
+    for title in ("Kattotiili musta", "Kattotiili harmaa", "Kattotiili valkoinen"):
+        listing_services.listing_update(user_id=seller.id, listing_id=listing.id, title=title)
+    outbox.run_once()
+    assert [[d["title"] for d in call] for call in upserts] == [["Kattotiili valkoinen"]]
+    assert found("valkoinen") == [listing.id]
+    assert found("punainen") == found("musta") == found("harmaa") == []
+
+
+def test_a_delete_after_an_upsert_in_one_batch_wins(app, make, upserts):
+    seller = make.builder()
+    listing = make.listing(seller, title="Kattotiili punainen", category="roof-tile")
+    outbox.run_once()
+    assert found("kattotiili") == [listing.id]
+    upserts.clear()
+    listing_services.listing_update(user_id=seller.id, listing_id=listing.id, title="Kattotiili")
+    listing_services.listing_withdraw(user_id=seller.id, listing_id=listing.id)
+    outbox.run_once()
+    assert upserts == [] and found("kattotiili") == []
+
+
+def test_a_failing_message_is_retried_alone_and_the_rest_of_its_batch_is_done(
+    app, make, monkeypatch
+):
+    seller = make.builder()
+    good = [make.listing(seller, title=f"Kattotiili {n}", category="roof-tile") for n in "ABC"]
+    bad = make.listing(seller, title="Kattotiili rikki", category="roof-tile")
+    real_document, batches = sync.document, []
+
+    def document(listing):
+        if listing.id == bad.id:
+            raise RuntimeError("cannot index this one")
+        return real_document(listing)
+
+    def spy(messages):
+        batches.append([m.payload["listing_id"] for m in messages])
+        sync.index_embedded_batch(messages)
+
+    monkeypatch.setattr(sync, "document", document)
+    name = outbox.Subscriber(sync.index_embedded).name
+    monkeypatch.setitem(outbox.wiring().batches, name, spy)
+    outbox.run_once()
+    assert len(batches) == 1 and bad.id in batches[0]  # the batch failed…
+    assert sorted(found("kattotiili")) == [g.id for g in good]  # …each good one delivered alone
+    db.session.rollback()
+    row = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.status == "pending")
+    ).one()
+    assert (row.payload["listing_id"], row.attempts) == (bad.id, 1)
+    assert "cannot index this one" in row.last_error and row.available_at > clock.now()
+    assert statuses()["pending"] == 1
+
+    listing_services.listing_update(user_id=seller.id, listing_id=good[0].id, title="Kattotiili D")
+    clock.advance(minutes=1)  # the bad message is due again, with a new change of a good one
+    outbox.run_once()
+    assert bad.id not in [i for batch in batches[1:] for i in batch]  # retried alone
+    assert statuses()["pending"] == 1
+    monkeypatch.setattr(sync, "document", real_document)  # the cause is fixed
+    clock.advance(minutes=1)
+    outbox.run_once()
+    assert bad.id in found("rikki") and set(statuses()) == {"done"}
+
+
+def test_a_batch_delivered_twice_after_a_crash_changes_nothing(app, make):
+    seller, taker = make.builder(), make.resident()
+    listing = make.listing(seller, title="Kattotiili punainen", category="roof-tile")
+    svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="3")
+    svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity="37")
+    outbox.run_once()
+
+    def state():
+        db.session.rollback()
+        notes = db.session.scalars(sa.select(Notification.user_id, Notification.kind)).all()
+        return sorted(notes), found("kattotiili"), service.embedded().count()
+
+    before = state()
+    assert before[1] == [] and len(before[0]) == 4  # reserved down to zero; seller and taker
+    # The worker died after its handlers ran but before "done" was written: all is due again.
+    with write_transaction() as session:
+        session.execute(
+            sa.update(OutboxMessage).values(status="pending", locked_until=None, attempts=0)
+        )
+    assert outbox.run_once() == statuses()["done"]
+    assert state() == before
+
+
+def test_an_idle_worker_picks_up_a_new_message_without_waiting_for_the_chores(app, make):
+    seller = make.builder()
+    outbox.run_once()
+    assert not outbox.anything_due()
+    listing = make.listing(seller, title="Kattotiili punainen", category="roof-tile")
+    assert outbox.anything_due()
+    clock.advance(seconds=1)
+    outbox.deliver_due("w")
+    assert found("kattotiili") == [listing.id] and not outbox.anything_due()
+
+
+def test_a_message_for_later_is_not_claimed_before_its_time(app):
+    subscriber = outbox.Subscriber(lambda message: None)
+    wiring = outbox.wiring()
+    wiring.topics["test.later"] = (subscriber,)
+    wiring.by_name[subscriber.name] = subscriber.handler
+    with write_transaction() as session:
+        outbox.enqueue(session, "test.later", {}, delay=timedelta(hours=1))
+    assert outbox._claim("w", 10) == [] and not outbox.anything_due()
+    clock.advance(hours=1)
+    assert len(outbox._claim("w", 10)) == 1
