@@ -90,6 +90,8 @@ class Config:
         self.LOGIN_LIMIT_PER_ACCOUNT = env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute;30/hour")
         self.SIGNUP_LIMIT_PER_IP = env.get("SIGNUP_LIMIT_PER_IP", "20/hour;100/day")
         self.RESERVE_LIMIT = env.get("RESERVE_LIMIT", "10/minute;60/hour")
+        # Messages one person may write about one reservation (page and API count together).
+        self.MESSAGE_LIMIT = env.get("MESSAGE_LIMIT", "5/minute;50/day")
         # Password-reset requests (page and API count together), and e-mails an account may ask
         # for again (confirmation link, change of address): nobody can mail-bomb an address.
         self.PASSWORD_RESET_LIMIT_PER_IP = env.get("PASSWORD_RESET_LIMIT_PER_IP", "10/hour;50/day")

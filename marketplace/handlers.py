@@ -29,6 +29,7 @@ from .services.chores import (
     warn_unclaimed,
 )
 from .services.hand_on import notify_unclaimed
+from .services.messages import notify_message_posted
 from .services.moderation import notify_listing_hidden
 from .services.saved_searches import alert_saved_searches
 from .services.settlement import settle
@@ -69,6 +70,8 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     "reservation.no_show": (NOTIFY, SETTLE),
     "reservation.collected": (NOTIFY, SETTLE),
     "reservation.reminder": (NOTIFY,),
+    # A message about a reservation: tell the other side (the taker, or the seller's builders).
+    "message.posted": (Subscriber(notify_message_posted),),
     # A payment arrived after its reservation's hold lapsed: give the money back.
     "payment.settle": (SETTLE,),
     # Account e-mails: always sent, by SMTP or as files without MAIL_SERVER (marketplace/mail.py).

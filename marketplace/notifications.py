@@ -19,6 +19,7 @@ KINDS = {
     "reservation.no_show": _l("Marked as not collected"),
     "reservation.collected": _l("Material handed over"),
     "reservation.reminder": _l("Pickup tomorrow"),
+    "message.posted": _l("New message about a reservation"),
     "listing.hidden": _l("Your listing was hidden"),
     "listing.unclaimed": _l("Nobody has reserved your lot yet"),
     "organization.verified": _l("The city verified your organisation"),

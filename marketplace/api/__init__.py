@@ -15,6 +15,7 @@ def init_app(app):
         impact,
         imports,
         listings,
+        messages,
         openapi,
         organizations,  # noqa: F401 - routes
         payments,

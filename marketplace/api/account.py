@@ -68,8 +68,8 @@ def password_reset_confirm():
 @login_required()
 @doc("Download everything the service holds about the caller", response=s.ExportOut, errors=(401,))
 def me_export():
-    """Account, reservations, saved searches, notifications and API tokens (never their secret).
-    Kinds of personal data added later (wanted posts, messages) get a key of their own."""
+    """Account, reservations, saved searches, notifications, API tokens (never their secret),
+    wanted posts and the messages the caller wrote about reservations."""
     return respond(s.ExportOut.model_validate(personal_data.export(current().id)))
 
 

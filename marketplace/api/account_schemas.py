@@ -105,9 +105,16 @@ class ExportWantedPost(BaseModel):
     created_at: datetime
 
 
+class ExportMessage(BaseModel):
+    id: int
+    reservation_id: int
+    body: str
+    created_at: datetime
+
+
 class ExportOut(BaseModel):
-    """Everything the service holds about the caller. Kinds of data that do not exist yet
-    (messages) get their key when they land."""
+    """Everything the service holds about the caller. A kind of data that does not exist yet
+    gets its key when it lands."""
 
     generated_at: datetime
     account: ExportAccount
@@ -116,3 +123,6 @@ class ExportOut(BaseModel):
     notifications: list[ExportNotification]
     api_tokens: list[ExportToken]
     wanted_posts: list[ExportWantedPost]
+    messages: list[ExportMessage] = Field(
+        description="The messages the caller wrote about reservations"
+    )

@@ -1,13 +1,21 @@
 """Everything the service holds about one person, for "download my data" (GDPR access and
-portability). New kinds of personal data (messages) get their key here when they land; a key is
-present only for what exists."""
+portability). A new kind of personal data gets its key here when it lands; a key is present only
+for what exists."""
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from .. import clock
 from ..extensions import db
-from ..models import ApiToken, Notification, Reservation, SavedSearch, User, WantedPost
+from ..models import (
+    ApiToken,
+    Notification,
+    Reservation,
+    ReservationMessage,
+    SavedSearch,
+    User,
+    WantedPost,
+)
 
 
 def _iso(value):
@@ -20,7 +28,8 @@ def _number(value):
 
 def export(user_id: int) -> dict:
     """The user's account, reservations (with the handover that counts), saved searches,
-    notifications and API tokens (never their secret), as JSON-ready values."""
+    notifications, API tokens (never their secret), wanted posts and the messages they wrote
+    about reservations, as JSON-ready values."""
     user = db.session.get(User, user_id)
     reservations = db.session.scalars(
         sa.select(Reservation)
@@ -39,6 +48,11 @@ def export(user_id: int) -> dict:
     )
     wanted = db.session.scalars(
         sa.select(WantedPost).where(WantedPost.owner_id == user_id).order_by(WantedPost.id)
+    )
+    messages = db.session.scalars(
+        sa.select(ReservationMessage)
+        .where(ReservationMessage.author_id == user_id)
+        .order_by(ReservationMessage.id)
     )
     org = user.organization
     return {
@@ -117,5 +131,14 @@ def export(user_id: int) -> dict:
                 "created_at": _iso(w.created_at),
             }
             for w in wanted
+        ],
+        "messages": [
+            {
+                "id": m.id,
+                "reservation_id": m.reservation_id,
+                "body": m.body,
+                "created_at": _iso(m.created_at),
+            }
+            for m in messages
         ],
     }

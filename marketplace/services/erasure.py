@@ -3,10 +3,12 @@
 The user row stays, emptied, because the append-only handover ledger refers to it: the ledger
 keeps mass, material, site and date with the receiver shown as a deleted user, so no total
 changes. Everything else personal goes: name, e-mail (the address can sign up again), password,
-sessions and tokens, saved searches, notifications, e-mailed links, reservation messages, the
-taker's name in the sellers' notifications, and the text of wanted posts (closed; quantities and
-dates stay for the city's demand figures). Open reservations are cancelled by the normal rules
-(the sellers are told, a payment is refunded through the outbox). Payments stay: bookkeeping law.
+sessions and tokens, saved searches, notifications, e-mailed links, the messages the person
+wrote about reservations (the other side's stay: they are theirs) and the note left with a
+reservation, the taker's name in the sellers' notifications, and the text of wanted posts
+(closed; quantities and dates stay for the city's demand figures). Open reservations are
+cancelled by the normal rules (the sellers are told, a payment is refunded through the outbox).
+Payments stay: bookkeeping law.
 
 A builder who is the last member of an organisation with open listings is refused
 (OrganizationHasOpenListings): withdrawing them would cancel other people's reservations, a
@@ -28,6 +30,7 @@ from ..models import (
     Notification,
     OutboxMessage,
     Reservation,
+    ReservationMessage,
     ReservationStatus,
     SavedSearch,
     User,
@@ -96,6 +99,12 @@ def _erase(session, user: User) -> None:
             .where(model.user_id == user.id)
             .execution_options(synchronize_session=False)
         )
+    # What the person wrote about reservations goes; the other side's messages stay (theirs).
+    session.execute(
+        sa.delete(ReservationMessage)
+        .where(ReservationMessage.author_id == user.id)
+        .execution_options(synchronize_session=False)
+    )
     reservation_ids = set(
         session.scalars(sa.select(Reservation.id).where(Reservation.user_id == user.id))
     )

@@ -18,6 +18,7 @@ def init_app(app):
         payments,
         privacy,
         recovery,
+        reservation_messages,  # noqa: F401 - its routes join reservations.bp
         reservations,
         searches,
         sites,

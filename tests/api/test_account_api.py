@@ -181,6 +181,7 @@ def test_export_holds_everything_about_the_caller_and_nothing_secret(client, ain
         "notifications",
         "api_tokens",
         "wanted_posts",
+        "messages",
     }
     assert body["account"]["email"] == "aino@example.com" and body["account"]["email_confirmed_at"]
     assert [(r["listing_title"], r["quantity"], r["message"]) for r in body["reservations"]] == [

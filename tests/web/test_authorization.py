@@ -58,6 +58,9 @@ TABLE = {
     ("POST", "/reservations/{reservation}/cancel"): (LOGIN, 302, 404, 302, 404),
     ("POST", "/reservations/{reservation}/collect"): (LOGIN, 403, 404, 302, 403),
     ("POST", "/reservations/{reservation}/no-show"): (LOGIN, 403, 404, 302, 403),
+    # Messages about a reservation (issue 13): the two sides write, city staff only read; an
+    # empty page form is shown again with its error (422).
+    ("POST", "/reservations/{reservation}/messages"): (LOGIN, 422, 404, 422, 403),
     ("POST", "/listings/{listing}/reserve"): (LOGIN, 422, 422, 403, 422),
     ("GET", "/listings/{listing}/events"): (LOGIN, 404, 404, 200, 200),
     ("GET", "/notifications/"): (LOGIN, 200, 200, 200, 200),
@@ -69,6 +72,8 @@ TABLE = {
     ("GET", "/api/v1/reservations/{reservation}"): (401, 200, 404, 200, 200),
     ("POST", "/api/v1/reservations/{reservation}/cancel"): (401, 200, 404, 200, 404),
     ("POST", "/api/v1/reservations/{reservation}/collect"): (401, 404, 404, 200, 404),
+    ("GET", "/api/v1/reservations/{reservation}/messages"): (401, 200, 404, 200, 200),
+    ("POST", "/api/v1/reservations/{reservation}/messages"): (401, 201, 404, 201, 403),
     ("POST", "/api/v1/listings/{listing}/reservations"): (401, 201, 201, 403, 201),
     ("GET", "/api/v1/impact/handovers.csv"): (401, 403, 403, 403, 200),
     ("GET", "/api/v1/payments.csv"): (401, 403, 403, 403, 200),
@@ -340,6 +345,8 @@ def _api_body(method, path, world):
         return {"items": [{"listing_id": world["listing"].id, "quantity": 1}]}
     if path.endswith("/reservations"):
         return {"quantity": 1}
+    if path.endswith("/messages"):
+        return {"body": "Olen portilla"}
     if path.endswith("/corrections"):
         return {"reason": "Weighed at the gate", "mass_kg": 2.5}
     return None
