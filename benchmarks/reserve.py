@@ -1,0 +1,342 @@
+"""Reservations under load on PostgreSQL (issue 16): the app under gunicorn (2 workers) with
+`flask worker` running, 32 clients with API tokens of distinct users reserving one unit each
+through POST /api/v1/listings/{id}/reservations, and GET /healthz (the trivial endpoint) measured
+by the same clients in the same run. Then a race: every client reserves one unit of one lot of 50
+until it is sold out. Oversells are checked in SQL after the run.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_reserve \
+        .venv/bin/python -m benchmarks.reserve [--rounds 5] [--seconds 10] [--quick]
+
+The database is emptied (schema `public` dropped) and migrated: give it one of its own. Settings
+are production's (APP_ENV=production, JSON logs, metrics pooled across processes) except: offline
+payments and the embedded search (nothing else is configured), RATELIMIT_ENABLED=off and
+MAX_OPEN_RESERVATIONS=1000000, so that 32 users can make thousands of reservations in a minute.
+Results: benchmarks/results/reserve-<time>.json.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from . import load
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+TARGET_RATE, TARGET_RATIO = 200.0, 0.5
+SITES, LISTINGS_PER_SITE, CLIENTS, RACE_LOT = 8, 4, 32, 50
+
+
+def options(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--seconds", type=float, default=None, help="per phase (default 10)")
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--label", default="", help="a name for this run in the results file")
+    args, _others = parser.parse_known_args(argv)  # `make bench` passes other benchmarks' flags
+    args.rounds = args.rounds or (3 if args.quick else 5)
+    args.seconds = args.seconds or (5.0 if args.quick else 10.0)
+    return args
+
+
+def server_env(database_url: str, workdir: Path, port: int) -> dict:
+    """Production's settings, with the two bench-only relaxations named in the docstring."""
+    metrics = workdir / "metrics"
+    metrics.mkdir()
+    return {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": database_url,
+        "INSTANCE_DIR": str(workdir),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+        "RATELIMIT_ENABLED": "off",
+        "MAX_OPEN_RESERVATIONS": "1000000",
+        "LOG_LEVEL": "WARNING",  # the access log of 10,000 requests would be the benchmark
+    }
+
+
+def seed(env: dict) -> dict:
+    """Empty and migrate the database, then a builder with SITES sites of LISTINGS_PER_SITE big
+    lots, a lot of RACE_LOT for the race, and CLIENTS confirmed residents with an API token."""
+    from flask_migrate import upgrade
+
+    from marketplace import clock, create_app
+    from marketplace.config import Config
+    from marketplace.extensions import db
+    from marketplace.services import accounts, listings, sites
+
+    app = create_app(Config(env))
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        builder, _ = accounts.user_create(
+            email="bench.builder@example.com",
+            role="builder",
+            organization_name="Bench Oy",
+            business_id="2000007-5",
+        )
+        today = clock.today()
+        lot = {
+            "description": "Poltettu tiili, lavoilla.",
+            "category": "brick",
+            "unit": "pcs",
+            "condition": "good",
+            "available_from": today,
+            "available_until": today + timedelta(days=30),
+        }
+        lots = []
+        for s in range(SITES):
+            site = sites.site_create(
+                user_id=builder.id,
+                name=f"Bench site {s}",
+                address="Kutojantie 3, 02630 Espoo",
+                lat=60.2161,
+                lng=24.7539,
+                pickup_instructions="Gate B",
+                opening_hours={d: ["07:00", "16:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+            )
+            for n in range(LISTINGS_PER_SITE):
+                made = listings.listing_create(
+                    user_id=builder.id,
+                    hazard_free=True,
+                    title=f"Tiili {s}-{n}",
+                    quantity="1000000",
+                    site_id=site.id,
+                    **lot,
+                )
+                lots.append(made.id)
+        race = listings.listing_create(
+            user_id=builder.id,
+            hazard_free=True,
+            title="Race lot",
+            quantity=str(RACE_LOT),
+            site_id=site.id,
+            **lot,
+        )
+        tokens = []
+        for c in range(CLIENTS):
+            user, _ = accounts.user_create(email=f"bench{c}@example.com", role="resident")
+            tokens.append(accounts.token_create(user_id=user.id, name="bench")[1])
+        result = {"listings": lots, "race": race.id, "tokens": tokens}
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_servers(env: dict, port: int, workdir: Path) -> list[subprocess.Popen]:
+    """gunicorn with 2 sync workers (as deploy/ runs it, with 2 instead of 4) and one worker."""
+    log = open(workdir / "servers.log", "ab")  # noqa: SIM115 - closed with the processes
+    bin_ = Path(sys.executable).parent
+    web = subprocess.Popen(
+        [bin_ / "gunicorn", "--workers", "2", "--timeout", "60", "--bind", f"127.0.0.1:{port}"]
+        + ["wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    worker = subprocess.Popen([bin_ / "flask", "worker"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return [web, worker]
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not start; see {workdir / 'servers.log'}")
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for p in processes:
+        p.send_signal(signal.SIGTERM)
+    for p in processes:
+        p.wait(timeout=30)
+
+
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
+def phases(port: int, data: dict, args) -> dict:
+    """Rounds of: trivial endpoint, then reservations; then the race for the last lot."""
+    body = json.dumps({"quantity": "1"}).encode()
+    headers = [
+        {"Authorization": f"Bearer {t}", "Content-Type": "application/json"} for t in data["tokens"]
+    ]
+    lots = data["listings"]
+
+    def trivial(client, i):
+        return "GET", "/healthz", {}, None
+
+    def reserve(client, i):
+        listing = lots[(client * 7 + i) % len(lots)]
+        return "POST", f"/api/v1/listings/{listing}/reservations", headers[client], body
+
+    def race(client, i):
+        return "POST", f"/api/v1/listings/{data['race']}/reservations", headers[client], body
+
+    run = {"clients": args.clients, "processes": args.processes, "rounds": []}
+    kw = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
+    load.run_phase("127.0.0.1", port, trivial, **{**kw, "seconds": 2})  # warm up
+    for r in range(args.rounds):
+        t = load.run_phase("127.0.0.1", port, trivial, **kw)
+        x = load.run_phase("127.0.0.1", port, reserve, **kw)
+        row = {
+            "trivial_per_s": t.rate(200),
+            "trivial_p50_ms": 1000 * (t.percentile(200, 0.5) or 0),
+            "trivial_p95_ms": 1000 * (t.percentile(200, 0.95) or 0),
+            "reserve_per_s": x.rate(201),
+            "reserve_p50_ms": 1000 * (x.percentile(201, 0.5) or 0),
+            "reserve_p95_ms": 1000 * (x.percentile(201, 0.95) or 0),
+            "reserve_other": {str(k): len(v) for k, v in x.latencies.items() if k != 201},
+            "trivial_other": {str(k): len(v) for k, v in t.latencies.items() if k != 200},
+            "client_cpu_share": (t.client_cpu_s + x.client_cpu_s) / (t.seconds + x.seconds),
+            "client_cpu_ms_per_request": 1000
+            * (t.client_cpu_s + x.client_cpu_s)
+            / max(1, t.requests + x.requests),
+            "loadavg": loadavg(),
+        }
+        row["ratio"] = row["reserve_per_s"] / row["trivial_per_s"]
+        run["rounds"].append(row)
+        print(
+            f"round {r + 1}: {row['reserve_per_s']:.0f} reservations/s "
+            f"(p50 {row['reserve_p50_ms']:.0f} ms), /healthz {row['trivial_per_s']:.0f}/s, "
+            f"load {row['loadavg']}",
+            flush=True,
+        )
+    race_result = load.run_phase("127.0.0.1", port, race, **{**kw, "seconds": 60}, stop_on=(409,))
+    run["race"] = {str(k): len(v) for k, v in race_result.latencies.items()}
+    return run
+
+
+def oversells(database_url: str, race_id: int) -> dict:
+    """Every lot: reserved + collected <= quantity, and the counter equals its open reservations."""
+    from marketplace.config import _normalise_db_url
+
+    engine = sa.create_engine(_normalise_db_url(database_url))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("""
+            SELECT l.id, l.quantity, l.quantity_reserved, l.quantity_collected,
+                   coalesce(sum(r.quantity) FILTER (WHERE r.status IN
+                       ('confirmed', 'pending_payment')), 0) AS held
+            FROM listing l LEFT JOIN reservation r ON r.listing_id = l.id
+            GROUP BY l.id""")
+        ).all()
+        backlog = conn.scalar(sa.text("SELECT count(*) FROM outbox_message WHERE status='pending'"))
+    engine.dispose()
+    over = [r.id for r in rows if r.quantity_reserved + r.quantity_collected > r.quantity]
+    drift = [r.id for r in rows if r.quantity_reserved != r.held]
+    race = next(r for r in rows if r.id == race_id)
+    return {
+        "oversold_listings": over,
+        "counter_drift_listings": drift,
+        "race_reserved_milli": race.quantity_reserved,
+        "outbox_pending_at_end": backlog,
+    }
+
+
+def report(run: dict) -> None:
+    med = {
+        k: statistics.median(r[k] for r in run["rounds"])
+        for k in run["rounds"][0]
+        if isinstance(run["rounds"][0][k], float)
+    }
+    check = run["check"]
+    oversold = len(check["oversold_listings"]) + len(check["counter_drift_listings"])
+    race_ok = run["race"].get("201", 0) == RACE_LOT
+    lines = [
+        (
+            "reservations/s (median)",
+            f"{med['reserve_per_s']:.0f}",
+            f">= {TARGET_RATE:.0f}",
+            med["reserve_per_s"] >= TARGET_RATE,
+        ),
+        (
+            "reserve p50 / p95 ms",
+            f"{med['reserve_p50_ms']:.0f} / {med['reserve_p95_ms']:.0f}",
+            "",
+            None,
+        ),
+        ("/healthz per s (median)", f"{med['trivial_per_s']:.0f}", "", None),
+        (
+            "/healthz p50 / p95 ms",
+            f"{med['trivial_p50_ms']:.1f} / {med['trivial_p95_ms']:.1f}",
+            "",
+            None,
+        ),
+        (
+            "ratio to /healthz",
+            f"{med['ratio']:.2f}",
+            f">= {TARGET_RATIO}",
+            med["ratio"] >= TARGET_RATIO,
+        ),
+        ("oversold or drifted lots", str(oversold), "0", oversold == 0),
+        (
+            f"race: 201s for a lot of {RACE_LOT}",
+            str(run["race"].get("201", 0)),
+            str(RACE_LOT),
+            race_ok,
+        ),
+        ("client CPU share of one core", f"{med['client_cpu_share']:.2f}", "", None),
+        ("outbox pending at the end", str(check["outbox_pending_at_end"]), "", None),
+    ]
+    print(f"\nReservations on PostgreSQL: {run['clients']} clients, {len(run['rounds'])} rounds")
+    for name, value, target, ok in lines:
+        verdict = "" if ok is None else ("ok" if ok else "MISSED")
+        print(f"  {name:34} {value:>14}  {target:>8}  {verdict}")
+    print(f"  load average at the end: {run['loadavg_end']}")
+
+
+def main(argv=None) -> int:
+    args = options(argv)
+    if not args.database_url.startswith("postgres"):
+        print("benchmarks.reserve skipped: set BENCH_DATABASE_URL to an empty PostgreSQL database")
+        return 0
+    workdir = Path(tempfile.mkdtemp(prefix="kera-bench-reserve-"))
+    port = free_port()
+    env = server_env(args.database_url, workdir, port)
+    data = seed(env)
+    processes = start_servers(env, port, workdir)
+    try:
+        run = phases(port, data, args)
+        run["check"] = oversells(args.database_url, data["race"])  # the worker still running
+    finally:
+        stop(processes)
+        shutil.rmtree(workdir, ignore_errors=True)
+    run["loadavg_end"] = loadavg()
+    run["label"], run["seconds_per_phase"] = args.label, args.seconds
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"reserve-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out.write_text(json.dumps(run, indent=2))
+    report(run)
+    print(f"  results: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
