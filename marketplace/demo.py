@@ -13,7 +13,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
-from . import clock
+from . import clock, demo_history
 from .database import write_transaction
 from .extensions import db
 from .models import Listing, Organization, Role, Site, User
@@ -24,8 +24,9 @@ DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.toml"
 DEMO_PASSWORD = "kera-demo-2026"
 
 
-def load(path: Path = DEMO_FILE, with_photos: bool = True) -> dict:
-    """Create what is missing; return counts and the demo logins."""
+def load(path: Path = DEMO_FILE, with_photos: bool = True, with_history: bool = True) -> dict:
+    """Create what is missing; return counts and the demo logins. `with_history` replays about
+    six months of earlier lots, reservations and handovers first (marketplace/demo_history.py)."""
     with open(path, "rb") as f:
         data = tomllib.load(f)
     counts = {"created": 0, "kept": 0}
@@ -38,6 +39,8 @@ def load(path: Path = DEMO_FILE, with_photos: bool = True) -> dict:
         if user.role == Role.BUILDER:
             builders.setdefault(u["organization"], user.id)
     site_ids = {s["key"]: _site(s, orgs, builders, counts) for s in data["site"]}
+    if with_history:
+        demo_history.load(data, orgs, builders, site_ids, counts)
     for number, item in enumerate(data["listing"]):
         _listing(item, number, orgs, builders, site_ids, counts, with_photos)
     return {**counts, "logins": logins}
