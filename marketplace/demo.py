@@ -40,7 +40,7 @@ def load(path: Path = DEMO_FILE, with_photos: bool = True, with_history: bool = 
             builders.setdefault(u["organization"], user.id)
     site_ids = {s["key"]: _site(s, orgs, builders, counts) for s in data["site"]}
     if with_history:
-        demo_history.load(data, orgs, builders, site_ids, counts)
+        demo_history.load(data, builders, site_ids, counts)
     for number, item in enumerate(data["listing"]):
         _listing(item, number, orgs, builders, site_ids, counts, with_photos)
     return {**counts, "logins": logins}
