@@ -10,7 +10,7 @@ from ..models.messages import MAX_BODY
 from .schemas import Request, limits
 
 
-class MessageCreate(Request):
+class ThreadMessageCreate(Request):
     body: str = Field(
         description=(
             "Plain text, 1-2000 characters after trimming; line breaks are kept, HTML is shown "
@@ -20,7 +20,7 @@ class MessageCreate(Request):
     )
 
 
-class MessageAuthor(BaseModel):
+class ThreadMessageAuthor(BaseModel):
     display_name: str
     side: Literal["taker", "seller"]
     organization: str | None = Field(
@@ -28,8 +28,8 @@ class MessageAuthor(BaseModel):
     )
 
 
-class MessageOut(BaseModel):
+class ThreadMessageOut(BaseModel):
     id: int
     body: str
-    author: MessageAuthor
+    author: ThreadMessageAuthor
     created_at: datetime

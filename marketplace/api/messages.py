@@ -10,17 +10,17 @@ from ..services import messages as message_services
 from .auth import current, login_required
 from .blueprint import bp
 from .io import doc, parse_body, respond
-from .message_schemas import MessageAuthor, MessageCreate, MessageOut
+from .message_schemas import ThreadMessageAuthor, ThreadMessageCreate, ThreadMessageOut
 
 
-def _out(message) -> MessageOut:
+def _out(message) -> ThreadMessageOut:
     """A message as the contract shows it: the author's name and side (and, for the seller's
     side, the listing's organisation)."""
     seller = message.side == SELLER
-    return MessageOut(
+    return ThreadMessageOut(
         id=message.id,
         body=message.body,
-        author=MessageAuthor(
+        author=ThreadMessageAuthor(
             display_name=message.author.display_name or _("Deleted user"),
             side=message.side,
             organization=message.reservation.listing.organization.name if seller else None,
@@ -31,7 +31,7 @@ def _out(message) -> MessageOut:
 
 @bp.get("/reservations/<int:reservation_id>/messages")
 @login_required()
-@doc("Messages about a reservation", response=list[MessageOut], errors=(401, 404))
+@doc("Messages about a reservation", response=list[ThreadMessageOut], errors=(401, 404))
 def messages_list(reservation_id):
     """The conversation, oldest first. The reserver, the listing's organisation and city staff
     may read it; anyone else gets 404."""
@@ -44,8 +44,8 @@ def messages_list(reservation_id):
 @message_limit
 @doc(
     "Write a message about a reservation",
-    body=MessageCreate,
-    response=MessageOut,
+    body=ThreadMessageCreate,
+    response=ThreadMessageOut,
     status=201,
     errors=(401, 403, 404, 415, 422, 429),
 )
@@ -54,7 +54,7 @@ def messages_create(reservation_id):
     notified. City staff get 403 (they may read, not write), anyone else 404. The body is plain
     text, 1-2000 characters after trimming (422 otherwise). Throttled per writer and
     reservation (MESSAGE_LIMIT, 429)."""
-    body = parse_body(MessageCreate)
+    body = parse_body(ThreadMessageCreate)
     message = message_services.message_post(
         user_id=current().id, reservation_id=reservation_id, body=body.body
     )
