@@ -22,6 +22,7 @@ run: export APP_ENV ?= development
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
+	$(BIN)/flask places load marketplace/data/demo_places.csv --source "Kera demo sites (demo.toml)"
 	$(BIN)/flask search reindex
 	@echo "Serving on http://127.0.0.1:5000 (worker running beside it; Ctrl-C stops both)"
 	@$(BIN)/flask worker & WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \

@@ -63,10 +63,7 @@ def search(text: str, *, limit: int) -> list[Place]:
         return []
     entry = GazetteerEntry
     statement = sa.select(entry).where(
-        sa.or_(
-            entry.street_key.startswith(query.street, autoescape=True),
-            entry.street_sv_key.startswith(query.street, autoescape=True),
-        )
+        sa.or_(_starts(entry.street_key, query.street), _starts(entry.street_sv_key, query.street))
     )
     number = sa.func.lower(sa.func.replace(entry.number, " ", ""))
     if query.number:
@@ -86,6 +83,18 @@ def search(text: str, *, limit: int) -> list[Place]:
         entry.postcode,
     ).limit(limit)
     return [_place(row, query) for row in db.session.scalars(statement)]
+
+
+def _starts(column, prefix: str):
+    """`column` starts with `prefix`. SQLite does not use an index for LIKE on a case-sensitive
+    column, so there the prefix is also given as a range, which it does (the keys are lower case
+    and compared byte by byte). PostgreSQL's collations need not order a prefix's strings
+    together, so there LIKE stands alone."""
+    like = column.startswith(prefix, autoescape=True)
+    if db.session.get_bind().dialect.name != "sqlite":
+        return like
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return sa.and_(column >= prefix, column < after, like)
 
 
 def _place(row: GazetteerEntry, query: Query) -> Place:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.models import Listing
+from marketplace.models import Listing, Site, User
 
 from .conftest import sign_in
 
@@ -34,7 +34,14 @@ PAGES = {
         "/searches/",
         "/account",
     ],
-    "mikko.laine@demo.kera.example": ["/listings/new", "/listings/mine", "/pickups", "/sites/new"],
+    "mikko.laine@demo.kera.example": [
+        "/listings/new",
+        "/listings/mine",
+        "/pickups",
+        "/sites/new",
+        "/sites/",
+        "/sites/{site}/edit",
+    ],
     "laura.kallio@demo.kera.example": ["/staff/", "/staff/report"],
 }
 
@@ -56,6 +63,11 @@ def test_main_pages_pass_wcag_aa_rules_and_fit_a_phone(live_server, browser, wid
         listing_id = db.session.scalar(
             sa.select(sa.func.min(Listing.id)).where(Listing.status == "available")
         )
+        site_id = db.session.scalar(  # a site of Mikko's organisation, for its edit page
+            sa.select(sa.func.min(Site.id))
+            .join(User, User.organization_id == Site.organization_id)
+            .where(User.email == "mikko.laine@demo.kera.example")
+        )
         db.session.remove()
     problems = {}
     for who, paths in PAGES.items():
@@ -65,7 +77,7 @@ def test_main_pages_pass_wcag_aa_rules_and_fit_a_phone(live_server, browser, wid
         if who:
             sign_in(page, base, who)
         for path in paths:
-            url = base + path.format(listing=listing_id)
+            url = base + path.format(listing=listing_id, site=site_id)
             assert page.goto(url).status == 200, url
             assert page.locator("html").get_attribute("lang") == "fi", url
             found = violations(page)
