@@ -7,6 +7,7 @@ write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL the UPDATE re-checks
 clause on the row it waited for), and a CHECK constraint backs them up.
 """
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -38,17 +39,15 @@ def reservation_book(
 ):
     """Reserve, and when the lot is paid online (or carries a deposit) start Stripe Checkout.
     Returns (reservation, checkout URL or None)."""
-    listing = db.session.get(Listing, listing_id)
-    kind = checkout.payment_kind(listing) if listing is not None else None
-    reservation = reservation_create(
+    reservation = _create(
         user_id=user_id,
         listing_id=listing_id,
         quantity=quantity,
         pickup_at=pickup_at,
         message=message,
-        payment_kind=kind,
+        payment_kind=checkout.payment_kind,
     )
-    if kind is None:
+    if reservation.status != S.PENDING_PAYMENT:
         return reservation, None
     url = checkout.checkout_start(
         reservation_id=reservation.id,
@@ -71,13 +70,28 @@ def reservation_create(
     """Hold `quantity` of a listing for the user, with an optional pickup time and message.
     With a `payment_kind` the reservation waits for the payment (pending_payment) and holds the
     quantity only as long as Checkout stays open."""
+    return _create(
+        user_id=user_id,
+        listing_id=listing_id,
+        quantity=quantity,
+        pickup_at=pickup_at,
+        message=message,
+        payment_kind=lambda _listing: payment_kind,
+    )
+
+
+def _create(*, user_id, listing_id, quantity, pickup_at, message, payment_kind) -> Reservation:
+    """One reservation in one transaction; `payment_kind(listing)` says what is paid online.
+    Its objects stay loaded after the commit, so the response is built without reading back
+    what the transaction has just written."""
     errors = v.Errors()
     quantity = v.decimal(errors, "quantity", quantity)
     message = v.text(errors, "message", message, required=False, max_len=1000)
     errors.raise_if_any()
-    with write_transaction() as session:
-        user = session.get(User, user_id)
-        listing = session.get(Listing, listing_id)
+    with _kept_after_commit(), write_transaction() as session:
+        user, listing, held = reserving.locked_for_reserving(
+            session, user_id=user_id, listing_id=listing_id
+        )
         if user is None or listing is None or not listing.can_view(user):
             raise NotFound()
         reservation = reserving.reserve(
@@ -87,9 +101,23 @@ def reservation_create(
             quantity=quantity,
             pickup_at=pickup_at,
             message=message,
-            payment_kind=payment_kind,
+            payment_kind=payment_kind(listing),
+            held=held,
         )
     return reservation
+
+
+@contextmanager
+def _kept_after_commit():
+    """Within it the request's session does not expire its objects at commit (issue 16: no
+    re-reads after commit). Only what the transaction itself read or wrote is in it."""
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = previous
 
 
 def _load(session, reservation_id: int, user: User | None) -> Reservation:

@@ -5,12 +5,19 @@
 Never over-reserved: the listing's counter changes only through a conditional UPDATE (on
 PostgreSQL it re-checks its WHERE clause on the row it waited for; on SQLite the transaction
 began with BEGIN IMMEDIATE), and a CHECK constraint backs it up.
+
+Few statements (issue 16: a reservation is at most 8 with the token lookup): `locked_for_reserving`
+reads the user and the listing once each, row-locked, with the user's open reservations; the
+UPDATE returns the new counters instead of a re-read; the site is locked only when a pickup time
+takes a slot; the event and outbox rows are flushed together (one INSERT per table on
+PostgreSQL, where SQLAlchemy sends a flush's rows of one table as one statement).
 """
 
 import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -28,6 +35,38 @@ S = ReservationStatus
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a site gate
 
 
+def locked_for_reserving(
+    session, *, user_id: int, listing_id: int
+) -> tuple[User | None, Listing | None, int]:
+    """The user and the listing, each read once and row-locked (PostgreSQL; on SQLite the write
+    transaction holds the database's lock), and how many open reservations the user holds.
+
+    The user's row is locked first: every reservation of a user is taken under that lock, so
+    the count, read in the next statement, is exact (on PostgreSQL each statement sees what was
+    committed before it began). It rides on the listing's read to save a round trip."""
+    user = session.scalar(
+        sa.select(User)
+        .where(User.id == user_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if user is None:
+        return None, None, 0
+    held = (
+        sa.select(sa.func.count())
+        .where(Reservation.user_id == user_id, Reservation.status.in_(OPEN))
+        .scalar_subquery()
+    )
+    row = session.execute(
+        sa.select(Listing, held)
+        .options(so.joinedload(Listing.organization, innerjoin=True))
+        .where(Listing.id == listing_id)
+        .with_for_update(of=Listing, key_share=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    return (user, row[0], row[1]) if row else (user, None, 0)
+
+
 def reserve(
     session,
     *,
@@ -37,51 +76,36 @@ def reserve(
     pickup_at: datetime | None = None,
     message: str = "",
     payment_kind=None,
+    held: int | None = None,
 ) -> Reservation:
     """Hold `quantity` of a listing the user may see, with its checks (own organisation,
-    confirmed account, reservable, open-reservation limit, pickup slot); raises a domain error."""
+    confirmed account, reservable, open-reservation limit, pickup slot); raises a domain error.
+    `held`: the user's open reservations as `locked_for_reserving` counted them (else counted
+    here, under the user's lock)."""
     if listing.can_manage(user):
         raise Forbidden(_l("You cannot reserve your own organisation's material."))
     ensure_confirmed(user)
     if not listing.is_reservable(clock.today()):
         raise ListingNotAvailable()
-    _check_open_limit(session, user)
-    # Lock the site row: pickup-slot capacity is then checked and taken atomically. NO KEY
-    # UPDATE (key_share) still lets other transactions insert rows that reference the site.
-    session.execute(
-        sa.select(Site.id).where(Site.id == listing.site_id).with_for_update(key_share=True)
-    )
+    _check_open_limit(_open_held(session, user) if held is None else held)
+    if pickup_at is not None:
+        # Lock the site row: pickup-slot capacity is then checked and taken atomically. NO KEY
+        # UPDATE (key_share) still lets other transactions insert rows that reference the site.
+        # A hold without a time takes no slot, so it leaves the site alone.
+        session.execute(
+            sa.select(Site.id).where(Site.id == listing.site_id).with_for_update(key_share=True)
+        )
     pickups.check_pickup(listing, pickup_at)
     if payment_kind == "deposit":
         _check_deposit_window(pickup_at)
-    taken = session.execute(
-        sa.update(Listing)
-        .where(
-            Listing.id == listing.id,
-            Listing.status == ListingStatus.AVAILABLE,
-            available_sql() >= milli(quantity),
-        )
-        .values(
-            quantity_reserved=Listing.quantity_reserved + milli(quantity), updated_at=clock.now()
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(listing)
-    if taken.rowcount != 1:
-        if listing.status not in (ListingStatus.AVAILABLE, ListingStatus.RESERVED):
-            raise ListingNotAvailable()
-        left = _left_message(listing)
-        raise InsufficientQuantity(
-            left, fields={"quantity": left}, available=float(listing.quantity_available)
-        )
-    listing.refresh_status()
+    _take(session, listing, quantity)
     if payment_kind:
         status, expires_at = S.PENDING_PAYMENT, checkout.checkout_hold_end()
     else:
         status, expires_at = S.CONFIRMED, pickups.expiry_for(listing, pickup_at)
     reservation = Reservation(
-        listing_id=listing.id,
-        user_id=user.id,
+        listing=listing,  # the objects, not their ids: the response shows them without a read
+        user=user,
         quantity=quantity,
         status=status,
         pickup_at=pickup_at,
@@ -91,6 +115,8 @@ def reserve(
     )
     session.add(reservation)
     session.flush()
+    # A new reservation has no payments yet: said so, so that presenting it asks nothing.
+    so.attributes.set_committed_value(reservation, "payments", [])
     record_event(
         session,
         listing,
@@ -101,6 +127,35 @@ def reserve(
     if status == S.CONFIRMED:  # a paid reservation is announced once the payment arrives
         outbox.enqueue(session, "reservation.created", {"reservation_id": reservation.id})
     return reservation
+
+
+def _take(session, listing: Listing, quantity) -> None:
+    """The conditional UPDATE of the reserved counter; it returns the counters it wrote, so the
+    listing object is brought up to date (and its status derived) without reading it again."""
+    taken = session.execute(
+        sa.update(Listing)
+        .where(
+            Listing.id == listing.id,
+            Listing.status == ListingStatus.AVAILABLE,
+            available_sql() >= milli(quantity),
+        )
+        .values(
+            quantity_reserved=Listing.quantity_reserved + milli(quantity), updated_at=clock.now()
+        )
+        .returning(Listing.quantity_reserved, Listing.quantity_collected, Listing.updated_at)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if taken is None:
+        session.refresh(listing)
+        if listing.status not in (ListingStatus.AVAILABLE, ListingStatus.RESERVED):
+            raise ListingNotAvailable()
+        left = _left_message(listing)
+        raise InsufficientQuantity(
+            left, fields={"quantity": left}, available=float(listing.quantity_available)
+        )
+    for name, value in taken._mapping.items():
+        so.attributes.set_committed_value(listing, name, value)
+    listing.refresh_status()  # written with the INSERTs when it changes (the lot ran out)
 
 
 def _left_message(listing: Listing) -> str:
@@ -114,16 +169,20 @@ def _left_message(listing: Listing) -> str:
     )
 
 
-def _check_open_limit(session, user: User) -> None:
-    """At most MAX_OPEN_RESERVATIONS open at once; the user's row is locked (PostgreSQL) so that
-    two simultaneous requests cannot both pass the count."""
+def _open_held(session, user: User) -> int:
+    """The user's open reservations, counted under the user's row lock (PostgreSQL) so that two
+    simultaneous requests cannot both pass the limit."""
     session.execute(sa.select(User.id).where(User.id == user.id).with_for_update(key_share=True))
-    limit = current_app.config["MAX_OPEN_RESERVATIONS"]
-    held = session.scalar(
+    return session.scalar(
         sa.select(sa.func.count()).where(
             Reservation.user_id == user.id, Reservation.status.in_(OPEN)
         )
     )
+
+
+def _check_open_limit(held: int) -> None:
+    """At most MAX_OPEN_RESERVATIONS open at once."""
+    limit = current_app.config["MAX_OPEN_RESERVATIONS"]
     if held >= limit:
         raise LimitReached(
             _l("You already hold %(n)d open reservations. Collect or cancel one first.", n=limit)

@@ -64,14 +64,15 @@ def test_fifty_takers_race_for_twenty_units(any_db, make):
     seller = make.builder()
     listing = make.listing(seller, quantity="20", unit="pcs")
     takers = [make.resident().id for _ in range(50)]
+    listing_id = listing.id  # threads use ids: the test's objects belong to its own session
     outcomes = race(
         any_db,
         50,
-        lambda i: svc.reservation_create(user_id=takers[i], listing_id=listing.id, quantity=1),
+        lambda i: svc.reservation_create(user_id=takers[i], listing_id=listing_id, quantity=1),
     )
     assert outcomes.count("ok") == 20, outcomes
     assert outcomes.count("InsufficientQuantity") == 30, outcomes
-    listing, open_sum, _handed = state(listing.id)
+    listing, open_sum, _handed = state(listing_id)
     assert (listing.quantity_available, listing.quantity_reserved, open_sum) == (0, 20, 20)
     assert listing.status == "reserved"
 
@@ -84,20 +85,21 @@ def test_reserve_cancel_and_collect_racing_keep_the_books_balanced(any_db, make)
         svc.reservation_create(user_id=takers[i], listing_id=listing.id, quantity=1).id
         for i in range(10)
     ]
+    seller_id, listing_id = seller.id, listing.id  # threads use ids, not the test's objects
 
     def action(i):
         if i < 5:
             svc.reservation_cancel(user_id=takers[i], reservation_id=existing[i], reason="race")
         elif i < 10:
             svc.reservation_collect(
-                user_id=seller.id, reservation_id=existing[i], quantity=Decimal("0.5")
+                user_id=seller_id, reservation_id=existing[i], quantity=Decimal("0.5")
             )
         else:
-            svc.reservation_create(user_id=takers[i], listing_id=listing.id, quantity=2)
+            svc.reservation_create(user_id=takers[i], listing_id=listing_id, quantity=2)
 
     outcomes = race(any_db, 30, action)
     assert set(outcomes) <= {"ok", "InsufficientQuantity"}, outcomes
-    listing, open_sum, handed = state(listing.id)
+    listing, open_sum, handed = state(listing_id)
     assert listing.quantity_reserved == open_sum
     assert listing.quantity_collected == handed == Decimal("2.5")
     assert 0 <= listing.quantity_available <= listing.quantity
@@ -136,8 +138,9 @@ def test_the_harness_catches_a_naive_implementation(any_db, make):
     seller = make.builder()
     listing = make.listing(seller, quantity="20", unit="pcs")
     takers = [make.resident().id for _ in range(50)]
-    outcomes = race(any_db, 50, lambda i: naive_reserve(takers[i], listing.id))
-    listing, open_sum, _ = state(listing.id)
+    listing_id = listing.id  # threads use ids, not the test's objects
+    outcomes = race(any_db, 50, lambda i: naive_reserve(takers[i], listing_id))
+    listing, open_sum, _ = state(listing_id)
     balanced = outcomes.count("ok") == 20 and listing.quantity_reserved == open_sum == 20
     assert not balanced, "the naive version passed: the harness would not catch over-reservation"
 
@@ -150,12 +153,13 @@ def test_one_reservation_cancelled_and_collected_at_once_changes_the_books_once(
     for user_id in others:  # keep other open reservations on the listing
         svc.reservation_create(user_id=user_id, listing_id=listing.id, quantity=2)
     target = svc.reservation_create(user_id=taker.id, listing_id=listing.id, quantity=2).id
+    taker_id, seller_id = taker.id, seller.id  # threads use ids, not the test's objects
 
     def action(i):
         if i % 2:
-            svc.reservation_cancel(user_id=taker.id, reservation_id=target, reason="race")
+            svc.reservation_cancel(user_id=taker_id, reservation_id=target, reason="race")
         else:
-            svc.reservation_collect(user_id=seller.id, reservation_id=target)
+            svc.reservation_collect(user_id=seller_id, reservation_id=target)
 
     outcomes = race(any_db, 10, action)
     assert outcomes.count("ok") == 1, outcomes
