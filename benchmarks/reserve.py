@@ -12,6 +12,10 @@ are production's (APP_ENV=production, JSON logs, metrics pooled across processes
 payments and the embedded search (nothing else is configured), RATELIMIT_ENABLED=off and
 MAX_OPEN_RESERVATIONS=1000000, so that 32 users can make thousands of reservations in a minute.
 Results: benchmarks/results/reserve-<time>.json.
+
+Before/after in one run: `--before-tree DIR` names a copy of the code before a change (e.g.
+`git archive <commit> | tar -x -C DIR`); each round then serves from DIR and from this tree in
+turn (ABBA order, so a machine whose load drifts favours neither), against the same database.
 """
 
 import argparse
@@ -48,6 +52,7 @@ def options(argv=None):
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--label", default="", help="a name for this run in the results file")
+    parser.add_argument("--before-tree", default="", help="compare with the code in this folder")
     args, _others = parser.parse_known_args(argv)  # `make bench` passes other benchmarks' flags
     args.rounds = args.rounds or (3 if args.quick else 5)
     args.seconds = args.seconds or (5.0 if args.quick else 10.0)
@@ -124,19 +129,22 @@ def seed(env: dict) -> dict:
                     **lot,
                 )
                 lots.append(made.id)
-        race = listings.listing_create(
-            user_id=builder.id,
-            hazard_free=True,
-            title="Race lot",
-            quantity=str(RACE_LOT),
-            site_id=site.id,
-            **lot,
-        )
+        races = [
+            listings.listing_create(
+                user_id=builder.id,
+                hazard_free=True,
+                title=f"Race lot {n}",
+                quantity=str(RACE_LOT),
+                site_id=site.id,
+                **lot,
+            ).id
+            for n in range(2)  # one for each tree compared
+        ]
         tokens = []
         for c in range(CLIENTS):
             user, _ = accounts.user_create(email=f"bench{c}@example.com", role="resident")
             tokens.append(accounts.token_create(user_id=user.id, name="bench")[1])
-        result = {"listings": lots, "race": race.id, "tokens": tokens}
+        result = {"listings": lots, "races": races, "tokens": tokens}
         db.session.remove()
         db.engine.dispose()
     return result
@@ -148,19 +156,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_servers(env: dict, port: int, workdir: Path) -> list[subprocess.Popen]:
+def start_servers(env: dict, port: int, workdir: Path, tree: Path) -> list[subprocess.Popen]:
     """gunicorn with 2 sync workers (as deploy/ runs it, with 2 instead of 4) and one worker."""
     log = open(workdir / "servers.log", "ab")  # noqa: SIM115 - closed with the processes
     bin_ = Path(sys.executable).parent
     web = subprocess.Popen(
         [bin_ / "gunicorn", "--workers", "2", "--timeout", "60", "--bind", f"127.0.0.1:{port}"]
         + ["wsgi:app"],
-        cwd=ROOT,
+        cwd=tree,
         env=env,
         stdout=log,
         stderr=log,
     )
-    worker = subprocess.Popen([bin_ / "flask", "worker"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    worker = subprocess.Popen([bin_ / "flask", "worker"], cwd=tree, env=env, stdout=log, stderr=log)
     for _ in range(300):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -181,8 +189,8 @@ def loadavg() -> str:
     return Path("/proc/loadavg").read_text().strip()
 
 
-def phases(port: int, data: dict, args) -> dict:
-    """Rounds of: trivial endpoint, then reservations; then the race for the last lot."""
+def choosers(data: dict):
+    """The three request mixes: /healthz, reservations spread over the lots, and the race."""
     body = json.dumps({"quantity": "1"}).encode()
     headers = [
         {"Authorization": f"Bearer {t}", "Content-Type": "application/json"} for t in data["tokens"]
@@ -196,44 +204,57 @@ def phases(port: int, data: dict, args) -> dict:
         listing = lots[(client * 7 + i) % len(lots)]
         return "POST", f"/api/v1/listings/{listing}/reservations", headers[client], body
 
-    def race(client, i):
-        return "POST", f"/api/v1/listings/{data['race']}/reservations", headers[client], body
+    def race(lot):
+        def chooser(client, i):
+            return "POST", f"/api/v1/listings/{lot}/reservations", headers[client], body
 
-    run = {"clients": args.clients, "processes": args.processes, "rounds": []}
+        return chooser
+
+    return trivial, reserve, race
+
+
+def one_round(port: int, data: dict, args) -> dict:
+    """The trivial endpoint, then reservations, by the same clients; their figures."""
+    trivial, reserve, _race = choosers(data)
     kw = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
     load.run_phase("127.0.0.1", port, trivial, **{**kw, "seconds": 2})  # warm up
-    for r in range(args.rounds):
-        t = load.run_phase("127.0.0.1", port, trivial, **kw)
-        x = load.run_phase("127.0.0.1", port, reserve, **kw)
-        row = {
-            "trivial_per_s": t.rate(200),
-            "trivial_p50_ms": 1000 * (t.percentile(200, 0.5) or 0),
-            "trivial_p95_ms": 1000 * (t.percentile(200, 0.95) or 0),
-            "reserve_per_s": x.rate(201),
-            "reserve_p50_ms": 1000 * (x.percentile(201, 0.5) or 0),
-            "reserve_p95_ms": 1000 * (x.percentile(201, 0.95) or 0),
-            "reserve_other": {str(k): len(v) for k, v in x.latencies.items() if k != 201},
-            "trivial_other": {str(k): len(v) for k, v in t.latencies.items() if k != 200},
-            "client_cpu_share": (t.client_cpu_s + x.client_cpu_s) / (t.seconds + x.seconds),
-            "client_cpu_ms_per_request": 1000
-            * (t.client_cpu_s + x.client_cpu_s)
-            / max(1, t.requests + x.requests),
-            "loadavg": loadavg(),
-        }
-        row["ratio"] = row["reserve_per_s"] / row["trivial_per_s"]
-        run["rounds"].append(row)
-        print(
-            f"round {r + 1}: {row['reserve_per_s']:.0f} reservations/s "
-            f"(p50 {row['reserve_p50_ms']:.0f} ms), /healthz {row['trivial_per_s']:.0f}/s, "
-            f"load {row['loadavg']}",
-            flush=True,
-        )
-    race_result = load.run_phase("127.0.0.1", port, race, **{**kw, "seconds": 60}, stop_on=(409,))
-    run["race"] = {str(k): len(v) for k, v in race_result.latencies.items()}
-    return run
+    t = load.run_phase("127.0.0.1", port, trivial, **kw)
+    x = load.run_phase("127.0.0.1", port, reserve, **kw)
+    row = {
+        "trivial_per_s": t.rate(200),
+        "trivial_p50_ms": 1000 * (t.percentile(200, 0.5) or 0),
+        "trivial_p95_ms": 1000 * (t.percentile(200, 0.95) or 0),
+        "reserve_per_s": x.rate(201),
+        "reserve_p50_ms": 1000 * (x.percentile(201, 0.5) or 0),
+        "reserve_p95_ms": 1000 * (x.percentile(201, 0.95) or 0),
+        "reserve_other": {str(k): len(v) for k, v in x.latencies.items() if k != 201},
+        "trivial_other": {str(k): len(v) for k, v in t.latencies.items() if k != 200},
+        "client_cpu_share": (t.client_cpu_s + x.client_cpu_s) / (t.seconds + x.seconds),
+        "client_cpu_ms_per_request": 1000
+        * (t.client_cpu_s + x.client_cpu_s)
+        / max(1, t.requests + x.requests),
+        "loadavg": loadavg(),
+    }
+    row["ratio"] = row["reserve_per_s"] / max(row["trivial_per_s"], 1e-9)
+    return row
 
 
-def oversells(database_url: str, race_id: int) -> dict:
+def race(port: int, data: dict, args, lot: int) -> dict:
+    """Every client reserves one unit of the lot until it is sold out (409)."""
+    chooser = choosers(data)[2](lot)
+    result = load.run_phase(
+        "127.0.0.1",
+        port,
+        chooser,
+        clients=args.clients,
+        processes=args.processes,
+        seconds=60,
+        stop_on=(409,),
+    )
+    return {str(k): len(v) for k, v in result.latencies.items()}
+
+
+def oversells(database_url: str, race_ids: list[int]) -> dict:
     """Every lot: reserved + collected <= quantity, and the counter equals its open reservations."""
     from marketplace.config import _normalise_db_url
 
@@ -249,66 +270,66 @@ def oversells(database_url: str, race_id: int) -> dict:
         ).all()
         backlog = conn.scalar(sa.text("SELECT count(*) FROM outbox_message WHERE status='pending'"))
     engine.dispose()
-    over = [r.id for r in rows if r.quantity_reserved + r.quantity_collected > r.quantity]
-    drift = [r.id for r in rows if r.quantity_reserved != r.held]
-    race = next(r for r in rows if r.id == race_id)
     return {
-        "oversold_listings": over,
-        "counter_drift_listings": drift,
-        "race_reserved_milli": race.quantity_reserved,
+        "oversold_listings": [
+            r.id for r in rows if r.quantity_reserved + r.quantity_collected > r.quantity
+        ],
+        "counter_drift_listings": [r.id for r in rows if r.quantity_reserved != r.held],
+        "race_reserved_milli": {r.id: r.quantity_reserved for r in rows if r.id in race_ids},
         "outbox_pending_at_end": backlog,
     }
 
 
-def report(run: dict) -> None:
-    med = {
-        k: statistics.median(r[k] for r in run["rounds"])
-        for k in run["rounds"][0]
-        if isinstance(run["rounds"][0][k], float)
+def medians(rounds: list[dict]) -> dict:
+    return {
+        k: statistics.median(r[k] for r in rounds)
+        for k in rounds[0]
+        if isinstance(rounds[0][k], float)
     }
+
+
+def report(run: dict) -> None:
     check = run["check"]
     oversold = len(check["oversold_listings"]) + len(check["counter_drift_listings"])
-    race_ok = run["race"].get("201", 0) == RACE_LOT
-    lines = [
-        (
-            "reservations/s (median)",
-            f"{med['reserve_per_s']:.0f}",
-            f">= {TARGET_RATE:.0f}",
-            med["reserve_per_s"] >= TARGET_RATE,
-        ),
-        (
-            "reserve p50 / p95 ms",
-            f"{med['reserve_p50_ms']:.0f} / {med['reserve_p95_ms']:.0f}",
-            "",
-            None,
-        ),
-        ("/healthz per s (median)", f"{med['trivial_per_s']:.0f}", "", None),
-        (
-            "/healthz p50 / p95 ms",
-            f"{med['trivial_p50_ms']:.1f} / {med['trivial_p95_ms']:.1f}",
-            "",
-            None,
-        ),
-        (
-            "ratio to /healthz",
-            f"{med['ratio']:.2f}",
-            f">= {TARGET_RATIO}",
-            med["ratio"] >= TARGET_RATIO,
-        ),
-        ("oversold or drifted lots", str(oversold), "0", oversold == 0),
-        (
-            f"race: 201s for a lot of {RACE_LOT}",
-            str(run["race"].get("201", 0)),
-            str(RACE_LOT),
-            race_ok,
-        ),
-        ("client CPU share of one core", f"{med['client_cpu_share']:.2f}", "", None),
-        ("outbox pending at the end", str(check["outbox_pending_at_end"]), "", None),
-    ]
-    print(f"\nReservations on PostgreSQL: {run['clients']} clients, {len(run['rounds'])} rounds")
-    for name, value, target, ok in lines:
-        verdict = "" if ok is None else ("ok" if ok else "MISSED")
-        print(f"  {name:34} {value:>14}  {target:>8}  {verdict}")
+    print(f"\nReservations on PostgreSQL: {run['clients']} clients, {run['rounds_each']} rounds")
+    print(f"  oversold or drifted lots: {oversold} (target 0) {'ok' if not oversold else 'MISSED'}")
+    for name, variant in run["variants"].items():
+        med = medians(variant["rounds"])
+        won = variant["race"].get("201", 0)
+        lines = [
+            (
+                "reservations/s (median)",
+                f"{med['reserve_per_s']:.0f}",
+                f">= {TARGET_RATE:.0f}",
+                med["reserve_per_s"] >= TARGET_RATE,
+            ),
+            (
+                "reserve p50 / p95 ms",
+                f"{med['reserve_p50_ms']:.0f} / {med['reserve_p95_ms']:.0f}",
+                "",
+                None,
+            ),
+            ("/healthz per s (median)", f"{med['trivial_per_s']:.0f}", "", None),
+            (
+                "/healthz p50 / p95 ms",
+                f"{med['trivial_p50_ms']:.1f} / {med['trivial_p95_ms']:.1f}",
+                "",
+                None,
+            ),
+            (
+                "ratio to /healthz (median)",
+                f"{med['ratio']:.2f}",
+                f">= {TARGET_RATIO}",
+                med["ratio"] >= TARGET_RATIO,
+            ),
+            (f"race: 201s for a lot of {RACE_LOT}", str(won), str(RACE_LOT), won == RACE_LOT),
+            ("client CPU, share of one core", f"{med['client_cpu_share']:.2f}", "", None),
+        ]
+        print(f"  {name} ({variant['tree']}):")
+        for label, value, target, ok in lines:
+            verdict = "" if ok is None else ("ok" if ok else "MISSED")
+            print(f"    {label:32} {value:>14}  {target:>8}  {verdict}")
+    print(f"  outbox messages pending at the end: {check['outbox_pending_at_end']}")
     print(f"  load average at the end: {run['loadavg_end']}")
 
 
@@ -317,19 +338,45 @@ def main(argv=None) -> int:
     if not args.database_url.startswith("postgres"):
         print("benchmarks.reserve skipped: set BENCH_DATABASE_URL to an empty PostgreSQL database")
         return 0
+    trees = {"current": ROOT}
+    if args.before_tree:
+        trees = {"before": Path(args.before_tree).resolve(), "after": ROOT}
     workdir = Path(tempfile.mkdtemp(prefix="kera-bench-reserve-"))
     port = free_port()
     env = server_env(args.database_url, workdir, port)
     data = seed(env)
-    processes = start_servers(env, port, workdir)
+    run = {
+        "label": args.label,
+        "clients": args.clients,
+        "processes": args.processes,
+        "rounds_each": args.rounds,
+        "seconds_per_phase": args.seconds,
+        "loadavg_start": loadavg(),
+        "variants": {name: {"tree": str(tree), "rounds": []} for name, tree in trees.items()},
+    }
+    names = list(trees)
     try:
-        run = phases(port, data, args)
-        run["check"] = oversells(args.database_url, data["race"])  # the worker still running
+        for r in range(args.rounds):
+            for name in names if r % 2 == 0 else names[::-1]:  # ABBA: drift favours neither
+                processes = start_servers(env, port, workdir, trees[name])
+                try:
+                    row = one_round(port, data, args)
+                    if r == args.rounds - 1:
+                        lot = data["races"][names.index(name)]
+                        run["variants"][name]["race"] = race(port, data, args, lot)
+                finally:
+                    stop(processes)
+                run["variants"][name]["rounds"].append(row)
+                print(
+                    f"round {r + 1} {name}: {row['reserve_per_s']:.0f} reservations/s "
+                    f"(p50 {row['reserve_p50_ms']:.0f} ms), /healthz {row['trivial_per_s']:.0f}/s,"
+                    f" load {row['loadavg']}",
+                    flush=True,
+                )
+        run["check"] = oversells(args.database_url, data["races"])
     finally:
-        stop(processes)
         shutil.rmtree(workdir, ignore_errors=True)
     run["loadavg_end"] = loadavg()
-    run["label"], run["seconds_per_phase"] = args.label, args.seconds
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"reserve-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps(run, indent=2))
