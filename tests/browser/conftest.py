@@ -28,14 +28,26 @@ ARGS = [
 ]
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """The app with the demo data, served on a free loopback port (the real clock is used)."""
+@pytest.fixture(scope="session")
+def demo_folder(tmp_path_factory):
+    """The demo data, its six months of history included, loaded once per session (the history
+    goes through the services and takes seconds); each test serves a copy of the folder."""
+    folder = tmp_path_factory.mktemp("demo")
     clock.set(None)
-    app = make_app(tmp_path, RATELIMIT_ENABLED=False)
+    app = make_app(folder, RATELIMIT_ENABLED=False)
     with app.app_context():
         demo.load(with_photos=False)
         db.session.remove()
+        db.engine.dispose()
+    return folder
+
+
+@pytest.fixture
+def live_server(tmp_path, demo_folder):
+    """The app with the demo data, served on a free loopback port (the real clock is used)."""
+    clock.set(None)
+    shutil.copytree(demo_folder, tmp_path / "demo", symlinks=True)
+    app = make_app(tmp_path / "demo", RATELIMIT_ENABLED=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
