@@ -35,6 +35,7 @@ from .services import survey_import as survey_service
 
 HISTORY_FILE = Path(__file__).resolve().parent / "data" / "demo_history.toml"
 UNREAD_DAYS = 14  # notifications of the last fortnight stay unread
+WORKER_ID = "demo-history"  # the heartbeat of the worker's passes in the past says who ran them
 
 
 @contextmanager
@@ -67,14 +68,14 @@ class Timeline:
         (a pass after every step made the load several times slower)."""
         day = first
         while day <= last:
-            self.at(_moment(day, 21), outbox.run_once)
+            self.at(_moment(day, 21), lambda: outbox.run_once(WORKER_ID))
             day += timedelta(days=every_days)
         while self._heap:
             when, _n, step = heapq.heappop(self._heap)
             clock.set(when)
             step()
             db.session.remove()
-        outbox.run_once()
+        outbox.run_once(WORKER_ID)
         db.session.remove()
 
 

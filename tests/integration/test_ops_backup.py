@@ -69,7 +69,9 @@ def source(tmp_path):
     result = cli(app, "seed", "demo", "--no-photos")
     assert result.exit_code == 0, result.output
     with app.app_context():
-        listing = db.session.execute(db.text("SELECT id FROM listing ORDER BY id LIMIT 1")).scalar()
+        listing = db.session.execute(
+            db.text("SELECT id FROM listing WHERE status = 'available' ORDER BY id LIMIT 1")
+        ).scalar()  # the demo's history lots before it are closed
         taker = factories.resident()
         reservations.reservation_create(user_id=taker.id, listing_id=listing, quantity=1)
         outbox.run_once("backup-test:1")
@@ -100,12 +102,17 @@ def test_backup_then_restore_into_a_scratch_database_keeps_every_count(source, t
         "outbox_message",
     ):
         assert restored[table] > 0, table
-    assert restored["worker_heartbeat"] == 1 and restored["alembic_version"] == 1
+    # This test's worker pass and the demo history's passes (marketplace/demo_history.py).
+    assert restored["worker_heartbeat"] == 2 and restored["alembic_version"] == 1
 
     # The documented follow-up: rebuild the search index, then the restored data is searchable.
     assert cli(scratch, "search", "reindex").exit_code == 0
     listed = scratch.test_client().get("/api/v1/listings?per_page=100").get_json()
-    assert listed["total"] == restored["listing"] > 0
+    with scratch.app_context():
+        offered = db.session.execute(
+            db.text("SELECT count(*) FROM listing WHERE status IN ('available', 'reserved')")
+        ).scalar()
+    assert listed["total"] == offered > 0  # the history's closed lots are not found
 
 
 def test_restore_over_a_live_database_keeps_what_it_replaced(source, tmp_path):
