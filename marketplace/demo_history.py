@@ -2,7 +2,8 @@
 that the impact page, the city dashboard and every list look lived-in on first start.
 
 Earlier lots of the demo sites are listed, reserved, collected (some weighed, one handover corrected
-afterwards), cancelled, missed (no-show) or left to expire; residents save searches and post what
+afterwards), cancelled, missed (no-show) or left to expire, with a few messages between taker and
+seller; residents save searches and post what
 they need; a builder imports a survey. Everything goes through the services with the clock set to
 the past, and the worker's pass (`outbox.run_once`: chores, then deliveries) runs in that past too,
 so every ledger row, listing event and notification is what the app would have written then.
@@ -28,7 +29,16 @@ from . import clock, outbox
 from .clock import HELSINKI
 from .extensions import db
 from .models import Listing, Reservation, Role, SavedSearch, SurveyImport, User, WantedPost
-from .services import chores, impact, ledger, notifications, pickups, saved_searches, wanted
+from .services import (
+    chores,
+    impact,
+    ledger,
+    messages,
+    notifications,
+    pickups,
+    saved_searches,
+    wanted,
+)
 from .services import listings as listing_services
 from .services import reservations as reservation_services
 from .services import survey_import as survey_service
@@ -180,6 +190,15 @@ def _reserve(timeline, history, listing_id, builder_id, user_id, take, correct) 
     )
     rid, expires_at = reservation.id, reservation.expires_at
     pickup = reservation.pickup_at or now + timedelta(days=1)
+    for note in take.get("messages", []):
+        author = user_id if note["from"] == "taker" else builder_id
+        when = (now if note["at"] == "reserved" else pickup) + timedelta(minutes=note["minutes"])
+        timeline.at(
+            when,
+            lambda a=author, b=note["body"]: messages.message_post(
+                user_id=a, reservation_id=rid, body=b
+            ),
+        )
     outcome, weighed = take["outcome"], take.get("weighed", False)
     if outcome == "cancelled":
         reason = history["correction"]["cancel_reason"]

@@ -1,8 +1,8 @@
 """The demo's six months of history (marketplace/demo_history.py): on a fresh load the impact page
 and the city dashboard show tonnage and CO2e, the months chart has data in at least five of the
 last six months, every kind of story is there (weighed and estimated handovers, one correction,
-no-shows, expiries, cancellations, saved searches, wanted posts, a survey import), what is on offer
-today is exactly the current demo listings, and a second load creates nothing."""
+no-shows, expiries, cancellations, messages, saved searches, wanted posts, a survey import), what
+is on offer today is exactly the current demo listings, and a second load creates nothing."""
 
 import re
 import tomllib
@@ -22,11 +22,21 @@ from marketplace.models import (
     SurveyImport,
     WantedPost,
 )
+from marketplace.models.messages import ReservationMessage
 from marketplace.queries import impact
 from tests.conftest import NOON
 from tests.helpers import english_client, fresh, sign_in
 
-MODELS = (Listing, Reservation, Handover, SavedSearch, WantedPost, SurveyImport, Notification)
+MODELS = (
+    Listing,
+    Reservation,
+    Handover,
+    SavedSearch,
+    WantedPost,
+    SurveyImport,
+    Notification,
+    ReservationMessage,
+)
 
 
 def count(model) -> int:
@@ -80,6 +90,11 @@ def test_history_fills_the_impact_page_and_the_city_dashboard_once(app):
     assert not set(statuses) & {s.value for s in OPEN}  # nothing held from the past
     assert count(SavedSearch) >= 4 and count(SurveyImport) == 1
     assert {"open", "expired", "closed"} <= set(grouped(WantedPost.status))
+    sides = {
+        (m.reservation.user_id == m.author_id)
+        for m in fresh().scalars(sa.select(ReservationMessage))
+    }
+    assert sides == {True, False}  # both the taker and the seller wrote
 
     # Today's offer is the demo's current listings: every earlier lot's window has closed.
     current = len(tomllib.loads(demo.DEMO_FILE.read_text())["listing"])
