@@ -322,3 +322,23 @@ def test_messages_are_in_the_export_and_go_with_the_account(client, world):
     thread = client.get(_url(world), headers=bearer_header(users["seller"])).get_json()
     assert [m["body"] for m in thread] == ["Tervetuloa"]  # the seller's own words stay
     assert "Tulen huomenna" not in str(fresh().scalars(sa.select(ReservationMessage.body)).all())
+
+
+def test_a_conversation_on_each_database(any_db):
+    """The thread, the notification and erasure on SQLite and, with TEST_DATABASE_URL, on
+    PostgreSQL."""
+    world = _world()
+    client = english_client(any_db)
+    users = world["users"]
+    taker = bearer_header(users["reserver"])
+    for headers, body in ((taker, "Tulen klo 15"), (bearer_header(users["seller"]), "Selvä")):
+        assert client.post(_url(world), json={"body": body}, headers=headers).status_code == 201
+    deliver()
+    assert [n.kind for n in _notes(users["reserver"])][-1] == "message.posted"
+    thread = client.get(_url(world), headers=bearer_header(users["city"])).get_json()
+    assert [(m["author"]["side"], m["body"]) for m in thread] == [
+        ("taker", "Tulen klo 15"),
+        ("seller", "Selvä"),
+    ]
+    client.delete("/api/v1/me", json={"password": factories.PASSWORD}, headers=taker)
+    assert fresh().scalars(sa.select(ReservationMessage.body)).all() == ["Selvä"]
