@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.search $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.matching $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.reserve $(BENCH_ARGS)  # PostgreSQL: set BENCH_DATABASE_URL
+	$(BIN)/python -m benchmarks.outbox $(BENCH_ARGS)  # PostgreSQL too: BENCH_DATABASE_URL
 	$(BIN)/python -m benchmarks.survey_import
 
 # For translators: refresh the catalogues from the source after adding texts.
