@@ -342,3 +342,33 @@ def test_a_conversation_on_each_database(any_db):
     ]
     client.delete("/api/v1/me", json={"password": factories.PASSWORD}, headers=taker)
     assert fresh().scalars(sa.select(ReservationMessage.body)).all() == ["Selvä"]
+
+
+def test_reading_a_thread_costs_the_same_statements_for_1_message_as_for_40(app, client, world):
+    """The selector loads the authors with the messages; the presenter queries nothing more."""
+    from marketplace.services import messages as message_services
+
+    from .test_reservations_queries import statements_for
+
+    users = world["users"]
+    short, long = (
+        world["reservation"],
+        reservations.reservation_create(
+            user_id=users["reserver"].id, listing_id=world["listing"].id, quantity="1"
+        ),
+    )
+    for reservation, n in ((short, 1), (long, 40)):
+        for i in range(n):
+            writer = users["reserver" if i % 2 else "colleague"]
+            message_services.message_post(
+                user_id=writer.id, reservation_id=reservation.id, body=f"Viesti {i}"
+            )
+    token = bearer_header(users["city"])["Authorization"].split()[1]
+    statements_for(client, app, _url(world), token)  # the token's first use is written down
+    counts = []
+    for reservation, n in ((short, 1), (long, 40)):
+        url = f"/api/v1/reservations/{reservation.id}/messages"
+        count, body = statements_for(client, app, url, token)
+        assert len(body) == n and {m["author"]["side"] for m in body} >= {"seller"}
+        counts.append(count)
+    assert counts[0] == counts[1], counts
