@@ -52,6 +52,8 @@ class EmbeddedBackend:
     def __init__(self, path: str):
         self.store = Store(path)
         self.lexicon = Lexicon()
+        # Which path each text search with a radius or a map box took (see _geo_path).
+        self.geo_paths: Counter = Counter()
 
     def apply_settings(self) -> None:
         """Create the index file and tables when missing (idempotent)."""
@@ -131,6 +133,8 @@ class EmbeddedBackend:
                 counts, keys, counted = self._sorted_page(
                     conn, query, query_words, order, f, codes, places
                 )
+            if query.bbox is not None or (query.radius_km is not None and f.point is not None):
+                self.geo_paths[_geo_path(places)] += 1
             found = hits(conn, query, keys, Highlighter(query_words))
             explain(conn, matcher, found, keys)
             extra = column_facets(conn, query.facets, counted, f) if counts else {}
@@ -197,9 +201,10 @@ class EmbeddedBackend:
                     tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
                     page = matching(expression, f, "fts.rowid", tail)
                     return counts, [row[0] for row in conn.execute(*page)], expression
-            elif (
-                sort == "distance" and places is not None and places.filtering
-            ):  # nearest places first
+            elif sort == "distance" and places is not None:  # nearest places first
+                # The page is read by places whether or not the radius became a place filter:
+                # without it the count tests each match's position in SQL, and the page still
+                # reads only the nearest places (never every match's row in Python).
                 counts = facets(conn, expression, f, codes)
                 if counts:
                     total = sum(counts.values())
@@ -233,6 +238,16 @@ def hits(conn, query: SearchQuery, keys: list[int], mark) -> list[SearchHit]:
             distance = round(haversine(float(query.lat), float(query.lng), lat, lng), 3)
         found.append(SearchHit(id=doc_id, distance_km=distance, highlight={"title": mark(title)}))
     return found
+
+
+def _geo_path(places: PlaceSet | None) -> str:
+    """How a text search with a radius or a map box found its matches (for the benchmark and
+    the tests): "place filter" (the radius as FTS5 place tokens), "places page" (the count tests
+    each match's position in SQL, the page reads the nearest places), or "generic" (a position
+    test per match, and for a distance sort every match's row read in Python)."""
+    if places is not None and places.applied:
+        return "place filter"
+    return "places page" if places is not None and places.paged else "generic"
 
 
 def _cells_pay_off(conn, cells: list[str]) -> bool:

@@ -17,7 +17,8 @@ distance and whether the place passes the radius and the box. Then:
   batches sized from the expected matches, each batch one FTS5 query for the matches at its
   places (`nearest_page`). Inside a group the order is the key order, newest first; across the
   groups the distance decides, as before. Documents without a position come last, newest first.
-  (With the generic test kept, the distance sort keeps its generic one-pass path too.)
+  The page is read so whether or not the radius became a place filter: without the filter only
+  the count tests each match's position (in SQL, one pass).
 
 Totals and facets stay exact (one pass over the matches at the places inside). With more than
 MAX_PLACES places or a cover of more than MAX_COVER prefixes, `narrow` returns None and the
@@ -64,6 +65,7 @@ class PlaceSet:
     everything: int  # documents in the index
     fragments: list[str] = field(default_factory=list)  # the cover of the chosen places
     applied: bool = False  # the radius and the box are place filters in the Filters
+    paged: bool = False  # a distance sort's page was read by places (nearest_page)
 
     def groups(self) -> list[list[Place]]:
         """The chosen places by distance, those at the same distance together."""
@@ -197,6 +199,10 @@ def nearest_page(
     (it sizes the batches)."""
     need = query.offset + query.per_page
     groups, keys = places.groups(), []
+    places.paged = True
+    # Every place of a batch passed the radius and the box (exactly, in Python), so the
+    # matches there need no position test of their own.
+    exact = [c for c in f.on_doc if c not in f.geo_sql]
     density = total / max(1, sum(p.n for p in places.chosen))  # expected matches per document
     i = 0
     while i < len(groups) and len(keys) < need:
@@ -209,7 +215,11 @@ def nearest_page(
             expected += density * sum(p.n for p in groups[i])
             i += 1
         sub = replace(
-            f, places_in=_any(cover(places.every, {p.token for p in batch})), places_out=[]
+            f,
+            places_in=_any(cover(places.every, {p.token for p in batch})),
+            places_out=[],
+            on_doc=exact,
+            cells=[],
         )
         if len({p.distance for p in batch}) == 1:  # one distance: newest first, only what is needed
             tail = f"ORDER BY fts.rowid DESC {limit(f, need - len(keys))}"

@@ -24,6 +24,7 @@ the category's token, which keeps the postings FTS5 has to merge short.
 import json
 import sqlite3
 import struct
+from functools import lru_cache
 
 from ..text import HARD, compound_parts_of, derived_terms, positioned_words, words
 
@@ -114,6 +115,15 @@ def grid_cell(level: int, lat: float, lng: float) -> tuple[int, int]:
     """(row, column) of the cell holding a point."""
     size = GRID_DEGREES[level]
     return int((lat + 90) // size), int((lng + 180) // size)
+
+
+@lru_cache(maxsize=4096)
+def position_tokens(lat: float, lng: float) -> tuple[str, ...]:
+    """The tag tokens of a position: its place, then its cell in each grid (cached: listings
+    share the positions of their sites)."""
+    return (place_token(lat, lng),) + tuple(
+        grid_token(level, *grid_cell(level, lat, lng)) for level in range(len(GRID_DEGREES))
+    )
 
 
 def category_token(code: int) -> str:
@@ -210,11 +220,7 @@ def doc_rows(doc: dict, codes: Codes, conn=None) -> tuple[tuple, tuple, tuple, s
         + (["§free"] if price == 0 else [])
     )
     if row[10] is not None and row[11] is not None:
-        tags += [place_token(row[10], row[11])]
-        tags += [
-            grid_token(level, *grid_cell(level, row[10], row[11]))
-            for level in range(len(GRID_DEGREES))
-        ]
+        tags += position_tokens(row[10], row[11])
     content = (key, title, json.dumps(doc, ensure_ascii=False, default=str))
     fts = (key, *(" ".join(c) for c in text), category_token(category_code), " ".join(tags))
     return row, content, fts, {t for c in text for t in c} - {HARD}

@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
+from itertools import islice
 
 from .schema import (
     COLUMNS,
@@ -30,9 +31,12 @@ from .schema import (
     cell_counts,
     create_schema,
     doc_rows,
+    position_tokens,
 )
 
 BUSY_TIMEOUT_MS = 10_000
+BUILD_BATCH = 2000  # documents read and written at a time by a rebuild
+BUILD_CACHE_KB = 131_072  # page cache of a rebuild's connection (SQLite's own memory)
 log = logging.getLogger(__name__)
 
 
@@ -207,8 +211,10 @@ class Store:
             with self.write() as conn:
                 _remove(conn, [int(i) for i in ids])
 
-    def rebuild(self, documents, batch: int = 2000) -> int:
-        """Load `documents` into a fresh generation, then swap it in. Returns the document count."""
+    def rebuild(self, documents, batch: int = BUILD_BATCH) -> int:
+        """Load `documents` (any iterable, read once, `batch` at a time) into a fresh generation,
+        then swap it in. Returns the document count."""
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
         name = self._new_generation(empty=False)
         try:
             count = _bulk_load(name, documents, batch)
@@ -263,37 +269,46 @@ def _count_facets(conn, keys: list[int], sign: int) -> None:
 
 
 def _bulk_load(name: str, documents, batch: int) -> int:
-    """Fill a new generation quickly: no journal while loading, indexes and the FTS merge at the
-    end, then WAL for its life as the live index. A later copy of an id replaces an earlier one."""
+    """Fill a new generation in bounded memory and linear time: no journal while loading;
+    the documents are read `batch` at a time and written to the row tables at once (a later copy
+    of an id replaces an earlier one); only small things are kept across batches (codes,
+    vocabulary, one document per category). Then the FTS5 index is filled by SQLite itself from
+    `ftsdata` in key order (sequential segments, no Python in the loop), the counts are taken from
+    the tables, the indexes made and the segments merged, and the file goes to WAL for its life
+    as the live index."""
     conn = sqlite3.connect(name)
     conn.isolation_level = None
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -262144")
+        conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KB}")
+        conn.execute("PRAGMA temp_store = FILE")  # the index builds sort on disk, not in memory
         create_schema(conn, indexes=False)
         conn.execute("BEGIN")
-        codes, by_id, vocabulary, categories = Codes(), {}, set(), {}
-        for doc in documents:  # documents may be a generator: each is read once, then dropped
-            rows = doc_rows(doc, codes)
-            by_id[rows[0][1]] = rows
-            vocabulary |= rows[3]
-            categories.setdefault(str(doc["category"]), doc)
-        # Insert in key order: sequential b-tree appends and FTS segments.
-        rows = sorted(by_id.values(), key=lambda r: r[0][0])
-        for start in range(0, len(rows), batch):
-            pending = rows[start : start + batch]
-            for sql, index in zip(INSERTS, (0, 1, 2, 2), strict=True):
-                conn.executemany(sql, [p[index] for p in pending])
+        codes, vocabulary, categories = Codes(), set(), {}
+        for chunk in batched(documents, batch):  # a generator is read one batch at a time
+            latest = {}
+            for doc in chunk:
+                rows = doc_rows(doc, codes)
+                latest[rows[0][1]] = rows
+                vocabulary |= rows[3]
+                categories.setdefault(str(doc["category"]), doc)
+            _forget(conn, list(latest))
+            for sql, index in zip(INSERTS[:3], (0, 1, 2), strict=True):
+                conn.executemany(sql, [p[index] for p in latest.values()])
+            del latest, chunk
+        columns = ", ".join(COLUMNS)
+        conn.execute(
+            f"INSERT INTO fts (rowid, {columns}) SELECT key, {columns} FROM ftsdata ORDER BY key"
+        )
         conn.executemany(
             "INSERT INTO codes (kind, value, code) VALUES (?, ?, ?)",
             [(k, v, c) for (k, v), c in codes.by_value.items()],
         )
-        conn.executemany(
-            "INSERT INTO cells (token, n) VALUES (?, ?)",
-            cell_counts([r[2][6] for r in rows]).items(),
+        conn.executemany("INSERT INTO cells (token, n) VALUES (?, ?)", _cell_counts(conn).items())
+        conn.execute(
+            "INSERT INTO facet_counts (code, n) SELECT key & 255, count(*) FROM docs GROUP BY 1"
         )
-        _count_facets(conn, [r[0][0] for r in rows], +1)
         conn.executemany("INSERT INTO vocab (term) VALUES (?)", [(t,) for t in sorted(vocabulary)])
         conn.executemany(
             "INSERT INTO category_terms (code, entry) VALUES (?, ?)",
@@ -304,6 +319,38 @@ def _bulk_load(name: str, documents, batch: int) -> int:
         conn.executescript(INDEXES)
         conn.execute("ANALYZE")
         conn.execute("PRAGMA journal_mode = WAL")
-        return len(by_id)
+        return conn.execute("SELECT count(*) FROM docs").fetchone()[0]
     finally:
         conn.close()
+
+
+def batched(iterable, size: int):
+    """Lists of `size` items (the last maybe shorter), reading the iterable lazily."""
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+        del chunk  # let the caller's batch go before the next one is read
+
+
+def _forget(conn, ids: list[int]) -> None:
+    """While bulk loading (the FTS5 index still empty): remove earlier copies of these ids."""
+    keys = [
+        (key,)
+        for (key,) in conn.execute(
+            f"SELECT key FROM docs WHERE id IN ({','.join('?' * len(ids))})", ids
+        )
+    ]
+    for table in ("ftsdata", "content", "docs"):
+        conn.executemany(f"DELETE FROM {table} WHERE key = ?", keys)
+
+
+def _cell_counts(conn) -> dict[str, int]:
+    """Documents per grid cell and place token ("§all": all of them), counted per position."""
+    counts = {"§all": conn.execute("SELECT count(*) FROM docs").fetchone()[0]}
+    for lat, lng, n in conn.execute(
+        "SELECT lat, lng, count(*) FROM docs WHERE lat IS NOT NULL AND lng IS NOT NULL"
+        " GROUP BY lat, lng"
+    ):
+        for token in position_tokens(lat, lng):
+            counts[token] = counts.get(token, 0) + n
+    return counts
