@@ -187,3 +187,34 @@ def test_a_message_for_later_is_not_claimed_before_its_time(app):
     assert outbox._claim("w", 10) == [] and not outbox.anything_due()
     clock.advance(hours=1)
     assert len(outbox._claim("w", 10)) == 1
+
+
+def test_the_worker_loop_delivers_a_new_message_at_once_and_runs_its_chores_on_their_own_time(
+    app, monkeypatch
+):
+    delivered, chores, sleeps = [], [], []
+    subscriber = outbox.Subscriber(lambda message: delivered.append(message.payload["n"]))
+    wiring = outbox.wiring()
+    wiring.topics["test.loop"] = (subscriber,)
+    wiring.by_name[subscriber.name] = subscriber.handler
+    monkeypatch.setattr(wiring, "chores", (lambda: chores.append(1),))
+
+    class Stop(Exception):
+        pass
+
+    def sleep(seconds):  # the idle worker's nap: a message arrives during the first one
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            with write_transaction() as session:
+                outbox.enqueue(session, "test.loop", {"n": 2})
+        else:
+            raise Stop
+
+    with write_transaction() as session:
+        outbox.enqueue(session, "test.loop", {"n": 1})
+    monkeypatch.setattr(outbox.time, "sleep", sleep)
+    with pytest.raises(Stop):
+        outbox.run_forever(poll_seconds=60)
+    assert delivered == [1, 2] and chores == [1]  # the chores wait for their 60 s
+    assert sleeps == [outbox.IDLE_CHECK_S] * 2
+    assert statuses() == Counter({"done": 2})
