@@ -96,6 +96,27 @@ def seed_demo(photos):
         click.echo(f"  {role:9} {email}")
 
 
+@seed.command("bulk")
+@click.option("--listings", type=int, required=True, help="How many listings, e.g. 100000")
+@click.option("--seed", "seed_", type=int, default=20261130, help="Random seed (same data)")
+def seed_bulk(listings, seed_):
+    """Fill an EMPTY database with generated listings and their history, then reindex."""
+    from . import bulk_seed
+
+    try:
+        bulk_seed.check_size(listings)
+        report = bulk_seed.bulk_seed(listings, seed=seed_, echo=click.echo)
+    except bulk_seed.BulkSeedRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"bulk data: {report['listings']:,} listings, {report['reservations']:,} reservations, "
+        f"{report['handovers']:,} handovers, {report['sites']} sites, "
+        f"{report['organizations']} organisations, {report['residents']:,} residents "
+        f"in {report['write_s']} s; index {report['indexed']} in {report['index_s']} s"
+    )
+    click.echo(f"every account's password: {bulk_seed.PASSWORD}")
+
+
 @click.group()
 def catalog():
     """The materials catalogue."""
