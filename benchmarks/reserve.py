@@ -185,6 +185,51 @@ def stop(processes: list[subprocess.Popen]) -> None:
         p.wait(timeout=30)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU time of each of these processes so far (gone ones are left out)."""
+    spent = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        spent[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    return spent
+
+
+def process_groups(processes: list[subprocess.Popen]) -> dict:
+    """The processes to weigh, each group a function that lists them now: gunicorn's workers,
+    the outbox worker, and PostgreSQL's processes (all of them: other databases' work on the
+    machine counts too, so that figure is an upper bound)."""
+    web, worker = processes
+
+    def pids(test):
+        return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and test(p)]
+
+    return {
+        "app": lambda: pids(lambda p: _ppid(p) == web.pid),
+        "worker": lambda: [worker.pid],
+        "postgres": lambda: pids(lambda p: _comm(p) == "postgres"),
+    }
+
+
+def _ppid(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def loadavg() -> str:
     return Path("/proc/loadavg").read_text().strip()
 
@@ -213,14 +258,33 @@ def choosers(data: dict):
     return trivial, reserve, race
 
 
-def one_round(port: int, data: dict, args) -> dict:
-    """The trivial endpoint, then reservations, by the same clients; their figures."""
+def weighed(groups: dict, phase):
+    """Run `phase()`; its result and the CPU milliseconds each group spent per request
+    (processes that start during the phase, PostgreSQL's backends, count from zero)."""
+    before = {name: cpu_seconds(listed()) for name, listed in groups.items()}
+    result = phase()
+    per = max(1, result.requests)
+    spent = {}
+    for name, listed in groups.items():
+        now = cpu_seconds(listed())
+        total = sum(v - before[name].get(pid, 0) for pid, v in now.items())
+        spent[name] = round(1000 * total / per, 2)
+    return result, spent
+
+
+def one_round(port: int, data: dict, args, processes: list[subprocess.Popen]) -> dict:
+    """The trivial endpoint, then reservations, by the same clients; their figures, with the
+    CPU time per request of the app, the outbox worker and PostgreSQL (which the machine's load
+    does not change much, unlike the rates)."""
     trivial, reserve, _race = choosers(data)
     kw = {"clients": args.clients, "processes": args.processes, "seconds": args.seconds}
     load.run_phase("127.0.0.1", port, trivial, **{**kw, "seconds": 2})  # warm up
-    t = load.run_phase("127.0.0.1", port, trivial, **kw)
-    x = load.run_phase("127.0.0.1", port, reserve, **kw)
+    groups = process_groups(processes)  # gunicorn's workers exist by now
+    t, t_cpu = weighed(groups, lambda: load.run_phase("127.0.0.1", port, trivial, **kw))
+    x, x_cpu = weighed(groups, lambda: load.run_phase("127.0.0.1", port, reserve, **kw))
     row = {
+        "trivial_cpu_ms": t_cpu,
+        "reserve_cpu_ms": x_cpu,
         "trivial_per_s": t.rate(200),
         "trivial_p50_ms": 1000 * (t.percentile(200, 0.5) or 0),
         "trivial_p95_ms": 1000 * (t.percentile(200, 0.95) or 0),
@@ -325,6 +389,13 @@ def report(run: dict) -> None:
             (f"race: 201s for a lot of {RACE_LOT}", str(won), str(RACE_LOT), won == RACE_LOT),
             ("client CPU, share of one core", f"{med['client_cpu_share']:.2f}", "", None),
         ]
+        for kind in ("reserve", "trivial"):
+            cpu = {
+                g: statistics.median(r[f"{kind}_cpu_ms"][g] for r in variant["rounds"])
+                for g in ("app", "worker", "postgres")
+            }
+            text = " / ".join(f"{cpu[g]:.1f}" for g in ("app", "worker", "postgres"))
+            lines.append((f"{kind} CPU ms: app/worker/pg", text, "", None))
         print(f"  {name} ({variant['tree']}):")
         for label, value, target, ok in lines:
             verdict = "" if ok is None else ("ok" if ok else "MISSED")
@@ -360,7 +431,7 @@ def main(argv=None) -> int:
             for name in names if r % 2 == 0 else names[::-1]:  # ABBA: drift favours neither
                 processes = start_servers(env, port, workdir, trees[name])
                 try:
-                    row = one_round(port, data, args)
+                    row = one_round(port, data, args, processes)
                     if r == args.rounds - 1:
                         lot = data["races"][names.index(name)]
                         run["variants"][name]["race"] = race(port, data, args, lot)
