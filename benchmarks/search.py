@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from marketplace.search.embedded.backend import EmbeddedBackend
+from marketplace.search.embedded.cache import CountCache
 from marketplace.search.embedded.joins import query_words as derive_words
 from marketplace.search.embedded.sql import words_bucket
 from marketplace.search.embedded.terms import parse_query
@@ -145,6 +146,9 @@ def run(
     backend.geo_paths.clear()
     engine = summarise(timed_rounds(backend.search, queries, rounds, repeat))
     geo_paths = dict(backend.geo_paths)
+    kept, backend.counts = backend.counts, CountCache(size=0)  # every count computed
+    cold = summarise(timed_rounds(backend.search, queries, rounds, repeat))
+    backend.counts = kept
     browse = summarise(timed_rounds(backend.search, mix.browsing(), rounds, repeat))
     bare = bare_fts(backend)
     bare_summary = summarise(timed_rounds(bare, queries, rounds, repeat))
@@ -158,7 +162,9 @@ def run(
         rounds_like = baseline_rounds or min(rounds, 3)
         baseline = summarise(timed_rounds(like.search, queries, rounds_like, 1))
         log("measured the LIKE baseline")
-    app_over_bare = engine["overall"]["p50_ms"] / max(bare_summary["overall"]["p50_ms"], 0.01)
+    bare_p50 = max(bare_summary["overall"]["p50_ms"], 0.01)
+    app_over_bare = engine["overall"]["p50_ms"] / bare_p50
+    uncached_over_bare = cold["overall"]["p50_ms"] / bare_p50
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -180,15 +186,22 @@ def run(
         "baseline_build_s": like_build_s,
         "baseline_bytes": like_bytes,
         "embedded": engine,
+        "embedded_uncached": cold,
         "browse": browse,
         "bare_fts": bare_summary,
         "app_over_bare_p50": round(app_over_bare, 2),
+        "uncached_over_bare_p50": round(uncached_over_bare, 2),
         "geo_paths": geo_paths,
         "baseline": baseline,
         "small_build_s": round(small_build_s, 2),
         "targets": targets(
             n, build_s, small_build_s, build_rss_mb, engine, app_over_bare, geo_paths
         ),
+        "targets_uncached": {
+            name: t
+            for name, t in targets(n, build_s, None, build_rss_mb, cold, uncached_over_bare).items()
+            if name in ("p95_ms", "app_over_bare_p50")
+        },
     }
 
 
@@ -271,8 +284,12 @@ def table(result: dict) -> str:
                 f" {base['p50_ms'] / max(row['p50_ms'], 0.01):6.1f}"
             )
         lines.append(line)
-    cpu = result["embedded"]["cpu"]
+    cpu, cold = result["embedded"]["cpu"], result["embedded_uncached"]
     lines.append(f"{'CPU time per search':34} {cpu['p50_ms']:8.1f} {cpu['p95_ms']:8.1f}")
+    lines.append("every count computed (no kept counts), as the first search after a write:")
+    for label in ("overall", "variant plain", "variant filters", "variant geo", "cpu"):
+        row = cold[label]
+        lines.append(f"  {label:32} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}")
     for label, row in result["browse"].items():
         if " / " in label:
             lines.append(
@@ -281,10 +298,10 @@ def table(result: dict) -> str:
             )
     paths = ", ".join(f"{n} {label}" for label, n in sorted(result["geo_paths"].items()))
     lines.append(f"text searches with a radius, by path: {paths}")
-    for name, t in result["targets"].items():
-        lines.append(
-            f"target {name}: {t['value']} <= {t['target']} {'MET' if t['met'] else 'NOT MET'}"
-        )
+    for label, key in (("", "targets"), (" (no kept counts)", "targets_uncached")):
+        for name, t in result[key].items():
+            verdict = "MET" if t["met"] else "NOT MET"
+            lines.append(f"target {name}{label}: {t['value']} <= {t['target']} {verdict}")
     return "\n".join(lines)
 
 

@@ -141,3 +141,30 @@ def test_the_benchmark_reports_every_target(tmp_path):
     assert result["geo_paths"].get("generic", 0) == 0 and sum(result["geo_paths"].values()) > 0
     assert not result["baseline"] and "target p95_ms" in benchmark.table(result)
     assert not os.path.exists(tmp_path / "small")
+
+
+def test_kept_counts_stay_exact_through_every_kind_of_write(tmp_path):
+    """Totals and facets are kept until the index changes: a repeated search is answered from
+    the cache, and an upsert, a delete (in this or another process) or a rebuild is seen by the
+    next search at once."""
+    from tests.search_corpus import corpus, document
+
+    path = str(tmp_path / "index" / "search.sqlite3")
+    backend, other_process = EmbeddedBackend(path), EmbeddedBackend(path)
+    backend.rebuild(corpus())
+    query = SearchQuery(text="tiili", conditions=("good", "new"))
+
+    def counted():
+        result = backend.search(query)
+        return result.total, result.facets["condition"].get("new", 0)
+
+    total, new = counted()
+    assert counted() == (total, new) and backend.counts.hits == 1
+    backend.upsert([document(500, "Uusi tiili", "brick", condition="new")])
+    assert counted() == (total + 1, new + 1)
+    other_process.upsert([document(501, "Toinen tiili", "brick", condition="new")])
+    assert counted() == (total + 2, new + 2)
+    other_process.delete([500])
+    assert counted() == (total + 1, new + 1)
+    other_process.rebuild([document(502, "Tiili", "brick", condition="good")])
+    assert counted() == (1, 0)

@@ -30,6 +30,7 @@ from ... import clock
 from ..documents import day_number
 from ..query import SearchHit, SearchQuery, SearchResult
 from .browse import browse, column_facets, facets, one_pass, result
+from .cache import CountCache, token
 from .geo import haversine
 from .joins import query_words as derive_words
 from .places import PlaceSet, narrow, nearest_page
@@ -54,6 +55,7 @@ class EmbeddedBackend:
         self.lexicon = Lexicon()
         # Which path each text search with a radius or a map box took (see _geo_path).
         self.geo_paths: Counter = Counter()
+        self.counts = CountCache()  # exact totals and facets, until the index changes
 
     def apply_settings(self) -> None:
         """Create the index file and tables when missing (idempotent)."""
@@ -82,7 +84,7 @@ class EmbeddedBackend:
         words = parsed.words
         conn.execute("BEGIN")
         try:
-            codes, today = Codes.load(conn), clock.today()
+            codes, today, written = Codes.load(conn), clock.today(), token(conn)
             stale_days = [
                 row[0]
                 for row in conn.execute(
@@ -122,16 +124,25 @@ class EmbeddedBackend:
                 self.lexicon.refresh(conn, generation)
                 query_words = derive_words(self.lexicon, conn, parsed)
                 matcher = Matcher(query_words, self.lexicon)
+
+            def count(expression: str) -> Counter:
+                """Total and facets of the expression's matches that pass `f` (kept until the
+                index changes: see cache)."""
+                statement = matching(expression, f, f"facets {int(codes.overflowed)}")
+                return self.counts.counts(
+                    written, statement, lambda _: facets(conn, expression, f, codes)
+                )
+
             order = parsed.removal_order()
             if _sort(query) == "relevance":
                 counted = words_bucket(query_words, order[-1])
                 if places is not None:
                     places.choose(conn, counted, f)
-                counts = facets(conn, counted, f, codes)
+                counts = count(counted)
                 keys = self._relevance_page(conn, query, query_words, order, f, matcher)
             else:
                 counts, keys, counted = self._sorted_page(
-                    conn, query, query_words, order, f, codes, places
+                    conn, query, query_words, order, f, codes, places, count
                 )
             if query.bbox is not None or (query.radius_km is not None and f.point is not None):
                 self.geo_paths[_geo_path(places)] += 1
@@ -184,7 +195,15 @@ class EmbeddedBackend:
         return ranked[query.offset : need]
 
     def _sorted_page(
-        self, conn, query, query_words, order, f: Filters, codes: Codes, places: PlaceSet | None
+        self,
+        conn,
+        query,
+        query_words,
+        order,
+        f: Filters,
+        codes: Codes,
+        places: PlaceSet | None,
+        count,
     ) -> tuple[Counter, list[int], str]:
         # An explicit sort orders strictly by its key, not as a tie-break after relevance as in
         # Meilisearch: the text only filters, to the documents matching the longest run of
@@ -196,7 +215,7 @@ class EmbeddedBackend:
             if places is not None:
                 places.choose(conn, expression, f)
             if sort == "newest":
-                counts = facets(conn, expression, f, codes)
+                counts = count(expression)
                 if counts:
                     tail = f"ORDER BY fts.rowid DESC {limit(f, query.per_page, query.offset)}"
                     page = matching(expression, f, "fts.rowid", tail)
@@ -205,7 +224,7 @@ class EmbeddedBackend:
                 # The page is read by places whether or not the radius became a place filter:
                 # without it the count tests each match's position in SQL, and the page still
                 # reads only the nearest places (never every match's row in Python).
-                counts = facets(conn, expression, f, codes)
+                counts = count(expression)
                 if counts:
                     total = sum(counts.values())
                     page = nearest_page(conn, query, expression, f, places, total)

@@ -21,6 +21,7 @@ from collections import Counter
 from contextlib import contextmanager
 from itertools import islice
 
+from .cache import stamp
 from .schema import (
     COLUMNS,
     INDEXES,
@@ -140,6 +141,7 @@ class Store:
         try:
             if empty:
                 create_schema(conn)
+                stamp(conn)
                 conn.execute("PRAGMA journal_mode = WAL")
         finally:
             conn.close()
@@ -180,6 +182,7 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                stamp(conn)  # cached counts of the old contents no longer apply (cache)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -315,6 +318,7 @@ def _bulk_load(name: str, documents, batch: int) -> int:
             sorted(category_rows(categories.values(), codes)),
         )
         conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+        stamp(conn)
         conn.execute("COMMIT")
         conn.executescript(INDEXES)
         conn.execute("ANALYZE")
