@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from ..services import saved_searches
 from .feedback import USER_ERRORS
 from .forms import ButtonForm
+from .forms.searches import SaveSearchForm
 
 bp = Blueprint("searches", __name__, url_prefix="/searches")
 
@@ -31,18 +32,22 @@ def index():
 @bp.post("/")
 @login_required
 def create():
-    """Save the search whose parameters the form carries."""
-    if ButtonForm().validate_on_submit():
-        params = MultiDict(
-            [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "name")]
+    """Save the search whose parameters the form carries, under the name given."""
+    form = SaveSearchForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(str(m) for m in errors), "error")
+        return redirect(url_for("searches.index"))
+    params = MultiDict(
+        [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "name")]
+    )
+    try:
+        saved_searches.saved_search_create(
+            user_id=current_user.id, name=form.name.data, params=params
         )
-        try:
-            saved_searches.saved_search_create(
-                user_id=current_user.id, name=request.form.get("name", ""), params=params
-            )
-            flash(_("Search saved. We will tell you when a new listing matches it."), "success")
-        except USER_ERRORS as exc:
-            flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")
+        flash(_("Search saved. We will tell you when a new listing matches it."), "success")
+    except USER_ERRORS as exc:
+        flash(" ".join(str(m) for m in exc.fields.values()) or str(exc.message), "error")
     return redirect(url_for("searches.index"))
 
 

@@ -22,42 +22,75 @@
     L.marker([lat, lng], { title: site.dataset.label, alt: site.dataset.label }).addTo(m);
   }
 
-  /* Search results on a map: one marker per site, listing the lots found there. */
-  var resultsMap = null;
+  /* Every result of a search on a map: one marker per site with how many listings it holds
+     there, clustered when dense. The markers come from main.result_map (the search backend's
+     counts over the whole result, not the page); they need no tiles, so the map still shows
+     them where tiles are blocked. keraMaps.resultsLayer is the marker layer (tests read it). */
+  var resultsMap = null, request = 0;
+  function countIcon(text, label, cls) {
+    return L.divIcon({
+      className: "result-marker " + cls,
+      html: '<span aria-hidden="true">' + text + '</span><span class="visually-hidden">' + label + "</span>",
+      iconSize: [40, 40],
+    });
+  }
+  function escapeText(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML;
+  }
   function results() {
     var el = document.getElementById("results-map");
-    var data = document.getElementById("results-map-data");
     if (resultsMap) { resultsMap.remove(); resultsMap = null; }
-    if (!el || !data) { return; }
-    var points = JSON.parse(data.textContent);
-    var bySite = {};
-    points.forEach(function (p) {
-      var key = p.lat + "," + p.lng;
-      (bySite[key] = bySite[key] || { lat: p.lat, lng: p.lng, site: p.site, items: [] }).items.push(p);
-    });
+    window.keraMaps.resultsLayer = null;
+    if (!el || !el.dataset.src) { return; }
+    var mine = ++request;
     resultsMap = baseMap(el, 60.2161, 24.7539, 14);
-    var bounds = [];
-    Object.keys(bySite).forEach(function (key) {
-      var s = bySite[key];
-      var box = document.createElement("div");
-      var heading = document.createElement("strong");
-      heading.textContent = s.site;
-      box.appendChild(heading);
-      var list = document.createElement("ul");
-      s.items.forEach(function (item) {
-        var li = document.createElement("li"), a = document.createElement("a");
-        a.href = item.url;
-        a.textContent = item.title + " (" + item.qty + ")";
-        li.appendChild(a);
-        list.appendChild(li);
-      });
-      box.appendChild(list);
-      L.marker([s.lat, s.lng], { title: s.site, alt: s.site }).addTo(resultsMap).bindPopup(box);
-      bounds.push([s.lat, s.lng]);
-    });
-    if (bounds.length) { resultsMap.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 }); }
+    var map = resultsMap;
+    fetch(el.dataset.src, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (data) {
+        if (mine !== request || map !== resultsMap) { return; }  // a newer search replaced it
+        var layer = L.markerClusterGroup ? L.markerClusterGroup({
+          showCoverageOnHover: false,
+          maxClusterRadius: 40,
+          iconCreateFunction: function (cluster) {
+            var total = 0, sites = cluster.getAllChildMarkers();
+            sites.forEach(function (m) { total += m.options.count; });
+            return countIcon(total, escapeText(el.dataset.clusterLabel
+              .replace("{listings}", total).replace("{sites}", sites.length)), "result-cluster");
+          },
+        }) : L.featureGroup();
+        var bounds = [];
+        data.sites.forEach(function (s) {
+          var label = s.label + ": " + s.count_text;
+          var marker = L.marker([s.lat, s.lng], {
+            icon: countIcon(s.count, escapeText(label), "result-site"),
+            title: label, count: s.count, siteId: s.site_id,
+          });
+          var box = document.createElement("div");
+          var heading = document.createElement("strong");
+          heading.textContent = s.label;
+          var count = document.createElement("p");
+          count.textContent = s.count_text;
+          var link = document.createElement("a");
+          link.href = s.url;
+          link.textContent = el.dataset.linkLabel;
+          box.appendChild(heading);
+          box.appendChild(count);
+          box.appendChild(link);
+          marker.bindPopup(box);
+          layer.addLayer(marker);
+          bounds.push([s.lat, s.lng]);
+        });
+        layer.addTo(map);
+        window.keraMaps.resultsLayer = layer;
+        el.dataset.sites = String(data.sites.length);
+        if (bounds.length) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 }); }
+      })
+      .catch(function () { el.dataset.sites = "error"; });
   }
-  window.keraMaps = { results: results };
+  window.keraMaps = { results: results, resultsLayer: null };
   results();
 
   /* A wanted post's proposed bundles: where it is needed, and each bundle's pickup sites. */

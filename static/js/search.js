@@ -6,6 +6,12 @@
   "use strict";
   var form = document.getElementById("filters");
   var results = document.getElementById("results");
+  var panel = document.getElementById("filter-panel");
+  /* The filters are a disclosure above the results on a phone; a wide screen (the side column
+     of .browse in site.css) shows them open. */
+  if (panel && window.matchMedia && window.matchMedia("(min-width: 56rem)").matches) {
+    panel.open = true;
+  }
   if (!form || !results || !window.fetch) { return; }
   var timer = null, inflight = null;
 
@@ -25,6 +31,9 @@
       .then(function (html) {
         results.innerHTML = html;
         history.replaceState(null, "", url);
+        var label = results.querySelector("[data-filters-label]");
+        var summary = panel && panel.querySelector("[data-filters-summary]");
+        if (label && summary) { summary.textContent = label.textContent; }
         if (window.keraMaps) { window.keraMaps.results(); }
       })
       .catch(function () { /* aborted or offline: the form still submits normally */ });

@@ -29,6 +29,7 @@ PAGES = {
         "/accessibility",
     ],
     "aino.virtanen@demo.kera.example": [
+        "/?q=tiili",  # with "Save this search"
         "/reservations",
         "/notifications/",
         "/searches/",
