@@ -100,11 +100,16 @@ def test_codes_of_other_organisations_and_closed_reservations_are_not_found(app,
     assert gone.status_code == 422 and "Hand over" not in gone.text
 
 
-@pytest.mark.parametrize("role", ["resident", "city"])
+@pytest.mark.parametrize("role", ["anonymous", "resident", "city"])
 def test_only_builders_use_the_code_field(app, make, role):
     client = english_client(app)
-    sign_in(client, getattr(make, role)())
-    assert client.post("/pickups", data={"code": "ABCDEF"}).status_code == 403
+    if role != "anonymous":
+        sign_in(client, getattr(make, role)())
+    response = client.post("/pickups", data={"code": "ABCDEF"})
+    if role == "anonymous":
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == 403
 
 
 def test_the_code_field_needs_the_csrf_token(tmp_path, make):
