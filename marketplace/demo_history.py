@@ -113,7 +113,12 @@ def load(data: dict, builders: dict, site_ids: dict, counts: dict) -> None:
 
 def _lots(timeline, history, data, users, builders, site_ids, start, counts) -> None:
     """Every `lot_every`-th demo listing had an earlier lot at its site, spread over the period."""
-    lots = data["listing"][:: history["lot_every"]]
+    # One site after another in turn, so each month sees several sites rather than one.
+    by_site: dict[str, list] = {}
+    for item in data["listing"][:: history["lot_every"]]:
+        by_site.setdefault(item["site"], []).append(item)
+    turns = itertools.zip_longest(*by_site.values())
+    lots = [item for turn in turns for item in turn if item is not None]
     window = history["window_days"]
     last = clock.today() - timedelta(days=window + history["last_window_end_days"])
     spacing = (last - start).days / max(len(lots) - 1, 1)
