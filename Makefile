@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: run test bench worker translations extract-messages clean
+.PHONY: run test bench bench-quick worker translations extract-messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=...)")'
@@ -41,9 +41,14 @@ test: $(STAMP) translations
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.search $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.matching $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.pages $(BENCH_ARGS)  # seeds 100,000 listings once, then reuses them
 	$(BIN)/python -m benchmarks.reserve $(BENCH_ARGS)  # PostgreSQL: set BENCH_DATABASE_URL
 	$(BIN)/python -m benchmarks.outbox $(BENCH_ARGS)  # PostgreSQL too: BENCH_DATABASE_URL
 	$(BIN)/python -m benchmarks.survey_import
+
+# The same benchmarks at their smaller --quick sizes (a few minutes instead of about half an hour).
+bench-quick:
+	$(MAKE) bench BENCH_ARGS=--quick
 
 # For translators: refresh the catalogues from the source after adding texts.
 extract-messages: $(STAMP)

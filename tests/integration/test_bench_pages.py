@@ -1,0 +1,24 @@
+"""benchmarks/pages.py runs end to end at a tiny size (seconds): it seeds with `flask seed bulk`,
+signs in as the busiest site's builder, requests every page with a 200 and reports each page's
+figures against the 50 ms target."""
+
+from benchmarks import pages
+
+
+def test_the_page_benchmark_runs_at_a_tiny_size(tmp_path, capsys):
+    run = pages.main(
+        ["--n", "200", "--rounds", "1", "--repeat", "1", "--workdir", str(tmp_path / "db")]
+    )
+    assert run["seeding"]["listings"] == 200 and not run["seeding"]["reused"]
+    assert {"home", "search", "listing", "pickups"} <= set(run["pages"])
+    for row in run["pages"].values():
+        assert row["p95_ms"] > 0 and row["target_p95_ms"] == 50
+        assert row["ratio"] == round(row["p95_ms"] / 50, 2)
+        assert row["sql_per_request"] >= 1
+    printed = capsys.readouterr().out
+    assert "Pages at 200 listings" in printed and "pickups" in printed
+
+    again = pages.main(
+        ["--n", "200", "--rounds", "1", "--repeat", "1", "--workdir", str(tmp_path / "db")]
+    )
+    assert again["seeding"] == {"reused": True}
