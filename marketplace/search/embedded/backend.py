@@ -85,6 +85,11 @@ class EmbeddedBackend:
         conn.execute("BEGIN")
         try:
             codes, today, written = Codes.load(conn), clock.today(), token(conn)
+
+            def kept(statement, compute) -> Counter:
+                """Counts of a statement, kept until the index changes (see cache)."""
+                return self.counts.counts(written, statement, compute)
+
             stale_days = [
                 row[0]
                 for row in conn.execute(
@@ -118,7 +123,7 @@ class EmbeddedBackend:
                 if places is not None:
                     places.choose(conn, None, f)
                 counts, keys = browse(conn, query, f, codes, places)
-                extra = column_facets(conn, query.facets, None, f)
+                extra = column_facets(conn, query.facets, None, f, kept)
                 return result(hits(conn, query, keys, html.escape), counts, extra)
             with self.lexicon.lock:
                 self.lexicon.refresh(conn, generation)
@@ -148,7 +153,7 @@ class EmbeddedBackend:
                 self.geo_paths[_geo_path(places)] += 1
             found = hits(conn, query, keys, Highlighter(query_words))
             explain(conn, matcher, found, keys)
-            extra = column_facets(conn, query.facets, counted, f) if counts else {}
+            extra = column_facets(conn, query.facets, counted, f, kept) if counts else {}
             return result(found, counts, extra)
         finally:
             conn.execute("ROLLBACK")  # a read-only transaction

@@ -164,21 +164,32 @@ def _nearest_rows(conn, query: SearchQuery, f: Filters) -> list[int]:
     return nearest(rows, f.point, query.offset, query.per_page)
 
 
-def column_facets(conn, names, expression: str | None, f: Filters) -> dict:
+def column_facets(conn, names, expression: str | None, f: Filters, kept=None) -> dict:
     """Facets asked for by name (query.FACETS_ON_REQUEST: docs columns), counted over the same
     set as the others: the FTS5 matches of `expression`, or (None) every document passing the
-    filters; the MAX_FACET_VALUES most frequent values of each."""
+    filters; the MAX_FACET_VALUES most frequent values of each. `kept(statement, compute)`
+    may return counts kept from before (the backend's CountCache)."""
     found = {}
     for name in names:
         if name not in FACETS_ON_REQUEST:
             raise ValueError(f"not a facet: {name!r}")
-        tail = f"GROUP BY 1 ORDER BY 2 DESC, 1 {limit(f, MAX_FACET_VALUES)}"
+        tail = f"AND docs.{name} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
+        tail += f" {limit(f, MAX_FACET_VALUES)}"
         if expression is None:
-            statement = browsing(f, f"docs.{name}, count(*)", f"AND docs.{name} IS NOT NULL {tail}")
+            sql, params = browsing(f, f"docs.{name}, count(*)", tail)
+            if not f.geo_sql and "docs.site_id =" not in sql:
+                # Without a selective filter SQLite walks docs_until or the column's index and
+                # fetches every row from it; a plain scan is 3 to 9 times faster (100k rows).
+                sql = sql.replace("FROM docs WHERE", "FROM docs NOT INDEXED WHERE", 1)
+            statement = (sql, params)
         else:
-            where = f"AND docs.{name} IS NOT NULL {tail}"
-            statement = matching(expression, f, f"docs.{name}, count(*)", where, join=True)
-        found[name] = {str(value): n for value, n in conn.execute(*statement)}
+            statement = matching(expression, f, f"docs.{name}, count(*)", tail, join=True)
+
+        def compute(statement):
+            return Counter({str(value): n for value, n in conn.execute(*statement)})
+
+        counts = kept(statement, compute) if kept else compute(statement)
+        found[name] = dict(counts.most_common())
     return found
 
 
