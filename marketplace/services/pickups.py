@@ -82,14 +82,14 @@ def free_slots(listing: Listing, days: int = 14, limit_days: int | None = None) 
     _length, capacity = _settings()
     first = max(listing.available_from, clock.today())
     horizon = min(days, limit_days) if limit_days is not None else days
-    result = []
-    for offset in range(horizon):
-        starts = [s for s in slot_starts(listing, first + timedelta(days=offset)) if s > now]
-        counts = booked(listing.site_id, starts)
-        result += [
-            Slot(s, capacity - counts.get(s, 0)) for s in starts if counts.get(s, 0) < capacity
-        ]
-    return result
+    starts = [
+        s
+        for offset in range(horizon)
+        for s in slot_starts(listing, first + timedelta(days=offset))
+        if s > now
+    ]
+    counts = booked(listing.site_id, starts)  # one query for every day, not one per day
+    return [Slot(s, capacity - counts.get(s, 0)) for s in starts if counts.get(s, 0) < capacity]
 
 
 def _still_installed(listing: Listing) -> ValidationFailed:
