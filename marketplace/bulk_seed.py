@@ -21,12 +21,11 @@ It refuses a database that has accounts or listings already (seed a fresh databa
 
 import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
-from . import clock
+from . import bulk_rows, bulk_stories, clock
 from .extensions import db
 from .models import (
     Category,
@@ -49,7 +48,6 @@ EMAIL_DOMAIN = "bulk.kera.example"
 RESIDENTS_PER_LISTING = (
     1 / 40
 )  # enough takers that nobody holds more open reservations than allowed
-OPENING_HOURS = {day: ["07:00", "16:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 SEQUENCED = ("organization", "user_account", "site", "listing", "reservation", "listing_event")
 
 
@@ -82,7 +80,6 @@ def bulk_seed(listings: int, seed: int = 20261130, echo=lambda _line: None) -> d
     rebuild the search indexes. Returns the counts and the seconds each phase took."""
     from benchmarks import generate  # the benchmark's generator: one source for both
 
-    from . import bulk_stories
     from .search import service, sync
 
     check_size(listings)
@@ -169,7 +166,7 @@ class _Writer:
         db.session.execute(sa.insert(Listing), rows.listings)
         if rows.reservations:
             db.session.execute(sa.insert(Reservation), rows.reservations)
-        story.record_handovers(db.session, rows.handovers)
+        bulk_rows.record_handovers(db.session, rows.handovers)
         db.session.execute(sa.insert(ListingEvent), rows.events)
         self.counts["listings"] += len(rows.listings)
         self.counts["reservations"] += len(rows.reservations)
@@ -188,7 +185,9 @@ class _Writer:
                     "id": org_id,
                     "name": f"Kera Purku {org_id} Oy",
                     "business_id": self._business_id(org_id),
-                    "verified_at": None if org_id == UNVERIFIED else self.now - timedelta(days=400),
+                    "verified_at": None
+                    if org_id == bulk_stories.UNVERIFIED
+                    else self.now - timedelta(days=400),
                     "created_at": self.now - timedelta(days=400),
                 }
             )
@@ -222,7 +221,7 @@ class _Writer:
                     "address": f"Keran työmaa {site_id}, 02630 Espoo",
                     "lat": d["_geo"]["lat"],
                     "lng": d["_geo"]["lng"],
-                    "opening_hours": OPENING_HOURS,
+                    "opening_hours": bulk_stories.OPENING_HOURS,
                     "pickup_instructions": "Ilmoittaudu työmaan toimistolla.",
                     "staged_release_hours": None,
                     "created_at": self.now - timedelta(days=400),
@@ -245,16 +244,3 @@ class _Writer:
                     f"(SELECT max(id) FROM {table}))"
                 )
             )
-
-
-UNVERIFIED = 37  # the generator's organisations are 1 … 37; the last one awaits the city
-
-
-def configured_limit() -> int:
-    """MAX_OPEN_RESERVATIONS: no generated taker holds more open reservations than this."""
-    return current_app.config["MAX_OPEN_RESERVATIONS"]
-
-
-def started_at(doc: dict, now: datetime) -> datetime:
-    """When the generated listing was created (the generator's timestamp, never in the future)."""
-    return min(datetime.fromtimestamp(doc["created_ts"], UTC), now - timedelta(minutes=5))

@@ -11,23 +11,19 @@ site's free slots (PICKUPS_PER_SLOT), a still-installed lot reserved only with a
 after its first day, ledger rows by `ledger.record_handover` at the handover's time.
 """
 
-import secrets
-import tomllib
 from collections import Counter
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from flask import current_app
 
 from . import clock
+from .bulk_rows import Ids, Rows, declared_masses, derived_status
 from .catalog_loader import plausibility_rules
 from .clock import HELSINKI
-from .models import MASS_UNITS, Category, Listing, ListingStatus, MassSource, Reservation, Site
+from .models import MASS_UNITS, Category, Listing, ListingStatus, MassSource, Site
 from .models import ReservationStatus as S
 from .services import ledger, pickups
-from .services.reserving import CODE_ALPHABET
 
 MILLI = Decimal("0.001")
 # (story, cumulative share) for listings that are open and verified; the rest stay available.
@@ -40,16 +36,8 @@ SHARES = (
     ("cancelled", 0.19),
 )
 TIMED_SHARE = 0.5  # open reservations with a pickup time (the rest hold without one)
-
-
-@dataclass
-class Rows:
-    """The rows of one batch, in the order they are inserted."""
-
-    listings: list[dict] = field(default_factory=list)
-    reservations: list[dict] = field(default_factory=list)
-    handovers: list[tuple] = field(default_factory=list)  # (listing, reservation, builder id)
-    events: list[dict] = field(default_factory=list)
+UNVERIFIED = 37  # the generator's organisations are 1 … 37; the last one awaits the city
+OPENING_HOURS = {day: ["07:00", "16:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
 class Stories:
@@ -57,30 +45,26 @@ class Stories:
     reservations per taker, booked pickup slots)."""
 
     def __init__(self, rng, *, now, residents, categories: dict[str, Category]):
-        from .bulk_seed import UNVERIFIED, configured_limit
-
         self.rng, self.now, self.today = rng, now, clock.local_date(now)
         self.residents, self.categories, self.unverified = residents, categories, UNVERIFIED
-        self.limit, self.turn = configured_limit(), 0
+        self.limit, self.turn = current_app.config["MAX_OPEN_RESERVATIONS"], 0
         self.capacity = current_app.config["PICKUPS_PER_SLOT"]
         self.mass_limit = plausibility_rules()[0]
         self.held: Counter = Counter()  # open reservations per taker
         self.booked: Counter = Counter()  # (site id, slot start) -> open reservations
         self.sites: dict[int, Site] = {}
-        self.next_reservation, self.next_event = 1, 1
+        self.ids = Ids()  # row ids across batches
         self.counts: Counter = Counter()
         self.declared = declared_masses()
 
     def tell(self, docs: list[dict], organizations: dict[int, int]) -> Rows:
         """The rows for a batch of generated documents."""
-        from .bulk_seed import started_at
-
-        rows = Rows()
+        rows = Rows(self.ids)
         for doc in docs:
             builder = organizations[doc["organization_id"]]
             created = started_at(doc, self.now)
             listing = self._listing(doc, builder, created)
-            self._event(rows, listing, builder, "listing.created", created, quantity=True)
+            rows.event(listing, builder, "listing.created", created, quantity=True)
             self._history(rows, listing, builder, created)
             listing["updated_at"] = rows.events[-1]["created_at"]
             rows.listings.append(listing)
@@ -145,14 +129,14 @@ class Stories:
             listing["status"] = ListingStatus.EXPIRED
             night = datetime.combine(listing["available_until"] + timedelta(days=1), time(1))
             when = max(created, min(night.replace(tzinfo=HELSINKI).astimezone(UTC), self.now))
-            self._event(rows, listing, None, "listing.expired", when)
+            rows.event(listing, None, "listing.expired", when)
             return
         draw = self.rng.random()
         story = next((name for name, share in SHARES if draw < share), "available")
         if story == "withdrawn":
             listing["status"] = ListingStatus.WITHDRAWN
             when = self._between(created, self.now)
-            self._event(rows, listing, builder, "listing.withdrawn", when, reason="")
+            rows.event(listing, builder, "listing.withdrawn", when, reason="")
         elif story.startswith("collected") and listing["available_from"] <= self.today:
             whole = story == "collected"
             self._collect(rows, listing, builder, created, self._part(listing, whole))
@@ -160,7 +144,7 @@ class Stories:
             self._reserve(rows, listing, self._part(listing, story == "reserved"), created)
         elif story == "cancelled":
             self._cancel(rows, listing, builder, created)
-        _refresh(listing)
+        listing["status"] = derived_status(listing)
 
     def _part(self, listing: dict, whole: bool) -> Decimal:
         """All of the lot, or about half of it (whole units for a lot counted in whole units)."""
@@ -191,28 +175,27 @@ class Stories:
             if pickup_at is None and still_installed:
                 return
         when = self._between(created, self.now)
-        reservation = self._reservation(rows, listing, taker, quantity, S.CONFIRMED, when)
+        reservation = rows.reservation(listing, taker, quantity, S.CONFIRMED, when)
         reservation["pickup_at"] = pickup_at
         reservation["expires_at"] = pickups.expiry_for(model, pickup_at)
         listing["quantity_reserved"] += quantity
         self.held[taker] += 1
-        self._created_event(rows, listing, taker, reservation)
+        rows.reservation_created(listing, taker, reservation)
 
     def _cancel(self, rows: Rows, listing: dict, builder: int, created: datetime) -> None:
         """A reservation the taker cancelled: the quantity went back to the lot."""
         taker = self.residents[self.rng.randrange(len(self.residents))]
         when = self._between(created, self.now)
         quantity = self._part(listing, False)
-        reservation = self._reservation(rows, listing, taker, quantity, S.CANCELLED, when)
+        reservation = rows.reservation(listing, taker, quantity, S.CANCELLED, when)
         closed = self._between(when, self.now)
         reservation |= {
             "closed_at": closed,
             "cancelled_by_id": taker,
             "cancel_reason": "Ei tarvita",
         }
-        self._created_event(rows, listing, taker, reservation)
-        self._event(
-            rows,
+        rows.reservation_created(listing, taker, reservation)
+        rows.event(
             listing,
             taker,
             "reservation.cancelled",
@@ -226,16 +209,15 @@ class Stories:
         taker = self.residents[self.rng.randrange(len(self.residents))]
         start = max(created, datetime.combine(listing["available_from"], time(6), tzinfo=UTC))
         when = self._between(min(start, self.now - timedelta(hours=2)), self.now)
-        reservation = self._reservation(rows, listing, taker, quantity, S.COLLECTED, when)
+        reservation = rows.reservation(listing, taker, quantity, S.COLLECTED, when)
         closed = self._between(when, self.now)
         reservation["closed_at"] = closed
         listing["quantity_collected"] += quantity
-        self._created_event(rows, listing, taker, reservation)
+        rows.reservation_created(listing, taker, reservation)
         model = self._model(listing)
         mass_kg, _source = ledger.mass_of(model, quantity, None)
         rows.handovers.append((model, reservation, builder, quantity, closed))
-        self._event(
-            rows,
+        rows.event(
             listing,
             builder,
             "reservation.collected",
@@ -245,73 +227,11 @@ class Stories:
             mass_kg=str(mass_kg),
         )
 
-    def record_handovers(self, session, handovers: list[tuple]) -> None:
-        """The ledger rows, written by the ledger's own step at the time of each handover (the
-        reservations they name are inserted already)."""
-        for model, reservation, builder, quantity, closed in handovers:
-            with _clock_at(closed):
-                ledger.record_handover(
-                    session,
-                    listing=model,
-                    reservation=Reservation(id=reservation["id"], user_id=reservation["user_id"]),
-                    quantity=quantity,
-                    weighed_kg=None,
-                    recorded_by=_Actor(builder),
-                )
-
-    def _reservation(self, rows, listing, taker, quantity, status, when) -> dict:
-        reservation = {
-            "id": self.next_reservation,
-            "listing_id": listing["id"],
-            "user_id": taker,
-            "quantity": quantity,
-            "status": status,
-            "pickup_at": None,
-            "message": "",
-            "code": "".join(secrets.choice(CODE_ALPHABET) for _ in range(6)),
-            "expires_at": when + pickups.HOLD_WITHOUT_TIME,
-            "created_at": when,
-            "updated_at": when,
-        }
-        self.next_reservation += 1
-        rows.reservations.append(reservation)
-        return reservation
-
-    def _created_event(self, rows, listing, taker, reservation) -> None:
-        self._event(
-            rows,
-            listing,
-            taker,
-            "reservation.created",
-            reservation["created_at"],
-            reservation_id=reservation["id"],
-            quantity=str(reservation["quantity"]),
-            status=S.CONFIRMED.value,
-        )
-
-    def _event(self, rows, listing, actor, kind, when, *, quantity=False, **data) -> None:
-        """A listing event with the kind and data the services write."""
-        if quantity:
-            data["quantity"] = str(listing["quantity"])
-        rows.events.append(
-            {
-                "id": self.next_event,
-                "listing_id": listing["id"],
-                "actor_id": actor,
-                "kind": kind,
-                "data": data,
-                "created_at": when,
-            }
-        )
-        self.next_event += 1
-
     def _model(self, listing: dict) -> Listing:
         """A detached Listing carrying the row's values, for the services' own rules (pickup
         slots, expiry, mass); never added to the session."""
         site = self.sites.get(listing["site_id"])
         if site is None:
-            from .bulk_seed import OPENING_HOURS
-
             site = self.sites[listing["site_id"]] = Site(opening_hours=OPENING_HOURS)
         model = Listing(**{k: v for k, v in listing.items() if k != "status"})
         model.site, model.category = site, self.categories[listing["category_slug"]]
@@ -336,45 +256,6 @@ class Stories:
         return start + (end - start) * self.rng.random()
 
 
-def declared_masses() -> dict[tuple[str, str], Decimal]:
-    """(category, unit) -> the kg per unit a demo listing of that kind declares (the generated
-    listings are variations of the demo's, marketplace/data/demo.toml)."""
-    from benchmarks import generate
-
-    with open(generate.DEMO_FILE, "rb") as f:
-        templates = tomllib.load(f)["listing"]
-    return {
-        (t["category"], t["unit"]): Decimal(str(t["kg_per_unit"]))
-        for t in templates
-        if t.get("kg_per_unit") is not None
-    }
-
-
-def _refresh(listing: dict) -> None:
-    """The status `Listing.refresh_status` derives from the counters."""
-    model = Listing(
-        status=listing["status"],
-        quantity=listing["quantity"],
-        quantity_reserved=listing["quantity_reserved"],
-        quantity_collected=listing["quantity_collected"],
-    )
-    model.refresh_status()
-    listing["status"] = model.status
-
-
-class _Actor:
-    """Who recorded a handover, as `ledger.record_handover` reads it (only the id)."""
-
-    def __init__(self, user_id: int):
-        self.id = user_id
-
-
-@contextmanager
-def _clock_at(when: datetime):
-    """The clock set to a past moment while a step stamps its row, then as it was."""
-    frozen = clock._frozen
-    clock.set(when)
-    try:
-        yield
-    finally:
-        clock.set(frozen)
+def started_at(doc: dict, now: datetime) -> datetime:
+    """When the generated listing was created (the generator's timestamp, never in the future)."""
+    return min(datetime.fromtimestamp(doc["created_ts"], UTC), now - timedelta(minutes=5))
