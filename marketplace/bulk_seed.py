@@ -45,9 +45,8 @@ MAX_LISTINGS = 2_000_000
 BATCH = 5_000
 PASSWORD = "kera-bulk-2026"  # every generated account's password (the benchmark signs in)
 EMAIL_DOMAIN = "bulk.kera.example"
-RESIDENTS_PER_LISTING = (
-    1 / 40
-)  # enough takers that nobody holds more open reservations than allowed
+# Enough takers that nobody holds more open reservations than MAX_OPEN_RESERVATIONS allows.
+RESIDENTS_PER_LISTING = 1 / 40
 SEQUENCED = ("organization", "user_account", "site", "listing", "reservation", "listing_event")
 
 
@@ -86,7 +85,7 @@ def bulk_seed(listings: int, seed: int = 20261130, echo=lambda _line: None) -> d
     check_empty()
     started = time.perf_counter()
     now = clock.now()
-    writer = _Writer(now, random.Random(seed + 1), listings)
+    writer = _Writer(now, listings)
     story = bulk_stories.Stories(
         random.Random(seed + 2),
         now=now,
@@ -125,8 +124,8 @@ class _Writer:
     """Batched INSERTs in the session's one transaction, with ids given here so rows can name
     each other without reading anything back."""
 
-    def __init__(self, now: datetime, rng: random.Random, listings: int):
-        self.now, self.rng = now, rng
+    def __init__(self, now: datetime, listings: int):
+        self.now = now
         self.password_hash = hash_password(PASSWORD)
         self.organizations: dict[int, int] = {}  # organisation id -> its builder's user id
         self.sites: set[int] = set()
