@@ -41,7 +41,7 @@ test: $(STAMP) translations
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.search $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.matching $(BENCH_ARGS)
-	$(BIN)/python -m benchmarks.pages $(BENCH_ARGS)  # seeds 100,000 listings once, then reuses them
+	$(BIN)/python -m benchmarks.pages $(BENCH_ARGS)  # seeds with flask seed bulk once, then reuses it
 	$(BIN)/python -m benchmarks.reserve $(BENCH_ARGS)  # PostgreSQL: set BENCH_DATABASE_URL
 	$(BIN)/python -m benchmarks.outbox $(BENCH_ARGS)  # PostgreSQL too: BENCH_DATABASE_URL
 	$(BIN)/python -m benchmarks.survey_import
