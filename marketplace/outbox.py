@@ -222,7 +222,7 @@ def _settle(done: list[int], failed: dict) -> None:
                 row.available_at = now + _backoff(row.attempts)
 
 
-def _deliver_batch(claimed: list[tuple[str, Message]], worker_id: str) -> int:
+def _deliver_batch(claimed: list[tuple[str, Message]]) -> int:
     """Deliver a claimed batch grouped by handler; returns how many were delivered. What was
     delivered is recorded even if the worker is stopped part-way (KeyboardInterrupt)."""
     groups: dict[str, list[Message]] = {}
@@ -230,8 +230,11 @@ def _deliver_batch(claimed: list[tuple[str, Message]], worker_id: str) -> int:
         groups.setdefault(name, []).append(message)
     done: list[int] = []
     failed: dict[int, Exception] = {}
+    batches = wiring().batches
     try:
-        for name, messages in groups.items():
+        # Handlers with a batch form (the search indexes) first: a change is searchable before
+        # the other handlers of its topic run, as when the batch was delivered in id order.
+        for name, messages in sorted(groups.items(), key=lambda group: group[0] not in batches):
             # A message that failed before is retried alone: it never drags a batch down again.
             first_time = [m for m in messages if m.attempts == 0]
             if _run_batch(name, first_time, done):
@@ -252,7 +255,7 @@ def deliver_due(worker_id: str, batch: int = BATCH, until: float | None = None) 
         claimed = _claim_batch(worker_id, batch)
         if not claimed:
             return delivered
-        delivered += _deliver_batch(claimed, worker_id)
+        delivered += _deliver_batch(claimed)
     return delivered
 
 
