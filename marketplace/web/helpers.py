@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from .. import clock, labels
 from ..models import LATE_CANCEL_HOURS
 from ..services.listings import DEFAULT_WINDOW_DAYS
+from .map_links import site_links
 
 
 def init_app(app):
@@ -24,6 +25,7 @@ def init_app(app):
         event_label=event_label,
         reservation_status_label=reservation_status_label,
         view_url=view_url,
+        site_links=site_links,
     )
     app.context_processor(_unread_notifications)
     app.context_processor(_rules)

@@ -110,20 +110,4 @@
     });
     bm.fitBounds(points, { padding: [30, 30], maxZoom: 16 });
   }
-
-  /* Picking a site's coordinates: clicking the map fills the latitude and longitude fields. */
-  var pick = document.getElementById("pick-map");
-  if (pick) {
-    var latInput = document.getElementById(pick.dataset.latInput);
-    var lngInput = document.getElementById(pick.dataset.lngInput);
-    var start = [parseFloat(latInput.value.replace(",", ".")) || 60.2161,
-                 parseFloat(lngInput.value.replace(",", ".")) || 24.7539];   // 60,2170 is typed too
-    var pm = baseMap(pick, start[0], start[1], 15);
-    var marker = latInput.value ? L.marker(start).addTo(pm) : null;
-    pm.on("click", function (e) {
-      latInput.value = e.latlng.lat.toFixed(6);
-      lngInput.value = e.latlng.lng.toFixed(6);
-      if (marker) { marker.setLatLng(e.latlng); } else { marker = L.marker(e.latlng).addTo(pm); }
-    });
-  }
 })();
