@@ -128,11 +128,12 @@ def fill(reservations: int, rng: random.Random, edits_only: bool = False) -> int
         with write_transaction() as session:
             for i in range(start, min(start + 200, reservations)):
                 listing = session.get(Listing, rng.choice(ids))
-                if edits_only or i % 10 == 9:
+                left = listing.quantity_available  # a lot reserved down to a fraction: the rest
+                if edits_only or i % 10 == 9 or left <= 0:
                     record_event(session, listing, None, "listing.updated", {})
                     continue
                 user = session.get(User, rng.choice(users))
-                reserve(session, user=user, listing=listing, quantity=Decimal(1))
+                reserve(session, user=user, listing=listing, quantity=min(Decimal(1), left))
     db.session.rollback()
     return first
 
