@@ -5,7 +5,8 @@ and fi/sv/en category synonyms. The default backend, and the fallback when Meili
 Modules of the package: schema (tables, keys, what a document becomes), store (files,
 connections, writes), terms (query words, typo candidates, synonyms, highlighting), sql (filters
 and statements), rank (relevance), geo (distances, radius), places (radius, box and distance
-sort by place), browse (facets, explicit sorts, searching without text).
+sort by place), browse (facets, explicit sorts, searching without text), bulk (the rebuild's
+streamed bulk load), cache (exact counts kept until the index changes).
 
 A text search is one read transaction:
 1. Total and facets: one pass over the documents matching the first query word (any of its
