@@ -17,6 +17,8 @@ Each round requests every URL of a page `repeat` times; p50 and p95 per page and
 medians over the rounds, with the SQL statements per request and the process's CPU time per
 request (on a shared machine the wall time mostly measures the queue for a core; the CPU time
 is what the page itself costs). Target: p95 <= 50 ms each, wall time.
+Before measuring, the app is started as wsgi.py starts it in production: runtime.prepare warms
+it up and freezes its long-lived objects out of the garbage collector's way.
 Results: benchmarks/results/pages-<n>-<time>.json.
 
     python -m benchmarks.pages                     # 100,000 listings, 5 rounds
@@ -38,6 +40,7 @@ from flask_migrate import upgrade
 from marketplace import bulk_seed, clock, config, create_app
 from marketplace.extensions import db
 from marketplace.models import OPEN, Listing, Reservation, User
+from marketplace.ops import runtime
 
 from . import mix
 from .generate import KERA
@@ -216,6 +219,7 @@ def main(argv=None) -> dict:
     app = make_app(args.workdir)
     seeding = seeded(app, args.n, args.seed)
     pages, email = urls(app)
+    startup = runtime.prepare(app)  # warm-up and gc.freeze(), as wsgi.py starts production
     load_start = Path("/proc/loadavg").read_text().split()[:3]
     per_page = measure(app, pages, email, args.rounds, args.repeat)
     run = {
@@ -227,6 +231,7 @@ def main(argv=None) -> dict:
         "load_start": " ".join(load_start),
         "load_end": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
         "seeding": seeding,
+        "startup": startup,
         "urls": pages,
         "pages": summary(per_page),
         "rounds_raw": per_page,
