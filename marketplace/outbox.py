@@ -7,7 +7,8 @@
   topic nobody handles raises `UnknownTopic`: a side effect is never silently dropped.
 - The worker claims a batch of due rows in one UPDATE ... RETURNING (its subquery FOR UPDATE
   SKIP LOCKED on PostgreSQL; on SQLite inside BEGIN IMMEDIATE), so two workers never claim the
-  same row; a claim is a lease, retried by others if its worker dies. It delivers the batch
+  same row; a claim is a lease, retried by others if its worker dies. The search indexes'
+  messages are claimed first, so a backlog of e-mails never delays search. It delivers the batch
   grouped by handler (a handler with a batch form, such as the search index's, gets all its
   messages at once) and marks the delivered rows done in one UPDATE. A failing batch is
   delivered again one message at a time, so only the bad message fails: it is retried alone
@@ -126,10 +127,13 @@ def _claim_batch(worker_id: str, limit: int) -> list[tuple[str, Message]]:
     pairs in id order. PostgreSQL skips rows another worker is claiming (SKIP LOCKED); SQLite
     runs it inside BEGIN IMMEDIATE, so claims never overlap there either."""
     now = clock.now()
+    # The search indexes' messages first (their batch form is fast): behind a backlog of
+    # notifications and e-mails a change still becomes searchable within one batch.
+    indexes_first = sa.case((OutboxMessage.handler.in_(list(wiring().batches)), 0), else_=1)
     due = (
         sa.select(OutboxMessage.id)
         .where(_due_clause(now))
-        .order_by(OutboxMessage.id)
+        .order_by(indexes_first, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

@@ -218,3 +218,19 @@ def test_the_worker_loop_delivers_a_new_message_at_once_and_runs_its_chores_on_t
     assert delivered == [1, 2] and chores == [1]  # the chores wait for their 60 s
     assert sleeps == [outbox.IDLE_CHECK_S] * 2
     assert statuses() == Counter({"done": 2})
+
+
+def test_the_search_index_messages_are_claimed_before_an_older_backlog(app, make):
+    seller = make.builder()
+    backlog = outbox.Subscriber(lambda message: None)
+    wiring = outbox.wiring()
+    wiring.topics["test.backlog"] = (backlog,)
+    wiring.by_name[backlog.name] = backlog.handler
+    with write_transaction() as session:
+        for i in range(5):
+            outbox.enqueue(session, "test.backlog", {"n": i})
+    listing = make.listing(seller, title="Kattotiili punainen", category="roof-tile")
+    claimed = outbox._claim_batch("w", 1)
+    assert [(name, m.payload.get("listing_id")) for name, m in claimed] == [
+        (outbox.Subscriber(sync.index_embedded).name, listing.id)
+    ]
