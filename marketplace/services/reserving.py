@@ -14,7 +14,7 @@ PostgreSQL, where SQLAlchemy sends a flush's rows of one table as one statement)
 """
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -89,6 +89,8 @@ def reserve(
         raise ListingNotAvailable()
     _check_open_limit(_open_held(session, user) if held is None else held)
     if pickup_at is not None:
+        # In UTC as stored: the response is built from these objects, not read back.
+        pickup_at = pickup_at.astimezone(UTC)
         # Lock the site row: pickup-slot capacity is then checked and taken atomically. NO KEY
         # UPDATE (key_share) still lets other transactions insert rows that reference the site.
         # A hold without a time takes no slot, so it leaves the site alone.
