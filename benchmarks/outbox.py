@@ -250,17 +250,27 @@ def lag(settings: dict, rate: float, seconds: float, pool: list[int], app) -> di
     producing.set()
 
     def check():
+        # One worker delivers the index's messages in id order, a batch in one transaction: when
+        # a change is searchable, so is every earlier one. So the oldest pending change and the
+        # newest are searched, two searches a pass, however many changes are pending.
         with app.app_context():
             backend, cursor = search_service.embedded(), 0
+
+            def gone(listing_id):
+                hits = backend.search(SearchQuery(text=f"lot{listing_id}z", per_page=50)).hits
+                return all(hit.id != listing_id for hit in hits)
+
             while producing.is_set() or cursor < len(committed):
                 if cursor >= len(committed):
                     time.sleep(0.002)
                     continue
                 listing_id, at = committed[cursor]
-                hits = backend.search(SearchQuery(text=f"lot{listing_id}z", per_page=50)).hits
-                if all(hit.id != listing_id for hit in hits):
-                    seen[listing_id] = time.time()
-                    cursor += 1
+                if gone(listing_id):
+                    now, last = time.time(), len(committed) - 1
+                    upto = last if last > cursor and gone(committed[last][0]) else cursor
+                    for done_id, _ in committed[cursor : upto + 1]:
+                        seen[done_id] = now
+                    cursor = upto + 1
                 elif time.time() - at > 60:  # never indexed: counted as unseen
                     cursor += 1
                 else:
