@@ -54,6 +54,7 @@ TABLE = {
     ("GET", "/reservations"): (LOGIN, 200, 200, 200, 200),
     ("GET", "/reservations/selling"): (LOGIN, 403, 200, 200, 403),
     ("GET", "/pickups"): (LOGIN, 403, 200, 200, 403),
+    ("POST", "/pickups"): (LOGIN, 403, 422, 422, 403),  # no code typed: the field's error
     ("GET", "/reservations/{reservation}"): (LOGIN, 200, 404, 200, 200),
     ("POST", "/reservations/{reservation}/cancel"): (LOGIN, 302, 404, 302, 404),
     ("POST", "/reservations/{reservation}/collect"): (LOGIN, 403, 404, 302, 403),
@@ -92,6 +93,7 @@ TABLE = {
     ("POST", "/language"): (302, 302, 302, 302, 302),
     # Public pages and files.
     ("GET", "/accessibility"): (200, 200, 200, 200, 200),
+    ("GET", "/search/sites"): (200, 200, 200, 200, 200),  # the result map's markers
     ("GET", "/impact/"): (200, 200, 200, 200, 200),
     ("GET", "/media/{media}"): (200, 200, 200, 200, 200),
     ("GET", "/static/css/site.css"): (200, 200, 200, 200, 200),
