@@ -39,6 +39,11 @@ TRANSITIONS = {
 }
 
 
+def typed_code(text: str) -> str:
+    """A pickup code as a person types or reads it out: case and surrounding spaces don't matter."""
+    return text.strip().upper()
+
+
 class Reservation(db.Model):
     """A taker's hold on a quantity of a listing, with a pickup time and a pickup code."""
 

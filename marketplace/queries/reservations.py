@@ -9,6 +9,7 @@ from ..clock import HELSINKI
 from ..errors import NotFound
 from ..extensions import db
 from ..models import OPEN, Listing, Notification, Reservation, Site
+from ..models.reservations import typed_code
 
 
 def _with_listing(query):
@@ -112,7 +113,7 @@ def open_with_code(organization_id: int, code: str) -> list[Reservation]:
                 .where(
                     Listing.organization_id == organization_id,
                     Reservation.status.in_(OPEN),
-                    Reservation.code == code.strip().upper(),
+                    Reservation.code == typed_code(code),
                 )
                 .order_by(Reservation.pickup_at.is_(None), Reservation.pickup_at, Reservation.id)
             )

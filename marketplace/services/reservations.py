@@ -19,6 +19,7 @@ from ..errors import InvalidTransition, NotFound
 from ..extensions import db
 from ..labels import RESERVATION_STATUSES, label
 from ..models import Listing, Reservation, ReservationStatus, User
+from ..models.reservations import typed_code
 from . import checkout, ledger, plausibility, reserving
 from . import validation as v
 from .holds import close, release
@@ -211,7 +212,7 @@ def reservation_collect(
                     status=label(RESERVATION_STATUSES, reservation.status),
                 )
             )
-        if code is not None and code.strip().upper() != reservation.code:
+        if code is not None and typed_code(code) != reservation.code:
             v.Errors(code=_l("The pickup code does not match this reservation.")).raise_if_any()
         actual = quantity if quantity is not None else reservation.quantity
         if actual > reservation.quantity:
