@@ -136,7 +136,11 @@ def catalog_sync():
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run the chores and deliver what is due, then exit")
-@click.option("--poll", default=2.0, help="Seconds to wait when there is nothing to do")
+@click.option(
+    "--poll",
+    default=2.0,
+    help="Seconds between runs of the chores (messages are delivered as soon as they are due)",
+)
 def worker(once, poll):
     """Deliver outbox messages and run the scheduled chores."""
     from . import outbox
