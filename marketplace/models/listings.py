@@ -143,18 +143,25 @@ class Listing(db.Model):
     def refresh_status(self) -> None:
         """Derive available / reserved / collected from the counters (terminal states, and a
         listing waiting for its organisation's verification, stay)."""
+        self.status = self._derived_status(self.quantity_available, self.quantity_collected)
+
+    def status_after_taking(self, quantity) -> ListingStatus:
+        """The status once `quantity` more is reserved, from the counters as read (under the row
+        lock), so the reserving UPDATE can write it with the counter."""
+        return self._derived_status(self.quantity_available - quantity, self.quantity_collected)
+
+    def _derived_status(self, available, collected) -> ListingStatus:
         if self.status in (
             ListingStatus.WITHDRAWN,
             ListingStatus.EXPIRED,
             ListingStatus.PENDING_REVIEW,
         ):
-            return
-        if self.quantity_collected >= self.quantity:
-            self.status = ListingStatus.COLLECTED
-        elif self.quantity_available <= 0:
-            self.status = ListingStatus.RESERVED
-        else:
-            self.status = ListingStatus.AVAILABLE
+            return self.status
+        if collected >= self.quantity:
+            return ListingStatus.COLLECTED
+        if available <= 0:
+            return ListingStatus.RESERVED
+        return ListingStatus.AVAILABLE
 
     @property
     def is_public(self) -> bool:

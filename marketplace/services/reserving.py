@@ -132,8 +132,9 @@ def reserve(
 
 
 def _take(session, listing: Listing, quantity) -> None:
-    """The conditional UPDATE of the reserved counter; it returns the counters it wrote, so the
-    listing object is brought up to date (and its status derived) without reading it again."""
+    """The conditional UPDATE of the reserved counter, writing the status the lot then has (it
+    runs out: reserved) in the same statement; it returns what it wrote, so the listing object is
+    brought up to date without reading it again."""
     taken = session.execute(
         sa.update(Listing)
         .where(
@@ -142,9 +143,16 @@ def _take(session, listing: Listing, quantity) -> None:
             available_sql() >= milli(quantity),
         )
         .values(
-            quantity_reserved=Listing.quantity_reserved + milli(quantity), updated_at=clock.now()
+            quantity_reserved=Listing.quantity_reserved + milli(quantity),
+            status=listing.status_after_taking(quantity),
+            updated_at=clock.now(),
         )
-        .returning(Listing.quantity_reserved, Listing.quantity_collected, Listing.updated_at)
+        .returning(
+            Listing.quantity_reserved,
+            Listing.quantity_collected,
+            Listing.status,
+            Listing.updated_at,
+        )
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if taken is None:
@@ -157,7 +165,7 @@ def _take(session, listing: Listing, quantity) -> None:
         )
     for name, value in taken._mapping.items():
         so.attributes.set_committed_value(listing, name, value)
-    listing.refresh_status()  # written with the INSERTs when it changes (the lot ran out)
+    listing.refresh_status()  # the counters agree with the status written: nothing to flush
 
 
 def _left_message(listing: Listing) -> str:

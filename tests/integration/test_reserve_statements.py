@@ -97,6 +97,20 @@ def test_the_last_unit_of_a_lot_marks_it_reserved_in_the_same_transaction(any_db
     assert len(statements(seen)) <= MOST, "\n".join(statements(seen))  # with its status UPDATE
 
 
+def test_the_last_unit_on_a_token_s_first_use_writes_the_status_with_the_counter(any_db, make):
+    seller = make.builder()
+    listing_id = make.listing(seller, quantity="1", unit="pcs").id
+    headers = bearer_header(make.resident())
+    with counted(any_db) as seen:  # the token's last use and the lot's last unit together
+        response = reserve(any_db.test_client(), listing_id, headers)
+    assert response.status_code == 201
+    run = statements(seen)
+    assert len(run) <= MOST, "\n".join(run)
+    assert sum(sql.startswith("UPDATE listing") for sql in run) == 1, "\n".join(run)
+    listing = fresh().get(Listing, listing_id)
+    assert listing.status == "reserved" and listing.quantity_available == 0
+
+
 def test_a_token_s_last_use_is_written_once_a_minute(any_db, make):
     user = make.resident()
     headers = bearer_header(user)
