@@ -11,13 +11,14 @@ never inside a request. Every way a lookup can fail is a `LookupFailed` whose `c
 (labels.LOOKUP_NOTES names it for staff).
 """
 
-import json
 import re
-import socket
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+
+from .http_lookup import LookupFailed, NotFound, get_json
+
+__all__ = ["Company", "LookupFailed", "fetch", "parse"]
 
 MAX_BYTES = 1_000_000  # one company's record is a few kB
 REGISTERED = "1"  # tradeRegisterStatus of a company entered in the register
@@ -35,40 +36,14 @@ class Company:
     status: str  # tradeRegisterStatus as given
 
 
-class LookupFailed(Exception):
-    """The register could not answer: `code` is timeout, http_error, unreachable or malformed."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(f"{code} {detail}".strip())
-        self.code, self.detail = code, detail
-
-
 def fetch(business_id: str, *, base_url: str, timeout: float) -> Company | None:
     """The company holding `business_id`, or None when the register has none."""
     url = f"{base_url}/companies?{urllib.parse.urlencode({'businessId': business_id})}"
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:  # the URL is the operator's setting (PRH_API_URL), never the user's input
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            body = response.read(MAX_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        raise LookupFailed("http_error", f"HTTP {exc.code}") from None
-    except TimeoutError:
-        raise LookupFailed("timeout") from None
-    except urllib.error.URLError as exc:
-        code = (
-            "timeout" if isinstance(exc.reason, (TimeoutError, socket.timeout)) else "unreachable"
-        )
-        raise LookupFailed(code) from None
-    except OSError:  # the connection dropped while reading
-        raise LookupFailed("unreachable") from None
-    if len(body) > MAX_BYTES:
-        raise LookupFailed("malformed", "too large")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise LookupFailed("malformed") from None
+        data = get_json(request, timeout=timeout, max_bytes=MAX_BYTES)
+    except NotFound:
+        return None
     return parse(data, business_id)
 
 

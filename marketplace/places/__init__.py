@@ -10,8 +10,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..formatting import locale_code
+from ..http_lookup import LookupFailed
 from . import gazetteer, geocoder
-from .base import FINLAND, MAX_QUERY_CHARS, BadQuery, LookupFailed, Place, search_key
+from .base import FINLAND, MAX_QUERY_CHARS, BadQuery, Place, search_key
 
 MAX_RESULTS = 5
 

@@ -42,14 +42,6 @@ class BadQuery(ValueError):
     Its argument is the message for the person who typed it."""
 
 
-class LookupFailed(Exception):
-    """The geocoder could not answer: `code` is timeout, http_error, unreachable or malformed."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(f"{code} {detail}".strip())
-        self.code, self.detail = code, detail
-
-
 def search_key(text: str) -> str:
     """Text as it is matched: lower case, diacritics removed, spaces collapsed
     ("Ääkkös-Katu  5" -> "aakkos-katu 5"), so "kutojantie" finds "Kutojantie"."""

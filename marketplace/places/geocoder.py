@@ -7,13 +7,11 @@ is shown with the result. Every way the request can fail is a `LookupFailed` who
 why; the page then offers the map and the coordinate fields instead.
 """
 
-import json
-import socket
-import urllib.error
 import urllib.parse
 import urllib.request
 
-from .base import FINLAND, LookupFailed, Place
+from ..http_lookup import LookupFailed, NotFound, get_json
+from .base import FINLAND, Place
 
 MAX_BYTES = 200_000  # five results are a few kB
 
@@ -34,25 +32,9 @@ def search(
         url, headers={"User-Agent": user_agent, "Accept": "application/json"}
     )
     try:  # the URL is the operator's setting (GEOCODER_URL); the user's text is only its query
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            body = response.read(MAX_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise LookupFailed("http_error", f"HTTP {exc.code}") from None
-    except TimeoutError:
-        raise LookupFailed("timeout") from None
-    except urllib.error.URLError as exc:
-        code = (
-            "timeout" if isinstance(exc.reason, (TimeoutError, socket.timeout)) else "unreachable"
-        )
-        raise LookupFailed(code) from None
-    except OSError:  # the connection dropped while reading
-        raise LookupFailed("unreachable") from None
-    if len(body) > MAX_BYTES:
-        raise LookupFailed("malformed", "too large")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise LookupFailed("malformed") from None
+        data = get_json(request, timeout=timeout, max_bytes=MAX_BYTES)
+    except NotFound:
+        raise LookupFailed("http_error", "HTTP 404") from None
     return parse(data, source=urllib.parse.urlsplit(base_url).hostname or base_url)[:limit]
 
 
