@@ -4,11 +4,8 @@ What we send (path, parameters, User-Agent), what we make of the answer, and how
 can fail (HTTP 500, a timeout, an unreadable body, nobody listening) becomes a clear message on
 the page and a 503 from the JSON endpoint — never a 500."""
 
-import json
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,6 +15,7 @@ from marketplace.places import geocoder
 from tests import factories
 from tests.conftest import running_app
 from tests.helpers import sign_in
+from tests.http_standin import JsonStandIn, serving
 
 TIMEOUT_S = 0.5
 LICENCE = "Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright"
@@ -48,7 +46,7 @@ def result(name, lat, lon, **extra):
 KUTOJANTIE = result("6, Kutojantie, Kera, Espoo, 02630, Suomi / Finland", "60.2133", "24.7598")
 
 
-class StandIn(BaseHTTPRequestHandler):
+class StandIn(JsonStandIn):
     """GET /nominatim/search: the answer the test set (status, body), and a record of requests."""
 
     answer: tuple = (200, [])
@@ -63,26 +61,14 @@ class StandIn(BaseHTTPRequestHandler):
         if status == "slow":
             time.sleep(TIMEOUT_S * 4)
             status, body = 200, []
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
+        self.reply(status, body)
 
 
 @pytest.fixture
 def geocoder_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    server.daemon_threads = True
     StandIn.answer, StandIn.asked = (200, []), []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/nominatim"
-    server.shutdown()
-    server.server_close()
+    with serving(StandIn, "/nominatim") as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@
 ID belongs to an active company of the same name is verified by the worker; a mismatch, a ceased
 company, 404, 500, a timeout or an unreadable body leaves it for staff with the reason noted."""
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,6 +15,7 @@ from marketplace.models import Listing, Notification, Organization, OutboxMessag
 from tests import factories
 from tests.conftest import running_app
 from tests.helpers import deliver, english_client, fresh, sign_in
+from tests.http_standin import JsonStandIn, serving
 
 TIMEOUT_S = 0.5
 
@@ -59,7 +57,7 @@ def company(business_id, name, *, status="1", ended=None, old_name=None):
     }
 
 
-class StandIn(BaseHTTPRequestHandler):
+class StandIn(JsonStandIn):
     """GET /v3/companies?businessId=…: the answer the test set for that business ID."""
 
     answers: dict = {}
@@ -73,26 +71,14 @@ class StandIn(BaseHTTPRequestHandler):
         if status == "slow":
             time.sleep(TIMEOUT_S * 4)
             status, body = 200, {"totalResults": 0, "companies": []}
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
+        self.reply(status, body)
 
 
 @pytest.fixture
 def register():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    server.daemon_threads = True
     StandIn.answers, StandIn.asked = {}, []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v3"
-    server.shutdown()
-    server.server_close()
+    with serving(StandIn, "/v3") as url:
+        yield url
 
 
 @pytest.fixture
