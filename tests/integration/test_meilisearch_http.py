@@ -43,7 +43,9 @@ def fake(server):
 
 @pytest.fixture
 def meili(fake):
-    return MeiliBackend(url=fake.url, api_key=KEY, index="listings", timeout=0.5, task_timeout=2)
+    # 5 s: a loaded CI machine can pause a request well past half a second (a full GC in the
+    # serving thread); the tests of timeouts make their own backend with a short one
+    return MeiliBackend(url=fake.url, api_key=KEY, index="listings", timeout=5, task_timeout=5)
 
 
 @pytest.fixture
@@ -331,7 +333,7 @@ def test_drop_deletes_the_index_and_a_missing_one_is_fine(ready, fake):
 
 def test_rebuild_fills_a_fresh_index_swaps_it_in_and_deletes_the_old_one(fake):
     meili = MeiliBackend(
-        url=fake.url, api_key=KEY, index="listings", timeout=0.5, task_timeout=2, batch_size=2
+        url=fake.url, api_key=KEY, index="listings", timeout=5, task_timeout=5, batch_size=2
     )
     meili.upsert([doc(99, title="Vanha")])
     fake.requests.clear()
@@ -683,7 +685,7 @@ def test_the_api_answers_from_the_embedded_index_when_meilisearch_is_down(tmp_pa
 
 
 def test_the_outbox_retries_a_failed_meilisearch_task(tmp_path, make, fake):
-    app = make_app(tmp_path, MEILI_URL=fake.url, MEILI_API_KEY=KEY, MEILI_TIMEOUT_S=0.5)
+    app = make_app(tmp_path, MEILI_URL=fake.url, MEILI_API_KEY=KEY, MEILI_TIMEOUT_S=5)
     with app.app_context():
         owner = make.builder()
         listing = make.listing(owner)
