@@ -46,9 +46,10 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
         # (in batches: each listing written once per batch, in its latest state)
         Subscriber(index_embedded, batch=index_embedded_batch),
         Subscriber(index_meilisearch, when="MEILI_ENABLED", batch=index_meilisearch_batch),
-        # …and a restocked listing tells the open wanted posts it now matches (after indexing).
-        Subscriber(alert_posters),
     ),
+    # An edited or unhidden listing may match more: tell the open wanted posts it now matches
+    # (services/listing_log.py decides which changes these are; delivered after the indexing).
+    "listing.restocked": (Subscriber(alert_posters),),
     # A new listing is findable: tell the users whose saved search it matches.
     "listing.indexed": (Subscriber(alert_saved_searches), Subscriber(alert_posters)),
     # A new wanted post: tell the organisations whose listings match (once per post and listing).

@@ -13,10 +13,7 @@ from .. import notifications, outbox
 from ..database import write_transaction
 from ..models import Listing, Role, User, WantedAlert, WantedPost
 from ..queries import matching
-
-# listing.changed kinds after which a listing may match more than before (restocked, edited,
-# back from hiding). New and published listings come as "listing.indexed", once findable.
-RESTOCKED = ("listing.updated", "listing.unhidden")
+from .listing_log import RESTOCKED
 
 
 def _claim(session, wanted_id: int, listing_id: int) -> bool:
@@ -48,7 +45,7 @@ def _data(wanted: WantedPost, listing: Listing) -> dict:
 def alert_posters(message: outbox.Message) -> None:
     """A listing became findable or was restocked: tell each open wanted post it matches."""
     if message.topic == "listing.changed" and message.payload.get("kind") not in RESTOCKED:
-        return
+        return  # queued before restocks had a topic of their own ("listing.restocked")
     with write_transaction() as session:
         listing = session.get(Listing, message.payload["listing_id"])
         if listing is None:

@@ -10,7 +10,7 @@ from marketplace import clock
 from marketplace.errors import Forbidden, HazardousMaterial, NotFound, ValidationFailed
 from marketplace.extensions import db
 from marketplace.models import Listing, ListingEvent, OutboxMessage
-from marketplace.services import listings
+from marketplace.services import listings, reservations
 from tests import factories
 
 
@@ -223,6 +223,24 @@ def test_create_tells_the_outbox_in_the_same_transaction(builder, site):
     )
     assert {(r.topic, r.payload["listing_id"], r.payload["kind"]) for r in rows} == {
         ("listing.changed", listing.id, "listing.created")
+    }
+
+
+def test_only_an_edit_or_unhiding_is_announced_as_a_restock(builder, site):
+    """Wanted-post alerts hear of edits (the lot may match more now), not of every reservation."""
+    listing = _create(builder, site)
+    db.session.execute(sa.delete(OutboxMessage))
+    db.session.commit()
+    listings.listing_update(user_id=builder.id, listing_id=listing.id, title="Punatiili")
+    reservations.reservation_create(
+        user_id=factories.resident().id, listing_id=listing.id, quantity="1"
+    )
+    rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    announced = {(r.topic, r.payload.get("kind")) for r in rows if r.topic.startswith("listing.")}
+    assert announced == {
+        ("listing.changed", "listing.updated"),
+        ("listing.restocked", "listing.updated"),
+        ("listing.changed", "reservation.created"),
     }
 
 
