@@ -168,3 +168,29 @@ def test_kept_counts_stay_exact_through_every_kind_of_write(tmp_path):
     assert counted() == (total + 1, new + 1)
     other_process.rebuild([document(502, "Tiili", "brick", condition="good")])
     assert counted() == (1, 0)
+
+
+def test_a_write_that_changes_nothing_counted_keeps_the_counts(tmp_path):
+    """A reservation changes a listing's quantity, which no total or facet counts: its upsert
+    replaces the stored document but keeps the kept counts; a changed title makes them again."""
+    from tests.search_corpus import corpus, document
+
+    backend = EmbeddedBackend(str(tmp_path / "index" / "search.sqlite3"))
+    backend.rebuild([*corpus(), document(600, "Vanha tiili", "brick")])
+    query = SearchQuery(text="tiili")
+    total = backend.search(query).total
+
+    backend.upsert([{**document(600, "Vanha tiili", "brick"), "quantity_available": 3.0}])
+    assert backend.search(query).total == total
+    assert (backend.counts.hits, backend.counts.misses) == (1, 1)
+    with backend.store.write() as conn:
+        (body,) = conn.execute("SELECT body FROM content WHERE title = 'Vanha tiili'").fetchone()
+    assert '"quantity_available": 3.0' in body
+
+    backend.upsert([document(600, "Vanha tiili", "brick", condition="new")])
+    assert backend.search(query).total == total
+    assert backend.counts.misses == 2  # the condition facet changed: counted again
+
+    backend.delete([999_999])  # nothing there: nothing changed
+    backend.search(query)
+    assert backend.counts.misses == 2

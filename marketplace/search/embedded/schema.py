@@ -69,9 +69,13 @@ CREATE INDEX IF NOT EXISTS docs_price ON docs (price_cents, key DESC);
 CREATE INDEX IF NOT EXISTS docs_geo ON docs (lat, lng, until_day, free, site_id);
 CREATE INDEX IF NOT EXISTS docs_public ON docs (public_ts);
 """
+# The docs row of doc_rows, in order.
+DOCS_COLUMNS = (
+    "key", "id", "category", "condition", "site_id", "price_cents", "free", "from_day",
+    "until_day", "created_ts", "lat", "lng", "public_ts",
+)  # fmt: skip
 INSERTS = (
-    "INSERT INTO docs (key, id, category, condition, site_id, price_cents, free, from_day,"
-    " until_day, created_ts, lat, lng, public_ts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    f"INSERT INTO docs ({', '.join(DOCS_COLUMNS)}) VALUES ({','.join('?' * len(DOCS_COLUMNS))})",
     "INSERT INTO content (key, title, body) VALUES (?,?,?)",
     f"INSERT INTO ftsdata (key, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
     f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",

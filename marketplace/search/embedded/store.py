@@ -24,6 +24,7 @@ from .bulk import bulk_load
 from .cache import stamp
 from .schema import (
     COLUMNS,
+    DOCS_COLUMNS,
     INSERTS,
     SCHEMA_VERSION,
     Codes,
@@ -171,7 +172,8 @@ class Store:
 
     @contextmanager
     def write(self):
-        """A short write transaction on the live generation (BEGIN IMMEDIATE, under the lock)."""
+        """A short write transaction on the live generation (BEGIN IMMEDIATE, under the lock).
+        The caller stamps it (cache.stamp) when it changes anything that totals and facets count."""
         if self._live() is None:  # the first write ever creates the index (not under the lock)
             self.ensure()
         with self._locked():
@@ -179,21 +181,33 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-                stamp(conn)  # cached counts of the old contents no longer apply (cache)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
     def upsert(self, documents: list[dict]) -> None:
-        """Replace the documents by id (all in one transaction)."""
+        """Replace the documents by id (all in one transaction). A document whose filterable
+        columns and indexed text are as stored (a reservation changes only its quantity) gets
+        its stored content replaced and nothing else: the full-text index is left alone and the
+        kept counts stay valid (the write token changes only when something counted changed)."""
         if not documents:
             return
         with self.write() as conn:
             codes = Codes.load(conn)
             latest = {int(d["id"]): d for d in documents}
+            rows = {i: doc_rows(d, codes, conn) for i, d in latest.items()}
+            same = _unchanged(conn, rows)
+            conn.executemany(
+                "UPDATE content SET title = ?, body = ? WHERE key = ?",
+                [(rows[i][1][1], rows[i][1][2], rows[i][1][0]) for i in same],
+            )
+            latest = {i: d for i, d in latest.items() if i not in same}
+            if not latest:
+                return
+            stamp(conn)  # cached counts of the old contents no longer apply (cache)
             _remove(conn, list(latest))
-            prepared = [doc_rows(d, codes, conn) for d in latest.values()]
+            prepared = [rows[i] for i in latest]
             for sql, index in zip(INSERTS, (0, 1, 2, 2), strict=True):
                 conn.executemany(sql, [p[index] for p in prepared])
             _count_cells(conn, [p[2][6] for p in prepared], +1)
@@ -209,7 +223,8 @@ class Store:
         """Remove documents by id; unknown ids are fine."""
         if ids:
             with self.write() as conn:
-                _remove(conn, [int(i) for i in ids])
+                if _remove(conn, [int(i) for i in ids]):
+                    stamp(conn)  # cached counts of the old contents no longer apply (cache)
 
     def rebuild(self, documents, batch: int = BUILD_BATCH) -> int:
         """Load `documents` (any iterable, read once, `batch` at a time) into a fresh generation,
@@ -230,8 +245,26 @@ class Store:
         return count
 
 
-def _remove(conn, ids: list[int]) -> None:
-    """Delete documents by id from every table (the FTS 'delete' gets the indexed text back)."""
+def _unchanged(conn, rows: dict[int, tuple]) -> set[int]:
+    """The ids among `rows` (id -> doc_rows) whose docs row and full-text row are as stored."""
+    ids = list(rows)
+    stored = conn.execute(
+        f"SELECT {', '.join('docs.' + c for c in DOCS_COLUMNS)},"
+        f" {', '.join('ftsdata.' + c for c in COLUMNS)} FROM docs"
+        f" JOIN ftsdata ON ftsdata.key = docs.key WHERE docs.id IN ({','.join('?' * len(ids))})",
+        ids,
+    ).fetchall()
+    width = len(DOCS_COLUMNS)
+    return {
+        row[1]
+        for row in stored
+        if row[:width] == rows[row[1]][0] and (row[0], *row[width:]) == rows[row[1]][2]
+    }
+
+
+def _remove(conn, ids: list[int]) -> int:
+    """Delete documents by id from every table (the FTS 'delete' gets the indexed text back);
+    how many there were."""
     found = conn.execute(
         f"SELECT key, tags FROM ftsdata WHERE key IN (SELECT key FROM docs WHERE id IN "
         f"({','.join('?' * len(ids))}))",
@@ -247,6 +280,7 @@ def _remove(conn, ids: list[int]) -> None:
     )
     for table in ("ftsdata", "content", "docs"):
         conn.executemany(f"DELETE FROM {table} WHERE key = ?", keys)
+    return len(keys)
 
 
 def _count_cells(conn, all_tags: list[str], sign: int) -> None:
