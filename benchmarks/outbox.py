@@ -66,7 +66,7 @@ def make_bench_app(settings: dict):
     mail part of the mix): rendered as with MAIL_SERVER, then written to files, not sent."""
     app = create_app(TestConfig(**settings))
     app.config.update(MAIL_ENABLED=True, MAX_OPEN_RESERVATIONS=10**9)
-    mail._send_smtp = mail._write_file  # no SMTP server here: the file transport instead
+    mail._send_smtp = mail._write_files  # no SMTP server here: the file transport instead
     logging.getLogger("marketplace.mail").setLevel(logging.WARNING)  # a line per e-mail
     return app
 

@@ -13,7 +13,12 @@ from .account_mail import (
     send_password_reset,
     send_signup_attempt,
 )
-from .notifications import notify_reservation, send_email
+from .notifications import (
+    notify_reservation,
+    notify_reservation_batch,
+    send_email,
+    send_email_batch,
+)
 from .outbox import Subscriber
 from .search.sync import (
     index_embedded,
@@ -37,7 +42,7 @@ from .services.staged_release import notify_available_from_moved
 from .services.verification import check_trade_register, notify_organization_verified
 from .services.wanted_alerts import alert_organizations, alert_posters
 
-NOTIFY = Subscriber(notify_reservation)
+NOTIFY = Subscriber(notify_reservation, batch=notify_reservation_batch)  # any reservation topic
 SETTLE = Subscriber(settle, when="STRIPE_ENABLED")  # money moves only with Stripe on
 
 HANDLERS: dict[str, tuple[Subscriber, ...]] = {
@@ -83,7 +88,9 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     "account.email_changed": (Subscriber(send_address_changed),),
     "account.signup_attempted": (Subscriber(send_signup_attempt),),
     # Every notification: its e-mail copy, when mail is configured.
-    "notification.created": (Subscriber(send_email, when="MAIL_ENABLED"),),
+    "notification.created": (
+        Subscriber(send_email, when="MAIL_ENABLED", batch=send_email_batch),  # one SMTP connection
+    ),
 }
 
 # Scheduled chores, run by the worker before each round of deliveries, in this order.

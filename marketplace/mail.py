@@ -3,7 +3,8 @@
 With MAIL_SERVER set (`MAIL_ENABLED`) a message goes out by SMTP. Without it (the `make run`
 default) it is written whole as INSTANCE_DIR/mail/<UTC timestamp>-<recipient>.eml and announced
 with one log line, so a person trying the app locally can open it and follow its links.
-Handlers call `send`; they run in the worker (marketplace/handlers.py), never in a request.
+Handlers call `send`, or `send_many` (one SMTP connection for many); they run in the worker
+(marketplace/handlers.py), never in a request.
 """
 
 import logging
@@ -38,10 +39,18 @@ def compose(*, to: str, subject: str, text: str, html: str, key: str = "") -> Em
 
 def send(message: EmailMessage) -> None:
     """Deliver by SMTP when MAIL_SERVER is set, else write the message to the mail folder."""
+    send_many([message])
+
+
+def send_many(messages: list[EmailMessage]) -> None:
+    """Deliver many messages as `send` does, over one SMTP connection. Raises on the first that
+    fails: the ones before it are sent (or written)."""
+    if not messages:
+        return
     if current_app.config["MAIL_ENABLED"]:
-        _send_smtp(message)
+        _send_smtp(messages)
     else:
-        _write_file(message)
+        _write_files(messages)
 
 
 @contextmanager
@@ -72,11 +81,17 @@ def _write_file(message: EmailMessage) -> Path:
     return path
 
 
-def _send_smtp(message: EmailMessage) -> None:
+def _write_files(messages: list[EmailMessage]) -> None:
+    for message in messages:
+        _write_file(message)
+
+
+def _send_smtp(messages: list[EmailMessage]) -> None:
     config = current_app.config
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
+        for message in messages:
+            smtp.send_message(message)
