@@ -220,6 +220,31 @@ def test_the_worker_loop_delivers_a_new_message_at_once_and_runs_its_chores_on_t
     assert statuses() == Counter({"done": 2})
 
 
+def test_the_worker_loop_drains_a_backlog_in_full_batches_and_lets_a_trickle_gather(app):
+    """run_forever's delivery: full batches follow each other at once; after a short batch
+    what arrives next waits for the loop's next look (IDLE_CHECK_S), to be claimed together."""
+    delivered = []
+
+    def handle(message):
+        delivered.append(message.payload["n"])
+        if message.payload["n"] == 4:  # arrives while the last batch is delivered
+            with write_transaction() as session:
+                outbox.enqueue(session, "test.trickle", {"n": 99})
+
+    subscriber = outbox.Subscriber(handle)
+    wiring = outbox.wiring()
+    wiring.topics["test.trickle"] = (subscriber,)
+    wiring.by_name[subscriber.name] = subscriber.handler
+    with write_transaction() as session:
+        for n in range(5):
+            outbox.enqueue(session, "test.trickle", {"n": n})
+
+    assert outbox.deliver_due("w", batch=2, backlog_only=True) == 5  # 2 + 2 + 1, then a pause
+    assert delivered == [0, 1, 2, 3, 4] and outbox.anything_due()
+    assert outbox.deliver_due("w", batch=2) == 1  # without backlog_only: until nothing is due
+    assert delivered[-1] == 99 and not outbox.anything_due()
+
+
 def test_the_search_index_messages_are_claimed_before_an_older_backlog(app, make):
     seller = make.builder()
     backlog = outbox.Subscriber(lambda message: None)
