@@ -49,8 +49,10 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     # A listing changed (created, edited, reserved, hidden…): keep the search indexes in step.
     "listing.changed": (
         # (in batches: each listing written once per batch, in its latest state)
-        Subscriber(index_embedded, batch=index_embedded_batch),
-        Subscriber(index_meilisearch, when="MEILI_ENABLED", batch=index_meilisearch_batch),
+        Subscriber(index_embedded, batch=index_embedded_batch, first=True),
+        Subscriber(
+            index_meilisearch, when="MEILI_ENABLED", batch=index_meilisearch_batch, first=True
+        ),
     ),
     # An edited or unhidden listing may match more: tell the open wanted posts it now matches
     # (services/listing_log.py decides which changes these are; delivered after the indexing).

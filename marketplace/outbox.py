@@ -63,11 +63,14 @@ class UnknownTopic(LookupError):
 @dataclass(frozen=True)
 class Subscriber:
     """One handler of a topic; `when` names the config flag that switches it on (None: always);
-    `batch`, when given, delivers many of its messages at once (same effect as one by one)."""
+    `batch`, when given, delivers many of its messages at once (same effect as one by one);
+    `first`: its messages are claimed and delivered before older ones of other handlers (the
+    search indexes: behind a backlog of e-mails a change still becomes searchable at once)."""
 
     handler: Handler
     when: str | None = None
     batch: BatchHandler | None = None
+    first: bool = False
 
     @property
     def name(self) -> str:
@@ -85,6 +88,9 @@ class Wiring:
         }
         self.batches: dict[str, BatchHandler] = {
             s.name: s.batch for subscribers in self.topics.values() for s in subscribers if s.batch
+        }
+        self.first = {
+            s.name for subscribers in self.topics.values() for s in subscribers if s.first
         }
         self.chores = tuple(chores)
 
@@ -130,9 +136,9 @@ def _claim_batch(worker_id: str, limit: int) -> list[tuple[str, Message]]:
     pairs in id order. PostgreSQL skips rows another worker is claiming (SKIP LOCKED); SQLite
     runs it inside BEGIN IMMEDIATE, so claims never overlap there either."""
     now = clock.now()
-    # The search indexes' messages first (their batch form is fast): behind a backlog of
-    # notifications and e-mails a change still becomes searchable within one batch.
-    indexes_first = sa.case((OutboxMessage.handler.in_(list(wiring().batches)), 0), else_=1)
+    # The search indexes' messages first (Subscriber.first): behind a backlog of notifications
+    # and e-mails a change still becomes searchable within one batch.
+    indexes_first = sa.case((OutboxMessage.handler.in_(sorted(wiring().first)), 0), else_=1)
     due = (
         sa.select(OutboxMessage.id)
         .where(_due_clause(now))
@@ -237,11 +243,11 @@ def _deliver_batch(claimed: list[tuple[str, Message]]) -> int:
         groups.setdefault(name, []).append(message)
     done: list[int] = []
     failed: dict[int, Exception] = {}
-    batches = wiring().batches
+    first = wiring().first
     try:
-        # Handlers with a batch form (the search indexes) first: a change is searchable before
-        # the other handlers of its topic run, as when the batch was delivered in id order.
-        for name, messages in sorted(groups.items(), key=lambda group: group[0] not in batches):
+        # The search indexes (Subscriber.first) first: a change is searchable before the other
+        # handlers of its topic run, as when the batch was delivered in id order.
+        for name, messages in sorted(groups.items(), key=lambda group: group[0] not in first):
             # A message that failed before is retried alone: it never drags a batch down again.
             first_time = [m for m in messages if m.attempts == 0]
             if _run_batch(name, first_time, done):
