@@ -283,11 +283,14 @@ def lag(settings: dict, rate: float, seconds: float, pool: list[int], app) -> di
         # at most 10 a transaction: a writer that fell behind must not hold SQLite's lock long
         wanted = min(len(pool), int((time.time() - started) * rate) + 1, made + 10)
         with write_transaction() as session:
-            batch = pool[made:wanted]
-            for i, listing_id in enumerate(batch):
+            batch = []
+            for i, listing_id in enumerate(pool[made:wanted]):
                 listing = session.get(Listing, listing_id)
+                if listing.quantity_available <= 0:  # the drains took it all: nothing to time
+                    continue
                 user = session.get(User, users[(made + i) % len(users)])
                 reserve(session, user=user, listing=listing, quantity=listing.quantity_available)
+                batch.append(listing_id)
         now = time.time()
         committed.extend((listing_id, now) for listing_id in batch)
         made = wanted
