@@ -85,11 +85,18 @@ def app(tmp_path):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_db(request, tmp_path):
-    """The same test on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL."""
+def any_database_url(request):
+    """None (a fresh SQLite file) and, when TEST_DATABASE_URL is set, PostgreSQL: for a test
+    that starts its app itself (with settings of its own)."""
     if request.param == "postgresql" and not PG_URL:
         pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (set by .ci/run)")
-    with running_app(tmp_path, pg_url() if request.param == "postgresql" else None) as app:
+    return pg_url() if request.param == "postgresql" else None
+
+
+@pytest.fixture
+def any_db(tmp_path, any_database_url):
+    """The same test on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL."""
+    with running_app(tmp_path, any_database_url) as app:
         yield app
 
 

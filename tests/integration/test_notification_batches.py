@@ -5,12 +5,10 @@ on PostgreSQL too when TEST_DATABASE_URL is set."""
 
 import email
 import re
-import socket
 from email import policy
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from marketplace import mail, outbox
 from marketplace.extensions import db
@@ -23,8 +21,8 @@ from marketplace.notifications import (
 )
 from marketplace.services import reservations as svc
 
-from ..conftest import PG_URL, pg_url, running_app
-from .test_notifications import Inbox
+from ..conftest import running_app
+from .test_notifications import Inbox, serving_smtp
 
 GONE = 10**6  # an id no reservation or notification has
 
@@ -148,14 +146,6 @@ def test_the_statements_of_a_batch_do_not_grow_with_its_size(any_db, make):
     assert fifty == five, statements
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request):
-    """None (a fresh SQLite file) and, when TEST_DATABASE_URL is set, PostgreSQL."""
-    if request.param == "postgresql" and not PG_URL:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (set by .ci/run)")
-    return pg_url() if request.param == "postgresql" else None
-
-
 class ConnectionsInbox(Inbox):
     """An inbox that also notes the client's address of each message: one per connection."""
 
@@ -170,14 +160,8 @@ class ConnectionsInbox(Inbox):
 
 @pytest.fixture
 def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = ConnectionsInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+    with serving_smtp(ConnectionsInbox()) as served:
+        yield served
 
 
 def e_mail_copies(make) -> list[outbox.Message]:
@@ -215,9 +199,9 @@ def described(messages) -> list[tuple]:
 
 
 def test_a_batch_of_e_mail_copies_writes_the_files_one_by_one_delivery_writes(
-    tmp_path, database_url, make
+    tmp_path, any_database_url, make
 ):
-    with running_app(tmp_path, database_url) as app:
+    with running_app(tmp_path, any_database_url) as app:
         assert not app.config["MAIL_ENABLED"]  # the file transport
         messages = e_mail_copies(make) + [message(60, "notification.created", notification_id=GONE)]
 
@@ -240,10 +224,10 @@ def test_a_batch_of_e_mail_copies_writes_the_files_one_by_one_delivery_writes(
 
 
 def test_a_batch_of_e_mail_copies_goes_over_one_smtp_connection(
-    tmp_path, database_url, make, smtp_server
+    tmp_path, any_database_url, make, smtp_server
 ):
     port, inbox = smtp_server
-    with running_app(tmp_path, database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port):
+    with running_app(tmp_path, any_database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port):
         messages = e_mail_copies(make)
         for m in messages:
             send_email(m)
@@ -255,10 +239,10 @@ def test_a_batch_of_e_mail_copies_goes_over_one_smtp_connection(
 
 
 def test_the_worker_sends_a_reservations_e_mails_in_one_batch(
-    tmp_path, database_url, make, smtp_server
+    tmp_path, any_database_url, make, smtp_server
 ):
     port, inbox = smtp_server
-    with running_app(tmp_path, database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port):
+    with running_app(tmp_path, any_database_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port):
         seller = make.builder(email="seller@example.com")
         make.builder(org=seller.organization, email="colleague@example.com")
         taker = make.resident(email="taker@example.com")

@@ -3,6 +3,7 @@
 
 import email
 import socket
+from contextlib import contextmanager
 from datetime import timedelta
 from email import policy
 
@@ -27,16 +28,24 @@ class Inbox:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp():
+@contextmanager
+def serving_smtp(inbox: Inbox):
+    """An SMTP server on a free loopback port delivering to `inbox`; yields (port, inbox)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    yield port, inbox
-    controller.stop()
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp():
+    with serving_smtp(Inbox()) as served:
+        yield served
 
 
 def pickup():
