@@ -107,20 +107,34 @@ def wiring() -> Wiring:
 
 def enqueue(session, topic: str, payload: dict, *, delay: timedelta | None = None) -> None:
     """Add the messages for `topic` to the caller's transaction (one per subscribed handler that
-    is switched on), written at once in one INSERT without ORM objects (nothing reads them back
-    in the transaction; a reservation makes several). Raises UnknownTopic when no handler
-    subscribes to `topic`."""
-    subscribers = wiring().topics.get(topic)
-    if subscribers is None:
-        raise UnknownTopic(f"no handler subscribes to {topic!r}; add it to marketplace/handlers.py")
+    is switched on). Raises UnknownTopic when no handler subscribes to `topic`."""
+    enqueue_all(session, [(topic, payload)], delay=delay)
+
+
+def enqueue_all(
+    session, messages: Sequence[tuple[str, dict]], *, delay: timedelta | None = None
+) -> None:
+    """`enqueue` for several (topic, payload) pairs of one use case, written in one INSERT on
+    the table, without ORM objects: nothing reads them back in the transaction, and a
+    reservation makes several at up to hundreds a second (issue 16)."""
     due = clock.now() + (delay or timedelta(0))
-    rows = [
-        {"topic": topic, "handler": s.name, "payload": payload, "available_at": due}
-        for s in subscribers
-        if s.when is None or current_app.config[s.when]
-    ]
+    rows = []
+    for topic, payload in messages:
+        subscribers = wiring().topics.get(topic)
+        if subscribers is None:
+            raise UnknownTopic(
+                f"no handler subscribes to {topic!r}; add it to marketplace/handlers.py"
+            )
+        rows += [
+            {"topic": topic, "handler": s.name, "payload": payload, "available_at": due}
+            for s in subscribers
+            if s.when is None or current_app.config[s.when]
+        ]
     if rows:
-        session.execute(sa.insert(OutboxMessage), rows)
+        session.connection().execute(_INSERT, rows)
+
+
+_INSERT = OutboxMessage.__table__.insert()
 
 
 def _due_clause(now):

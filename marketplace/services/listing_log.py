@@ -2,7 +2,7 @@
 listing is appended here and announced to the outbox (search indexes, and wanted-post alerts
 when the listing may now match more than before)."""
 
-import sqlalchemy as sa
+from collections.abc import Sequence
 
 from .. import outbox
 from ..models import Listing, ListingEvent, User
@@ -13,16 +13,33 @@ from ..models import Listing, ListingEvent, User
 RESTOCKED = ("listing.updated", "listing.unhidden")
 
 
-def record_event(session, listing: Listing, actor: User | None, kind: str, data: dict) -> None:
-    """Append to the listing's event log and tell the outbox. The row is written at once, as
-    one INSERT without an ORM object: nothing reads it back in the transaction (a reservation
+def record_event(
+    session,
+    listing: Listing,
+    actor: User | None,
+    kind: str,
+    data: dict,
+    *,
+    also: Sequence[tuple[str, dict]] = (),
+) -> None:
+    """Append to the listing's event log and tell the outbox; `also`: the use case's other
+    outbox messages (topic, payload), written in the same INSERT. Both rows are written at once
+    on the table, without ORM objects: nothing reads them back in the transaction (a reservation
     makes one, at up to hundreds a second)."""
-    session.execute(
-        sa.insert(ListingEvent).values(
-            listing_id=listing.id, actor_id=actor.id if actor else None, kind=kind, data=data
-        )
+    session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "listing_id": listing.id,
+            "actor_id": actor.id if actor else None,
+            "kind": kind,
+            "data": data,
+        },
     )
     payload = {"listing_id": listing.id, "kind": kind}
-    outbox.enqueue(session, "listing.changed", payload)
+    messages = [("listing.changed", payload)]
     if kind in RESTOCKED:
-        outbox.enqueue(session, "listing.restocked", payload)
+        messages.append(("listing.restocked", payload))
+    outbox.enqueue_all(session, [*messages, *also])
+
+
+_INSERT_EVENT = ListingEvent.__table__.insert()

@@ -89,7 +89,7 @@ def _create(*, user_id, listing_id, quantity, pickup_at, message, payment_kind) 
     quantity = v.decimal(errors, "quantity", quantity)
     message = v.text(errors, "message", message, required=False, max_len=1000)
     errors.raise_if_any()
-    with _kept_after_commit(), write_transaction() as session:
+    with _kept_after_commit(), write_transaction(relocks=True) as session:
         user, listing, held = reserving.locked_for_reserving(
             session, user_id=user_id, listing_id=listing_id
         )

@@ -6,11 +6,12 @@ Never over-reserved: the listing's counter changes only through a conditional UP
 PostgreSQL it re-checks its WHERE clause on the row it waited for; on SQLite the transaction
 began with BEGIN IMMEDIATE), and a CHECK constraint backs it up.
 
-Few statements (issue 16: a reservation is at most 8 with the token lookup): `locked_for_reserving`
-reads the user and the listing once each, row-locked, with the user's open reservations; the
-UPDATE returns the new counters instead of a re-read; the site is locked only when a pickup time
-takes a slot; the event and outbox rows are flushed together (one INSERT per table on
-PostgreSQL, where SQLAlchemy sends a flush's rows of one table as one statement).
+Few statements (issue 16: a reservation is at most 8 with the token lookup, 7 on PostgreSQL, where
+it continues the request's read transaction): `locked_for_reserving` locks the user's row and
+reads the listing row-locked, with the user's open reservations; the UPDATE returns the new
+counters instead of a re-read; the site is locked only when a pickup time takes a slot; the
+reservation is one INSERT ... RETURNING, the event one INSERT and its outbox messages another.
+The statements are built once (below), and the writes other than the reservation skip the ORM.
 """
 
 import secrets
@@ -21,48 +22,85 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, formatting, outbox
+from .. import clock, formatting
 from ..auth import ensure_confirmed
 from ..errors import Forbidden, InsufficientQuantity, LimitReached, ListingNotAvailable
 from ..labels import UNITS, label
 from ..models import OPEN, Listing, ListingStatus, Reservation, ReservationStatus, Site, User
+from ..models.types import to_milli
 from . import checkout, pickups
 from . import validation as v
-from .holds import available_sql, milli
 from .listing_log import record_event
 
 S = ReservationStatus
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a site gate
 
 
+# The reserving statements are built once, with bound parameters: a statement object keeps its
+# cache key, so a reservation spends no time building SQL (issue 16). The counter's UPDATE runs on
+# the table, outside the ORM: it returns the values the listing object is then given.
+_LOCK_USER = (
+    sa.select(User.id).where(User.id == sa.bindparam("user_id")).with_for_update(key_share=True)
+)
+_LOCKED_LISTING = (
+    sa.select(
+        Listing,
+        sa.select(sa.func.count())
+        .where(Reservation.user_id == sa.bindparam("user_id"), Reservation.status.in_(OPEN))
+        .scalar_subquery(),
+    )
+    .options(so.joinedload(Listing.organization, innerjoin=True))
+    .where(Listing.id == sa.bindparam("listing_id"))
+    .with_for_update(of=Listing, key_share=True)
+    .execution_options(populate_existing=True)
+)
+_INSERT_RESERVATION = sa.insert(Reservation).returning(Reservation)
+_LISTING = Listing.__table__
+_MILLI = sa.bindparam("milli", type_=sa.BigInteger)
+_TAKE = (
+    sa.update(_LISTING)
+    .where(
+        _LISTING.c.id == sa.bindparam("listing_id"),
+        _LISTING.c.status == ListingStatus.AVAILABLE,
+        _LISTING.c.quantity - _LISTING.c.quantity_reserved - _LISTING.c.quantity_collected
+        >= _MILLI,
+    )
+    .values(
+        quantity_reserved=_LISTING.c.quantity_reserved + _MILLI,
+        status=sa.bindparam("new_status", type_=_LISTING.c.status.type),
+        updated_at=sa.bindparam("now", type_=_LISTING.c.updated_at.type),
+    )
+    .returning(
+        _LISTING.c.quantity_reserved,
+        _LISTING.c.quantity_collected,
+        _LISTING.c.status,
+        _LISTING.c.updated_at,
+    )
+)
+
+
 def locked_for_reserving(
     session, *, user_id: int, listing_id: int
 ) -> tuple[User | None, Listing | None, int]:
-    """The user and the listing, each read once and row-locked (PostgreSQL; on SQLite the write
-    transaction holds the database's lock), and how many open reservations the user holds.
+    """The user and the listing, row-locked (PostgreSQL; on SQLite the write transaction holds
+    the database's lock), and how many open reservations the user holds.
 
-    The user's row is locked first: every reservation of a user is taken under that lock, so
-    the count, read in the next statement, is exact (on PostgreSQL each statement sees what was
-    committed before it began). It rides on the listing's read to save a round trip."""
-    user = session.scalar(
-        sa.select(User)
-        .where(User.id == user_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
+    The user's row is locked first (FOR NO KEY UPDATE): every reservation of a user is taken
+    under that lock, so the count, read in the next statement, is exact (on PostgreSQL each
+    statement sees what was committed before it began). It rides on the listing's read, which
+    overwrites what the session held, to save a round trip."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE locked everything
+        if connection.execute(_LOCK_USER, {"user_id": user_id}).first() is None:
+            return None, None, 0
+    # The lock makes the count exact. The user's columns are taken as this request read them a
+    # moment ago (the token's owner; a SQLite transaction reads them again): a reservation that
+    # commits after a concurrent change to them is one that came just before it.
+    user = session.get(User, user_id)
     if user is None:
         return None, None, 0
-    held = (
-        sa.select(sa.func.count())
-        .where(Reservation.user_id == user_id, Reservation.status.in_(OPEN))
-        .scalar_subquery()
-    )
     row = session.execute(
-        sa.select(Listing, held)
-        .options(so.joinedload(Listing.organization, innerjoin=True))
-        .where(Listing.id == listing_id)
-        .with_for_update(of=Listing, key_share=True)
-        .execution_options(populate_existing=True)
+        _LOCKED_LISTING, {"user_id": user_id, "listing_id": listing_id}
     ).one_or_none()
     return (user, row[0], row[1]) if row else (user, None, 0)
 
@@ -105,29 +143,36 @@ def reserve(
         status, expires_at = S.PENDING_PAYMENT, checkout.checkout_hold_end()
     else:
         status, expires_at = S.CONFIRMED, pickups.expiry_for(listing, pickup_at)
-    reservation = Reservation(
-        listing=listing,  # the objects, not their ids: the response shows them without a read
-        user=user,
-        quantity=quantity,
-        status=status,
-        pickup_at=pickup_at,
-        message=message,
-        code=_new_code(),
-        expires_at=expires_at,
-    )
-    session.add(reservation)
-    session.flush()
-    # A new reservation has no payments yet: said so, so that presenting it asks nothing.
-    so.attributes.set_committed_value(reservation, "payments", [])
+    # One INSERT ... RETURNING through the ORM's bulk path (no unit of work to run): it gives
+    # the persistent object, which is handed the objects it refers to, and has no payments yet,
+    # so that presenting it reads nothing.
+    reservation = session.scalars(
+        _INSERT_RESERVATION,
+        [
+            {
+                "listing_id": listing.id,
+                "user_id": user.id,
+                "quantity": quantity,
+                "status": status,
+                "pickup_at": pickup_at,
+                "message": message,
+                "code": _new_code(),
+                "expires_at": expires_at,
+            }
+        ],
+    ).one()
+    for name, value in (("listing", listing), ("user", user), ("payments", [])):
+        so.attributes.set_committed_value(reservation, name, value)
+    # A paid reservation is announced once the payment arrives.
+    announced = status == S.CONFIRMED
     record_event(
         session,
         listing,
         user,
         "reservation.created",
         {"reservation_id": reservation.id, "quantity": str(quantity), "status": status.value},
+        also=[("reservation.created", {"reservation_id": reservation.id})] if announced else [],
     )
-    if status == S.CONFIRMED:  # a paid reservation is announced once the payment arrives
-        outbox.enqueue(session, "reservation.created", {"reservation_id": reservation.id})
     return reservation
 
 
@@ -135,26 +180,19 @@ def _take(session, listing: Listing, quantity) -> None:
     """The conditional UPDATE of the reserved counter, writing the status the lot then has (it
     runs out: reserved) in the same statement; it returns what it wrote, so the listing object is
     brought up to date without reading it again."""
-    taken = session.execute(
-        sa.update(Listing)
-        .where(
-            Listing.id == listing.id,
-            Listing.status == ListingStatus.AVAILABLE,
-            available_sql() >= milli(quantity),
+    taken = (
+        session.connection()
+        .execute(
+            _TAKE,
+            {
+                "listing_id": listing.id,
+                "milli": to_milli(quantity),
+                "new_status": listing.status_after_taking(quantity),
+                "now": clock.now(),
+            },
         )
-        .values(
-            quantity_reserved=Listing.quantity_reserved + milli(quantity),
-            status=listing.status_after_taking(quantity),
-            updated_at=clock.now(),
-        )
-        .returning(
-            Listing.quantity_reserved,
-            Listing.quantity_collected,
-            Listing.status,
-            Listing.updated_at,
-        )
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+        .one_or_none()
+    )
     if taken is None:
         session.refresh(listing)
         if listing.status not in (ListingStatus.AVAILABLE, ListingStatus.RESERVED):
@@ -163,9 +201,9 @@ def _take(session, listing: Listing, quantity) -> None:
         raise InsufficientQuantity(
             left, fields={"quantity": left}, available=float(listing.quantity_available)
         )
+    # The listing is given what the UPDATE wrote, as loaded: the session has nothing to flush.
     for name, value in taken._mapping.items():
         so.attributes.set_committed_value(listing, name, value)
-    listing.refresh_status()  # the counters agree with the status written: nothing to flush
 
 
 def _left_message(listing: Listing) -> str:

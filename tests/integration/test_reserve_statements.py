@@ -83,6 +83,30 @@ def test_an_api_reservation_takes_at_most_8_statements(any_db, make):
     assert fresh().scalar(sa.select(sa.func.count()).select_from(Reservation)) == 2
 
 
+def test_a_reservation_continues_the_request_s_read_transaction_on_postgresql(any_db, make):
+    """PostgreSQL: the token's read and the reservation share one transaction (no ROLLBACK and
+    BEGIN between them) and the user's row is locked by id; SQLite starts the write afresh with
+    BEGIN IMMEDIATE, which locks, and reads the user again in it. Either way 7 statements."""
+    seller = make.builder()
+    listing_id = make.listing(seller, quantity="100", unit="pcs").id
+    headers = bearer_header(make.resident())
+    client = any_db.test_client()
+    assert reserve(client, listing_id, headers).status_code == 201  # the token's first use
+    with any_db.app_context():
+        engine = db.engine
+    ended = []
+    note = ended.append  # one bound method: the same object must be removed
+    sa.event.listen(engine, "rollback", note)
+    try:
+        with counted(any_db) as seen:
+            assert reserve(client, listing_id, headers).status_code == 201
+    finally:
+        sa.event.remove(engine, "rollback", note)
+    postgres = engine.dialect.name == "postgresql"
+    assert len(statements(seen)) == 7, "\n".join(statements(seen))
+    assert len(ended) == (0 if postgres else 1)
+
+
 def test_the_last_unit_of_a_lot_marks_it_reserved_in_the_same_transaction(any_db, make):
     seller = make.builder()
     listing_id = make.listing(seller, quantity="2", unit="pcs").id
