@@ -2,7 +2,8 @@
 `flask worker` running, 32 clients with API tokens of distinct users reserving one unit each
 through POST /api/v1/listings/{id}/reservations, and GET /healthz (the trivial endpoint) measured
 by the same clients in the same run. Then a race: every client reserves one unit of one lot of 50
-until it is sold out. Oversells are checked in SQL after the run.
+until it is sold out. Oversells are checked in SQL after the run. While the reservations run,
+the lag from commit to searchable is read from the embedded index's outbox rows (index_lag).
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_reserve \
         .venv/bin/python -m benchmarks.reserve [--rounds 5] [--seconds 10] [--quick]
@@ -39,7 +40,7 @@ from . import load
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-TARGET_RATE, TARGET_RATIO = 200.0, 0.5
+TARGET_RATE, TARGET_RATIO, TARGET_LAG_P95_S = 200.0, 0.5, 1.0
 SITES, LISTINGS_PER_SITE, CLIENTS, RACE_LOT = 8, 4, 32, 50
 
 
@@ -281,7 +282,9 @@ def one_round(port: int, data: dict, args, processes: list[subprocess.Popen]) ->
     load.run_phase("127.0.0.1", port, trivial, **{**kw, "seconds": 2})  # warm up
     groups = process_groups(processes)  # gunicorn's workers exist by now
     t, t_cpu = weighed(groups, lambda: load.run_phase("127.0.0.1", port, trivial, **kw))
+    mark = last_outbox_id(args.database_url)
     x, x_cpu = weighed(groups, lambda: load.run_phase("127.0.0.1", port, reserve, **kw))
+    lag = index_lag(args.database_url, mark)
     row = {
         "trivial_cpu_ms": t_cpu,
         "reserve_cpu_ms": x_cpu,
@@ -298,9 +301,59 @@ def one_round(port: int, data: dict, args, processes: list[subprocess.Popen]) ->
         * (t.client_cpu_s + x.client_cpu_s)
         / max(1, t.requests + x.requests),
         "loadavg": loadavg(),
+        **lag,
     }
     row["ratio"] = row["reserve_per_s"] / max(row["trivial_per_s"], 1e-9)
     return row
+
+
+def _engine(database_url: str):
+    from marketplace.config import _normalise_db_url
+
+    return sa.create_engine(_normalise_db_url(database_url))
+
+
+def last_outbox_id(database_url: str) -> int:
+    engine = _engine(database_url)
+    with engine.connect() as conn:
+        found = conn.scalar(sa.text("SELECT coalesce(max(id), 0) FROM outbox_message"))
+    engine.dispose()
+    return found
+
+
+def index_lag(database_url: str, after_id: int, wait_s: float = 60.0) -> dict:
+    """Commit to searchable for the reservations of the phase just run, from the outbox rows of
+    the embedded index: created_at is taken just before the reservation commits, processed_at
+    once the index write has committed, so each difference is an upper bound of that lag. Rows
+    still pending when the phase ends are waited for (up to `wait_s`): their lag counts in full."""
+    engine = _engine(database_url)
+    rows = "FROM outbox_message WHERE id > :after AND handler LIKE '%.index_embedded'"
+    deadline = time.monotonic() + wait_s
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            pending = conn.scalar(
+                sa.text(f"SELECT count(*) {rows} AND status = 'pending'"), {"after": after_id}
+            )
+            conn.rollback()
+            if not pending:
+                break
+            time.sleep(0.2)
+        seconds = "extract(epoch FROM processed_at - created_at)"
+        found = conn.execute(
+            sa.text(
+                f"SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY {seconds}) "
+                f"AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY {seconds}) AS p95 "
+                f"{rows} AND status = 'done'"
+            ),
+            {"after": after_id},
+        ).one()
+    engine.dispose()
+    return {
+        "index_lag_p50_s": float(found.p50 or 0),
+        "index_lag_p95_s": float(found.p95 or 0),
+        "index_lag_messages": found.n,
+        "index_lag_pending_after_wait": pending,
+    }
 
 
 def race(port: int, data: dict, args, lot: int) -> dict:
@@ -320,9 +373,7 @@ def race(port: int, data: dict, args, lot: int) -> dict:
 
 def oversells(database_url: str, race_ids: list[int]) -> dict:
     """Every lot: reserved + collected <= quantity, and the counter equals its open reservations."""
-    from marketplace.config import _normalise_db_url
-
-    engine = sa.create_engine(_normalise_db_url(database_url))
+    engine = _engine(database_url)
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("""
@@ -385,6 +436,12 @@ def report(run: dict) -> None:
                 f"{med['ratio']:.2f}",
                 f">= {TARGET_RATIO}",
                 med["ratio"] >= TARGET_RATIO,
+            ),
+            (
+                "commit -> searchable p50 / p95 s",
+                f"{med['index_lag_p50_s']:.2f} / {med['index_lag_p95_s']:.2f}",
+                f"<= {TARGET_LAG_P95_S}",
+                med["index_lag_p95_s"] <= TARGET_LAG_P95_S,
             ),
             (f"race: 201s for a lot of {RACE_LOT}", str(won), str(RACE_LOT), won == RACE_LOT),
             ("client CPU, share of one core", f"{med['client_cpu_share']:.2f}", "", None),

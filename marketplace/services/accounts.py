@@ -6,7 +6,6 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
@@ -279,9 +278,8 @@ def token_revoke(*, user_id: int, token_id: int) -> None:
 
 # Built once: every API request runs it, and a statement object keeps its cache key (issue 16).
 _TOKEN_WITH_USER = (
-    sa.select(ApiToken)
+    sa.select(User, ApiToken.id, ApiToken.last_used_at)
     .join(ApiToken.user)
-    .options(so.contains_eager(ApiToken.user))
     .where(
         ApiToken.token_hash == sa.bindparam("token_hash"),
         ApiToken.revoked_at.is_(None),
@@ -295,13 +293,14 @@ def token_user(raw: str) -> User | None:
     use is written at most once a minute; within the minute a request writes nothing."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    token = db.session.scalar(_TOKEN_WITH_USER, {"token_hash": _token_hash(raw)})
-    if token is None:
+    found = db.session.execute(_TOKEN_WITH_USER, {"token_hash": _token_hash(raw)}).first()
+    if found is None:
         return None
+    user, token_id, last_used_at = found
     now = clock.now()
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_EVERY:
-        _record_use(token.id, now)
-    return token.user
+    if last_used_at is None or now - last_used_at > TOKEN_USE_EVERY:
+        _record_use(token_id, now)
+    return user
 
 
 def _record_use(token_id: int, now) -> None:
