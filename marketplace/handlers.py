@@ -40,7 +40,7 @@ from .services.saved_searches import alert_saved_searches
 from .services.settlement import settle
 from .services.staged_release import notify_available_from_moved
 from .services.verification import check_trade_register, notify_organization_verified
-from .services.wanted_alerts import alert_organizations, alert_posters
+from .services.wanted_alerts import alert_organizations, alert_posters, alert_posters_batch
 
 NOTIFY = Subscriber(notify_reservation, batch=notify_reservation_batch)  # any reservation topic
 SETTLE = Subscriber(settle, when="STRIPE_ENABLED")  # money moves only with Stripe on
@@ -56,9 +56,12 @@ HANDLERS: dict[str, tuple[Subscriber, ...]] = {
     ),
     # An edited or unhidden listing may match more: tell the open wanted posts it now matches
     # (services/listing_log.py decides which changes these are; delivered after the indexing).
-    "listing.restocked": (Subscriber(alert_posters),),
+    "listing.restocked": (Subscriber(alert_posters, batch=alert_posters_batch),),
     # A new listing is findable: tell the users whose saved search it matches.
-    "listing.indexed": (Subscriber(alert_saved_searches), Subscriber(alert_posters)),
+    "listing.indexed": (
+        Subscriber(alert_saved_searches),
+        Subscriber(alert_posters, batch=alert_posters_batch),
+    ),
     # A new wanted post: tell the organisations whose listings match (once per post and listing).
     "wanted.created": (Subscriber(alert_organizations),),
     # A still-installed lot's date moved later: tell the reservers whose pickup falls before it.

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import render_template
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from . import mail, outbox
 from .database import write_transaction
@@ -151,9 +152,10 @@ def _add_new(session, rows: list[dict], *, email_copy: bool) -> list[Notificatio
     written = session.scalars(sa.insert(Notification).returning(Notification), new).all()
     by_pair = {(n.source_key, n.user_id): n for n in written}
     notifications = [by_pair[(row["source_key"], row["user_id"])] for row in new]
-    if email_copy:
-        for notification in notifications:
-            outbox.enqueue(session, "notification.created", {"notification_id": notification.id})
+    if email_copy:  # one INSERT for all their outbox messages
+        outbox.enqueue_all(
+            session, [("notification.created", {"notification_id": n.id}) for n in notifications]
+        )
     return notifications
 
 
@@ -193,7 +195,11 @@ def _email(notification: Notification, user: User):
         "n": notification,
         "user": user,
         "subject": str(KINDS.get(notification.kind, notification.kind)),
+        "external": True,
     }
+    # Its sentence and link, rendered once for both parts (an HTML partial: escaped as HTML).
+    context["described"] = Markup(render_template("notifications/_describe.html", **context))
+    context["link"] = Markup(render_template("notifications/_link.html", **context))
     return mail.compose(
         to=user.email,
         subject=context["subject"],

@@ -36,10 +36,14 @@ def record_event(
         },
     )
     payload = {"listing_id": listing.id, "kind": kind}
-    messages = [("listing.changed", payload)]
-    if kind in RESTOCKED:
-        messages.append(("listing.restocked", payload))
-    outbox.enqueue_all(session, [*messages, *also])
+    outbox.enqueue_all(
+        session,
+        [
+            ("listing.changed", payload),
+            *([("listing.restocked", payload)] if kind in RESTOCKED else []),
+            *also,
+        ],
+    )
 
 
 _INSERT_EVENT = ListingEvent.__table__.insert()

@@ -44,24 +44,41 @@ def _data(wanted: WantedPost, listing: Listing) -> dict:
 
 def alert_posters(message: outbox.Message) -> None:
     """A listing became findable or was restocked: tell each open wanted post it matches."""
-    if message.topic == "listing.changed" and message.payload.get("kind") not in RESTOCKED:
-        return  # queued before restocks had a topic of their own ("listing.restocked")
+    alert_posters_batch([message])
+
+
+def alert_posters_batch(messages: list[outbox.Message]) -> None:
+    """Outbox batch handler: `alert_posters` for many messages in one transaction, their
+    listings read in one query, each listing once (a pair is alerted once anyway)."""
+    ids = list(dict.fromkeys(m.payload["listing_id"] for m in messages if _announces(m)))
+    if not ids:
+        return
     with write_transaction() as session:
-        listing = session.get(Listing, message.payload["listing_id"])
-        if listing is None:
-            return
-        for wanted in matching.wanted_for_listing(listing):
-            if wanted.owner_id == listing.created_by_id or not _claim(
-                session, wanted.id, listing.id
-            ):
-                continue
-            notifications.add(
-                session,
-                user_id=wanted.owner_id,
-                kind="wanted.matched",
-                data=_data(wanted, listing),
-                source_key=f"wanted:{wanted.id}:listing:{listing.id}",
-            )
+        found = {
+            listing.id: listing
+            for listing in session.scalars(sa.select(Listing).where(Listing.id.in_(ids)))
+        }
+        for listing in (found[i] for i in ids if i in found):
+            _alert_posters_of(session, listing)
+
+
+def _announces(message: outbox.Message) -> bool:
+    """False for a "listing.changed" queued before restocks had a topic of their own
+    ("listing.restocked") that is not a restock."""
+    return message.topic != "listing.changed" or message.payload.get("kind") in RESTOCKED
+
+
+def _alert_posters_of(session, listing: Listing) -> None:
+    for wanted in matching.wanted_for_listing(listing):
+        if wanted.owner_id == listing.created_by_id or not _claim(session, wanted.id, listing.id):
+            continue
+        notifications.add(
+            session,
+            user_id=wanted.owner_id,
+            kind="wanted.matched",
+            data=_data(wanted, listing),
+            source_key=f"wanted:{wanted.id}:listing:{listing.id}",
+        )
 
 
 def alert_organizations(message: outbox.Message) -> None:
