@@ -54,7 +54,8 @@ _LOCKED_LISTING = (
     .with_for_update(of=Listing, key_share=True)
     .execution_options(populate_existing=True)
 )
-_INSERT_RESERVATION = sa.insert(Reservation).returning(Reservation)
+_RESERVATION = Reservation.__table__
+_INSERT_RESERVATION = _RESERVATION.insert().returning(_RESERVATION.c.id)
 _LISTING = Listing.__table__
 _MILLI = sa.bindparam("milli", type_=sa.BigInteger)
 _TAKE = (
@@ -143,24 +144,21 @@ def reserve(
         status, expires_at = S.PENDING_PAYMENT, checkout.checkout_hold_end()
     else:
         status, expires_at = S.CONFIRMED, pickups.expiry_for(listing, pickup_at)
-    # One INSERT ... RETURNING through the ORM's bulk path (no unit of work to run): it gives
-    # the persistent object, which is handed the objects it refers to, and has no payments yet,
-    # so that presenting it reads nothing.
-    reservation = session.scalars(
-        _INSERT_RESERVATION,
-        [
-            {
-                "listing_id": listing.id,
-                "user_id": user.id,
-                "quantity": quantity,
-                "status": status,
-                "pickup_at": pickup_at,
-                "message": message,
-                "code": _new_code(),
-                "expires_at": expires_at,
-            }
-        ],
-    ).one()
+    # The new reservation is handed the objects it refers to, and has no payments yet, so that
+    # presenting it reads nothing.
+    reservation = _insert_reservation(
+        session,
+        {
+            "listing_id": listing.id,
+            "user_id": user.id,
+            "quantity": quantity,
+            "status": status,
+            "pickup_at": pickup_at,
+            "message": message,
+            "code": _new_code(),
+            "expires_at": expires_at,
+        },
+    )
     for name, value in (("listing", listing), ("user", user), ("payments", [])):
         so.attributes.set_committed_value(reservation, name, value)
     # A paid reservation is announced once the payment arrives.
@@ -173,6 +171,27 @@ def reserve(
         {"reservation_id": reservation.id, "quantity": str(quantity), "status": status.value},
         also=[("reservation.created", {"reservation_id": reservation.id})] if announced else [],
     )
+    return reservation
+
+
+def _insert_reservation(session, values: dict) -> Reservation:
+    """One INSERT on the table, outside the ORM's unit of work, that returns the new id; the
+    object is then made from the values written, every column given, and added to the session
+    as a persistent, unchanged object: presenting it reads nothing back."""
+    now = clock.now()
+    values = {
+        **values,
+        "cancel_reason": "",
+        "cancelled_by_id": None,
+        "reminder_sent_at": None,
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None,
+    }
+    new_id = session.connection().execute(_INSERT_RESERVATION, values).scalar_one()
+    reservation = Reservation(id=new_id, **values)
+    so.make_transient_to_detached(reservation)  # as if loaded: nothing for a flush to write
+    session.add(reservation)
     return reservation
 
 

@@ -170,3 +170,23 @@ def test_a_deactivated_user_s_token_is_401(any_db, make):
     db.session.commit()
     response = any_db.test_client().get("/api/v1/reservations", headers=headers)
     assert response.status_code == 401
+
+
+def test_the_new_reservation_is_whole_and_unchanged_in_the_session(any_db, make):
+    """The reservation is written outside the unit of work and then added as loaded: every
+    column must be given (else it would be read back when shown) and nothing left to flush."""
+    from marketplace.services import reservations
+
+    seller = make.builder()
+    listing_id = make.listing(seller, quantity="10", unit="pcs").id
+    taker = make.resident()
+    with any_db.test_request_context():
+        made = reservations.reservation_create(
+            user_id=taker.id, listing_id=listing_id, quantity="2"
+        )
+        state = sa.inspect(made)
+        assert state.persistent and not state.modified
+        assert not state.expired_attributes
+        assert state.unloaded <= {"handovers"}, state.unloaded
+        stored = db.session.get(Reservation, made.id, populate_existing=True)
+        assert stored is made and made.quantity == 2 and made.cancel_reason == ""
