@@ -6,12 +6,13 @@ Never over-reserved: the listing's counter changes only through a conditional UP
 PostgreSQL it re-checks its WHERE clause on the row it waited for; on SQLite the transaction
 began with BEGIN IMMEDIATE), and a CHECK constraint backs it up.
 
-Few statements (issue 16: a reservation is at most 8 with the token lookup, 7 on PostgreSQL, where
-it continues the request's read transaction): `locked_for_reserving` locks the user's row and
-reads the listing row-locked, with the user's open reservations; the UPDATE returns the new
-counters instead of a re-read; the site is locked only when a pickup time takes a slot; the
-reservation is one INSERT ... RETURNING, the event one INSERT and its outbox messages another.
-The statements are built once (below), and the writes other than the reservation skip the ORM.
+Few statements (issue 16: an API reservation is 7 with the token lookup, 8 when the token's last
+use is written): `locked_for_reserving` locks the user's row (PostgreSQL, where the request's read
+transaction is continued) and reads the listing row-locked, with the user's open reservations;
+the UPDATE returns the new counters instead of a re-read; the site is locked only when a pickup
+time takes a slot; the reservation is one INSERT ... RETURNING id, the event one INSERT and its
+outbox messages another. The statements are built once (below) and run on the tables, outside
+the ORM's unit of work.
 """
 
 import secrets
@@ -30,6 +31,7 @@ from ..models import OPEN, Listing, ListingStatus, Reservation, ReservationStatu
 from ..models.types import to_milli
 from . import checkout, pickups
 from . import validation as v
+from .holds import available_sql
 from .listing_log import record_event
 
 S = ReservationStatus
@@ -63,8 +65,7 @@ _TAKE = (
     .where(
         _LISTING.c.id == sa.bindparam("listing_id"),
         _LISTING.c.status == ListingStatus.AVAILABLE,
-        _LISTING.c.quantity - _LISTING.c.quantity_reserved - _LISTING.c.quantity_collected
-        >= _MILLI,
+        available_sql() >= _MILLI,  # what is left, as holds.py defines it
     )
     .values(
         quantity_reserved=_LISTING.c.quantity_reserved + _MILLI,
