@@ -77,5 +77,11 @@ def write_transaction(*, relocks: bool = False):
 
 
 def _continues(session) -> bool:
-    """A healthy transaction on PostgreSQL, which a write may continue."""
-    return db.engine.dialect.name == "postgresql" and session.get_transaction().is_active
+    """A healthy transaction on PostgreSQL holding no unsaved changes, which a write may
+    continue (an object changed before the use case began is not committed with it: the
+    transaction is ended as usual)."""
+    return (
+        db.engine.dialect.name == "postgresql"
+        and session.get_transaction().is_active
+        and not (session.new or session.dirty or session.deleted)
+    )

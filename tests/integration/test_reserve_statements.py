@@ -190,3 +190,18 @@ def test_the_new_reservation_is_whole_and_unchanged_in_the_session(any_db, make)
         assert state.unloaded <= {"handovers"}, state.unloaded
         stored = db.session.get(Reservation, made.id, populate_existing=True)
         assert stored is made and made.quantity == 2 and made.cancel_reason == ""
+
+
+def test_a_change_left_in_the_session_ends_the_read_transaction_as_before(any_db, make):
+    """`write_transaction(relocks=True)` continues only a transaction with nothing unsaved: an
+    object changed before the use case began is rolled back, not committed with it."""
+    from marketplace.database import write_transaction
+    from marketplace.models import User
+
+    user_id = make.resident(display_name="Before").id
+    with any_db.test_request_context():
+        db.session.get(User, user_id).display_name = "Changed, never saved"
+        with write_transaction(relocks=True):
+            pass
+        db.session.expire_all()
+        assert db.session.get(User, user_id).display_name == "Before"
