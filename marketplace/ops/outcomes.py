@@ -1,6 +1,8 @@
 """Reservations by outcome, observed rather than called from the use cases: a new reservation or a
 status change is noted when the session flushes and counted when its transaction commits (a
-rolled-back change is never counted). Refusals are counted where a use case is called."""
+rolled-back change is never counted). A reservation written outside the unit of work (the
+reserve step, services/reserving.py, for speed) is noted by that step with `note_created`.
+Refusals are counted where a use case is called."""
 
 from contextlib import contextmanager
 
@@ -34,6 +36,11 @@ def _noted(session, flush_context) -> None:
             added = sa.inspect(obj).attrs.status.history.added
             if added and added[0] is not None:
                 outcomes.append(str(getattr(added[0], "value", added[0])))
+
+
+def note_created(session) -> None:
+    """A reservation inserted without a flush: counted when the transaction commits."""
+    session.info.setdefault(_KEY, []).append("created")
 
 
 def _counted(session) -> None:

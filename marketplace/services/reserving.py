@@ -29,6 +29,7 @@ from ..errors import Forbidden, InsufficientQuantity, LimitReached, ListingNotAv
 from ..labels import UNITS, label
 from ..models import OPEN, Listing, ListingStatus, Reservation, ReservationStatus, Site, User
 from ..models.types import to_milli
+from ..ops import outcomes
 from . import checkout, pickups
 from . import validation as v
 from .holds import available_sql
@@ -193,6 +194,7 @@ def _insert_reservation(session, values: dict) -> Reservation:
     reservation = Reservation(id=new_id, **values)
     so.make_transient_to_detached(reservation)  # as if loaded: nothing for a flush to write
     session.add(reservation)
+    outcomes.note_created(session)  # no flush sees it: the metrics are told
     return reservation
 
 
