@@ -6,7 +6,7 @@ Modules of the package: schema (tables, keys, what a document becomes), store (f
 connections, writes), terms (query words, typo candidates, synonyms, highlighting), sql (filters
 and statements), rank (relevance), geo (distances, radius), places (radius, box and distance
 sort by place), browse (facets, explicit sorts, searching without text), bulk (the rebuild's
-streamed bulk load), cache (exact counts kept until the index changes).
+streamed bulk load), cache (exact counts kept per key range until it changes).
 
 A text search is one read transaction:
 1. Total and facets: one pass over the documents matching the first query word (any of its
@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from ... import clock
 from ..documents import day_number
 from ..query import SearchHit, SearchQuery, SearchResult
-from .browse import browse, column_facets, facets, one_pass, result
-from .cache import CountCache, token
+from .browse import browse, column_facets, facets, facets_by_segment, one_pass, result
+from .cache import CountCache, key_range, segments
 from .geo import haversine
 from .joins import query_words as derive_words
 from .places import PlaceSet, narrow, nearest_page
@@ -56,7 +56,7 @@ class EmbeddedBackend:
         self.lexicon = Lexicon()
         # Which path each text search with a radius or a map box took (see _geo_path).
         self.geo_paths: Counter = Counter()
-        self.counts = CountCache()  # exact totals and facets, until the index changes
+        self.counts = CountCache()  # exact totals and facets, per segment until it changes
 
     def apply_settings(self) -> None:
         """Create the index file and tables when missing (idempotent)."""
@@ -85,11 +85,11 @@ class EmbeddedBackend:
         words = parsed.words
         conn.execute("BEGIN")
         try:
-            codes, today, written = Codes.load(conn), clock.today(), token(conn)
+            codes, today, parts = Codes.load(conn), clock.today(), segments(conn)
 
-            def kept(statement, compute) -> Counter:
-                """Counts of a statement, kept until the index changes (see cache)."""
-                return self.counts.counts(written, statement, compute)
+            def kept(statement, tagged, ranged) -> Counter:
+                """Counts of a statement, kept per segment until it changes (see cache)."""
+                return self.counts.counts(parts, statement, tagged, ranged)
 
             stale_days = [
                 row[0]
@@ -132,11 +132,13 @@ class EmbeddedBackend:
                 matcher = Matcher(query_words, self.lexicon)
 
             def count(expression: str) -> Counter:
-                """Total and facets of the expression's matches that pass `f` (kept until the
-                index changes: see cache)."""
+                """Total and facets of the expression's matches that pass `f` (kept per
+                segment until it changes: see cache)."""
                 statement = matching(expression, f, f"facets {int(codes.overflowed)}")
-                return self.counts.counts(
-                    written, statement, lambda _: facets(conn, expression, f, codes)
+                return kept(
+                    statement,
+                    lambda: facets_by_segment(conn, expression, f, codes),
+                    lambda part: facets(conn, expression, f, codes, key_range(part)),
                 )
 
             order = parsed.removal_order()

@@ -6,6 +6,7 @@ import math
 from collections import Counter
 
 from ..query import FACETS_ON_REQUEST, MAX_FACET_VALUES, SearchHit, SearchQuery, SearchResult
+from .cache import key_range, segment_of
 from .geo import flat_error, nearest
 from .places import PlaceSet, nearest_page
 from .schema import Codes, key_facets
@@ -14,17 +15,23 @@ from .sql import Filters, browsing, limit, matching
 BROWSE_ORDER = {"newest": "docs.key DESC", "price": "docs.price_cents ASC, docs.key DESC"}
 
 
-def facets(conn, expression: str | None, f: Filters, codes: Codes) -> Counter:
+def facets(
+    conn, expression: str | None, f: Filters, codes: Codes, keys: tuple[int, int] | None = None
+) -> Counter:
     """(category, condition) → documents, over everything the expression (None: the filters'
-    tags alone) matches and the filters pass."""
+    tags alone) matches and the filters pass (with keys within `keys`, if given)."""
     if codes.overflowed:
         sql, params = matching(
-            expression, f, "docs.category, docs.condition, count(*)", "GROUP BY 1, 2", join=True
+            expression,
+            f,
+            "docs.category, docs.condition, count(*)",
+            "GROUP BY 1, 2",
+            join=True,
+            keys=keys,
         )
         return Counter({(a, b): n for a, b, n in conn.execute(sql, params)})
-    return code_counts(
-        conn.execute(*matching(expression, f, "group_concat(fts.rowid & 255)")).fetchone()[0], codes
-    )
+    statement = matching(expression, f, "group_concat(fts.rowid & 255)", keys=keys)
+    return code_counts(conn.execute(*statement).fetchone()[0], codes)
 
 
 def code_counts(found: str | Counter | None, codes: Codes) -> Counter:
@@ -38,6 +45,25 @@ def code_counts(found: str | Counter | None, codes: Codes) -> Counter:
         category, condition = key_facets(int(code))
         counts[(categories[category], conditions[condition])] += n
     return counts
+
+
+def facets_by_segment(conn, expression: str | None, f: Filters, codes: Codes) -> dict:
+    """facets() of each segment (cache), in one pass: each match is tagged with its segment."""
+    segment = segment_of("fts.rowid")
+    found = {}
+    if codes.overflowed:
+        select = f"{segment}, docs.category, docs.condition, count(*)"
+        for part, a, b, n in conn.execute(
+            *matching(expression, f, select, "GROUP BY 1, 2, 3", join=True)
+        ):
+            found.setdefault(part, Counter())[(a, b)] = n
+        return found
+    select = f"group_concat((fts.rowid & 255) | ({segment} << 8))"
+    tags = conn.execute(*matching(expression, f, select)).fetchone()[0]
+    for tag, n in Counter((tags or "").split(",")).items():
+        if tag:
+            found.setdefault(int(tag) >> 8, Counter())[int(tag) & 255] = n
+    return {part: code_counts(found_codes, codes) for part, found_codes in found.items()}
 
 
 def one_pass(
@@ -167,29 +193,41 @@ def _nearest_rows(conn, query: SearchQuery, f: Filters) -> list[int]:
 def column_facets(conn, names, expression: str | None, f: Filters, kept=None) -> dict:
     """Facets asked for by name (query.FACETS_ON_REQUEST: docs columns), counted over the same
     set as the others: the FTS5 matches of `expression`, or (None) every document passing the
-    filters; the MAX_FACET_VALUES most frequent values of each. `kept(statement, compute)`
-    may return counts kept from before (the backend's CountCache)."""
+    filters; the MAX_FACET_VALUES most frequent values of each (ties: smaller value first).
+    `kept(statement, tagged, ranged)` may return counts kept from before (the backend's
+    CountCache: tagged counts each segment in one pass, ranged one segment)."""
     found = {}
     for name in names:
         if name not in FACETS_ON_REQUEST:
             raise ValueError(f"not a facet: {name!r}")
-        tail = f"AND docs.{name} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"
-        tail += f" {limit(f, MAX_FACET_VALUES)}"
-        if expression is None:
-            sql, params = browsing(f, f"docs.{name}, count(*)", tail)
+
+        def statement(keys=None, by_segment=False, name=name):
+            key = "docs.key" if expression is None else "fts.rowid"
+            select = f"{segment_of(key)}, " if by_segment else ""
+            select += f"docs.{name}, count(*)"
+            tail = f"AND docs.{name} IS NOT NULL GROUP BY {'1, 2' if by_segment else '1'}"
+            if expression is not None:
+                return matching(expression, f, select, tail, join=True, keys=keys)
+            sql, params = browsing(f, select, tail, keys)
             if not f.geo_sql and "docs.site_id =" not in sql:
                 # Without a selective filter SQLite walks docs_until or the column's index and
                 # fetches every row from it; a plain scan is 3 to 9 times faster (100k rows).
                 sql = sql.replace("FROM docs WHERE", "FROM docs NOT INDEXED WHERE", 1)
-            statement = (sql, params)
-        else:
-            statement = matching(expression, f, f"docs.{name}, count(*)", tail, join=True)
+            return sql, params
 
-        def compute(statement):
-            return Counter({str(value): n for value, n in conn.execute(*statement)})
+        def tagged(statement=statement):
+            by_segment = {}
+            for part, value, n in conn.execute(*statement(by_segment=True)):
+                by_segment.setdefault(part, Counter())[value] = n
+            return by_segment
 
-        counts = kept(statement, compute) if kept else compute(statement)
-        found[name] = dict(counts.most_common())
+        def ranged(part=None, statement=statement):
+            keys = None if part is None else key_range(part)
+            return Counter(dict(conn.execute(*statement(keys)).fetchall()))
+
+        counts = kept(statement(), tagged, ranged) if kept else ranged()
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
+        found[name] = {str(value): n for value, n in top}
     return found
 
 

@@ -1,14 +1,24 @@
-"""Exact totals and facet counts of recent searches, kept until the index changes.
+"""Exact totals and facet counts of recent searches, kept per segment until that segment changes.
 
 Counting is the one part of a text search whose cost grows with every matching document (a
 broad word matches a fifth of the index). The counts of a statement are a function of the
-index's contents, so they are kept, keyed by the statement, its parameters and the index's
-*write token*: a value in `meta` that every write transaction of the store replaces with a new
-unique one (and every new generation starts with its own). A search reads the token in the
-same read transaction as everything else, so a cached count is always the count of exactly the
-data the rest of the search sees, in every thread and process: any upsert, delete or rebuild
-makes every older entry unreachable. An index without a token (written by an older version of
-the store until its next write) is simply not cached.
+index's contents, so they are kept. The index is cut into *segments* by creation time: a
+document's segment is its key >> SHIFT (key order is creation order), about 12 days of
+listings each. The `segments` table holds each segment's size and its *write token*; a write
+transaction gives every segment it changes a new unique token. Counts are kept per (statement,
+segment, token):
+
+- the first search of a statement counts every segment in one pass over its matches, each
+  match tagged with its segment in SQL (`tagged`), and keeps each segment's counts;
+- after a write, the segments written since (a new listing lands in the newest, an edit in its
+  own) are counted again over their key range alone (`ranged`), and the rest are summed from
+  what was kept. When more than RANGED_AT_MOST segments changed, one tagged pass is cheaper:
+  a range query still pays the expression's fixed cost (a prefix word merges its terms' lists
+  over the whole index) each time.
+
+A search reads the segments in the same read transaction as everything else, so a kept count is
+always the count of exactly the data the rest of the search sees, in every thread and process,
+and a rebuild starts every segment with a new token.
 """
 
 import os
@@ -17,7 +27,8 @@ import time
 from collections import Counter, OrderedDict
 from itertools import count
 
-TOKEN_KEY = "written"
+SHIFT = 52  # key >> 52 = created seconds >> 20: segments of 2**20 s (about 12 days)
+RANGED_AT_MOST = 2
 _sequence = count()
 
 
@@ -26,45 +37,85 @@ def new_token() -> str:
     return f"{time.time_ns():x}-{os.getpid():x}-{next(_sequence):x}"
 
 
-def stamp(conn) -> None:
-    """Give the index a new write token (inside the caller's write transaction)."""
+def segment_of(key: str) -> str:
+    """SQL: the segment of the key in column `key`."""
+    return f"({key} >> {SHIFT})"
+
+
+def key_range(segment: int) -> tuple[int, int]:
+    """The first and last key of a segment."""
+    return segment << SHIFT, ((segment + 1) << SHIFT) - 1
+
+
+def plan(conn) -> None:
+    """Record the segments of a freshly loaded index (in its write transaction)."""
+    token = new_token()
+    conn.execute("DELETE FROM segments")
     conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (TOKEN_KEY, new_token()),
+        f"INSERT INTO segments (segment, n, written) SELECT key >> {SHIFT}, count(*),"
+        f" ? || '-' || (key >> {SHIFT}) FROM docs GROUP BY 1",
+        (token,),
     )
 
 
-def token(conn) -> str | None:
-    """The index's write token, read in the caller's transaction (None: not stamped yet)."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (TOKEN_KEY,)).fetchone()
-    return row[0] if row else None
+def segments(conn) -> list[tuple[int, str]]:
+    """(segment, write token) of each segment holding documents (caller's transaction)."""
+    return conn.execute("SELECT segment, written FROM segments ORDER BY segment").fetchall()
+
+
+def touch(conn, added: list[int], removed: list[int]) -> None:
+    """Record, in the caller's write transaction, that the documents of keys `added` were written
+    and those of `removed` deleted: their segments get new tokens and sizes (an empty one goes)."""
+    changed = Counter()
+    for keys, sign in ((added, 1), (removed, -1)):
+        for key in keys:
+            changed[key >> SHIFT] += sign
+    conn.executemany(
+        "INSERT INTO segments (segment, n, written) VALUES (?, ?, ?) ON CONFLICT (segment)"
+        " DO UPDATE SET n = n + excluded.n, written = excluded.written",
+        [(segment, n, new_token()) for segment, n in sorted(changed.items())],
+    )
+    conn.execute("DELETE FROM segments WHERE n <= 0")
 
 
 class CountCache:
-    """The last `size` counts (Counters), least recently used dropped first; thread-safe."""
+    """Counts (Counters) per statement and segment, the last `size` of them kept, least
+    recently used dropped first; thread-safe."""
 
-    def __init__(self, size: int = 512):
+    def __init__(self, size: int = 8192):
         self.size = size
         self.hits = self.misses = 0
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def counts(self, written: str | None, statement: tuple[str, dict], compute) -> Counter:
-        """The counts of `statement` at write token `written`: kept, or compute(statement)."""
-        if written is None:
-            return compute(statement)
-        key = (written, statement[0], tuple(sorted(statement[1].items())))
+    def counts(self, parts: list[tuple[int, str]], statement: tuple[str, dict], tagged, ranged):
+        """The counts of `statement` over the segments `parts` (see segments), summed: each
+        segment's kept, else counted by ranged(segment) → Counter, or, when more are missing
+        than RANGED_AT_MOST, by tagged() → {segment: Counter} in one pass."""
+        identity = (statement[0], tuple(sorted(statement[1].items())))
+        found, missing = {}, []
         with self._lock:
-            found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return Counter(found)
-        value = compute(statement)
+            for segment, written in parts:
+                kept = self._data.get((segment, written, identity))
+                if kept is None:
+                    missing.append((segment, written))
+                else:
+                    self._data.move_to_end((segment, written, identity))
+                    found[segment] = kept
+            self.hits += len(found)
+            self.misses += len(missing)
+        if len(missing) > RANGED_AT_MOST:
+            every = tagged()
+            new = {(s, w): every.get(s, Counter()) for s, w in missing}
+        else:
+            new = {(s, w): ranged(s) for s, w in missing}
         with self._lock:
-            self.misses += 1
-            self._data[key] = Counter(value)
+            for (segment, written), value in new.items():
+                self._data[(segment, written, identity)] = value
+                found[segment] = value
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
-        return value
+        total = Counter()
+        for value in found.values():
+            total.update(value)
+        return total

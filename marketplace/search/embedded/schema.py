@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from ..text import HARD, compound_parts_of, derived_terms, positioned_words, words
 
-SCHEMA_VERSION = "6"  # change it with the tables: an index of another version is replaced
+SCHEMA_VERSION = "7"  # change it with the tables: an index of another version is replaced
 EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z
 MAX_ID = (1 << 24) - 1
 CATEGORY_OVERFLOW, CONDITION_OVERFLOW = 31, 7  # codes shared by every value beyond the 31st / 7th
@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS facet_counts (code INTEGER PRIMARY KEY, n INTEGER NOT
 -- How many documents each grid cell and each place holds ("§all": the whole index): to judge
 -- whether narrowing a radius to its cells pays off, and the places (places).
 CREATE TABLE IF NOT EXISTS cells (token TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+-- Documents and write token of each segment (key >> cache.SHIFT), for kept counts (cache).
+CREATE TABLE IF NOT EXISTS segments (segment INTEGER PRIMARY KEY, n INTEGER NOT NULL,
+                                     written TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS category_terms (id INTEGER PRIMARY KEY, code INTEGER NOT NULL,
                                            entry TEXT NOT NULL, UNIQUE (code, entry));
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(

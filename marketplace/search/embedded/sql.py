@@ -153,12 +153,18 @@ def limit(f: Filters, count: int, offset: int = 0) -> str:
 
 
 def matching(
-    expression: str | None, f: Filters, select: str, tail: str = "", *, join: bool = False
+    expression: str | None,
+    f: Filters,
+    select: str,
+    tail: str = "",
+    *,
+    join: bool = False,
+    keys: tuple[int, int] | None = None,
 ) -> tuple[str, dict]:
     """SELECT `select` over the documents an FTS5 expression matches (None: only the filters'
-    tags, which needs cells or tags) that pass the filters. FTS5 is the outer loop, so ORDER BY
-    fts.rowid streams and stops at the LIMIT; docs is joined only for conditions that need it
-    (or when `join` asks for its columns)."""
+    tags, which needs cells or tags) that pass the filters (and have keys within `keys`, first
+    and last). FTS5 is the outer loop, so ORDER BY fts.rowid streams and stops at the LIMIT;
+    docs is joined only for conditions that need it (or when `join` asks for its columns)."""
     quoted = [f'"{c}"' for c in f.cells]
     cells = [f"{{tags}} : ({' OR '.join(quoted)})"] if quoted else []
     places = [f.places_in] if f.places_in else []
@@ -183,6 +189,8 @@ def matching(
         full = f"({full}) NOT ({' OR '.join(excluded)})"
     p = Params(dict(f.params.values))
     where = [f"fts MATCH {p.add(full)}"] + [c.replace("K", "fts.rowid") for c in f.on_key]
+    if keys is not None:
+        where.append(f"fts.rowid BETWEEN {p.add(keys[0])} AND {p.add(keys[1])}")
     source = "fts"
     if f.on_doc or join:
         where += f.on_doc
@@ -190,9 +198,14 @@ def matching(
     return f"SELECT {select} FROM {source} WHERE {' AND '.join(where)} {tail}", p.values
 
 
-def browsing(f: Filters, select: str, tail: str = "") -> tuple[str, dict]:
-    """SELECT over every document that passes the filters (no text)."""
-    return f"SELECT {select} FROM docs WHERE {' AND '.join(f.browse)} {tail}", dict(f.params.values)
+def browsing(
+    f: Filters, select: str, tail: str = "", keys: tuple[int, int] | None = None
+) -> tuple[str, dict]:
+    """SELECT over every document that passes the filters (no text), with keys within `keys`
+    (first and last) if given."""
+    p = Params(dict(f.params.values))
+    where = f.browse + ([f"docs.key BETWEEN {p.add(keys[0])} AND {p.add(keys[1])}"] if keys else [])
+    return f"SELECT {select} FROM docs WHERE {' AND '.join(where)} {tail}", p.values
 
 
 def _within(query_word: QueryWord, kept) -> list:

@@ -21,7 +21,7 @@ from collections import Counter
 from contextlib import contextmanager
 
 from .bulk import bulk_load
-from .cache import stamp
+from .cache import touch
 from .schema import (
     COLUMNS,
     DOCS_COLUMNS,
@@ -139,7 +139,6 @@ class Store:
         try:
             if empty:
                 create_schema(conn)
-                stamp(conn)
                 conn.execute("PRAGMA journal_mode = WAL")
         finally:
             conn.close()
@@ -173,7 +172,8 @@ class Store:
     @contextmanager
     def write(self):
         """A short write transaction on the live generation (BEGIN IMMEDIATE, under the lock).
-        The caller stamps it (cache.stamp) when it changes anything that totals and facets count."""
+        The caller renews the segments it changes (cache.touch) when it changes anything that
+        totals and facets count."""
         if self._live() is None:  # the first write ever creates the index (not under the lock)
             self.ensure()
         with self._locked():
@@ -190,7 +190,8 @@ class Store:
         """Replace the documents by id (all in one transaction). A document whose filterable
         columns and indexed text are as stored (a reservation changes only its quantity) gets
         its stored content replaced and nothing else: the full-text index is left alone and the
-        kept counts stay valid (the write token changes only when something counted changed)."""
+        kept counts stay valid (a segment's write token changes only when something counted in
+        it changed)."""
         if not documents:
             return
         with self.write() as conn:
@@ -205,12 +206,12 @@ class Store:
             latest = {i: d for i, d in latest.items() if i not in same}
             if not latest:
                 return
-            stamp(conn)  # cached counts of the old contents no longer apply (cache)
-            _remove(conn, list(latest))
+            removed = _remove(conn, list(latest))
             prepared = [rows[i] for i in latest]
             for sql, index in zip(INSERTS, (0, 1, 2, 2), strict=True):
                 conn.executemany(sql, [p[index] for p in prepared])
             _count_cells(conn, [p[2][6] for p in prepared], +1)
+            touch(conn, [p[0][0] for p in prepared], removed)  # their kept counts are out of date
             _count_facets(conn, [p[0][0] for p in prepared], +1)
             terms = sorted(set().union(*(p[3] for p in prepared)))
             conn.executemany("INSERT OR IGNORE INTO vocab (term) VALUES (?)", [(t,) for t in terms])
@@ -223,8 +224,9 @@ class Store:
         """Remove documents by id; unknown ids are fine."""
         if ids:
             with self.write() as conn:
-                if _remove(conn, [int(i) for i in ids]):
-                    stamp(conn)  # cached counts of the old contents no longer apply (cache)
+                removed = _remove(conn, [int(i) for i in ids])
+                if removed:
+                    touch(conn, [], removed)  # their segments' kept counts are out of date
 
     def rebuild(self, documents, batch: int = BUILD_BATCH) -> int:
         """Load `documents` (any iterable, read once, `batch` at a time) into a fresh generation,
@@ -262,9 +264,9 @@ def _unchanged(conn, rows: dict[int, tuple]) -> set[int]:
     }
 
 
-def _remove(conn, ids: list[int]) -> int:
+def _remove(conn, ids: list[int]) -> list[int]:
     """Delete documents by id from every table (the FTS 'delete' gets the indexed text back);
-    how many there were."""
+    the keys they had."""
     found = conn.execute(
         f"SELECT key, tags FROM ftsdata WHERE key IN (SELECT key FROM docs WHERE id IN "
         f"({','.join('?' * len(ids))}))",
@@ -280,7 +282,7 @@ def _remove(conn, ids: list[int]) -> int:
     )
     for table in ("ftsdata", "content", "docs"):
         conn.executemany(f"DELETE FROM {table} WHERE key = ?", keys)
-    return len(keys)
+    return [k for (k,) in keys]
 
 
 def _count_cells(conn, all_tags: list[str], sign: int) -> None:
