@@ -195,15 +195,3 @@ def test_a_write_that_changes_nothing_counted_keeps_the_counts(tmp_path):
     backend.delete([999_999])  # nothing there: nothing changed
     backend.search(query)
     assert backend.counts.misses == counted + 1
-
-
-def test_a_rebuild_leaves_fts5_with_its_live_settings(tmp_path):
-    """The build's FTS5 settings (a large term buffer, no merging until the end) are not left in
-    the index for the live writes, which must merge as they go."""
-    from marketplace.search.embedded.bulk import FTS_BUILD, FTS_LIVE
-
-    backend = EmbeddedBackend(str(tmp_path / "index" / "search.sqlite3"))
-    backend.rebuild(documents(50, seed=2))
-    conn = backend.store.connection()[0]
-    settings = dict(conn.execute("SELECT k, v FROM fts_config WHERE k != 'version'"))
-    assert settings == FTS_LIVE != FTS_BUILD
