@@ -13,6 +13,7 @@ from benchmarks.generate import KERA, documents
 from marketplace import clock
 from marketplace.search.embedded import cache
 from marketplace.search.embedded.backend import EmbeddedBackend
+from marketplace.search.embedded.schema import EPOCH
 from marketplace.search.query import SearchQuery
 from tests.search_corpus import CATEGORIES
 
@@ -141,7 +142,7 @@ def test_many_segments_written_since_are_counted_in_one_pass(segmented):
     backend.search(query)
     one_per_segment = {}
     for doc in docs.values():
-        one_per_segment.setdefault(doc["created_ts"] >> (cache.SHIFT - 32), doc)
+        one_per_segment.setdefault((doc["created_ts"] - EPOCH) >> (cache.SHIFT - 32), doc)
     chosen = list(one_per_segment.values())[: cache.RANGED_AT_MOST + 1]
     backend.upsert([{**d, "title": d["title"] + " tiili"} for d in chosen])
     after = statements_of(backend, query)

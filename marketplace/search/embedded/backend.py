@@ -6,7 +6,7 @@ Modules of the package: schema (tables, keys, what a document becomes), store (f
 connections, writes), terms (query words, typo candidates, synonyms, highlighting), sql (filters
 and statements), rank (relevance), geo (distances, radius), places (radius, box and distance
 sort by place), browse (facets, explicit sorts, searching without text), bulk (the rebuild's
-streamed bulk load), cache (exact counts kept per key range until it changes).
+streamed bulk load), cache (exact counts kept per segment until it changes).
 
 A text search is one read transaction:
 1. Total and facets: one pass over the documents matching the first query word (any of its
