@@ -38,6 +38,7 @@ class CheckoutRequest:
     destination_account: str = ""  # Connect: the builder's account (destination charge)
     platform_fee_cents: int = 0
     customer_email: str = ""
+    locale: str = ""  # the payer's language for Stripe's page (fi, sv, en); "" lets Stripe choose
 
 
 class Gateway(Protocol):

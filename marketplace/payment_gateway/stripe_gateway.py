@@ -83,6 +83,8 @@ class StripeGateway:
         }
         if request.customer_email:
             params["customer_email"] = request.customer_email
+        if request.locale:
+            params["locale"] = request.locale
         session = self._call(
             self.client.v1.checkout.sessions.create,
             params=params,

@@ -13,11 +13,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from .. import clock, payment_gateway
+from .. import clock, formatting, payment_gateway
 from ..database import write_transaction
 from ..errors import InvalidTransition, NotFound, PaymentError
+from ..labels import UNITS, label
 from ..models import Listing, Payment, PaymentEvent, PaymentKind, PaymentStatus, Reservation
 from ..models import ReservationStatus as RS
 from ..payment_gateway.gateway import CheckoutRequest, GatewayError
@@ -72,11 +74,8 @@ def checkout_start(*, reservation_id: int, user_id: int, success_url: str, cance
         request = CheckoutRequest(
             reservation_id=reservation.id,
             amount_cents=payment.amount_cents,
-            description=(
-                f"{listing.title} – {format(reservation.quantity.normalize(), 'f')} {listing.unit}"
-            )
-            if kind == PaymentKind.CHARGE
-            else f"No-show deposit: {listing.title}",
+            description=_description(listing, reservation, kind),
+            locale=formatting.locale_code(),
             success_url=success_url,
             cancel_url=cancel_url,
             expires_at=reservation.expires_at,
@@ -101,6 +100,18 @@ def checkout_start(*, reservation_id: int, user_id: int, success_url: str, cance
         payment = session.get(Payment, payment_id)
         payment.checkout_session_id, payment.checkout_url = checkout.id, checkout.url
     return checkout.url
+
+
+def _description(listing: Listing, reservation: Reservation, kind: PaymentKind) -> str:
+    """The line on Stripe's page, in the payer's language (the request's locale)."""
+    if kind == PaymentKind.DEPOSIT:
+        return gettext("No-show deposit: %(title)s", title=listing.title)
+    return gettext(
+        "%(title)s – %(quantity)s %(unit)s",
+        title=listing.title,
+        quantity=formatting.number(reservation.quantity),
+        unit=label(UNITS, listing.unit),
+    )
 
 
 def _new_payment(session, reservation: Reservation, listing: Listing, kind: PaymentKind) -> Payment:

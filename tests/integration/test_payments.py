@@ -160,6 +160,32 @@ def test_a_paid_lot_holds_the_quantity_and_opens_checkout(client, shop, stripe_s
     assert listing["quantity_available"] == 27.5  # held while paying
 
 
+@pytest.mark.parametrize(
+    "language, charge, deposit",
+    [
+        ("fi", "Tiilet – 12,5 m²", "Varausmaksu: Väliovet"),
+        ("sv", "Tiilet – 12,5 m²", "Reservationsdeposition: Väliovet"),
+        ("en", "Tiilet – 12.5 m²", "No-show deposit: Väliovet"),
+    ],
+)
+def test_stripe_shows_the_line_in_the_payers_language(
+    client, shop, stripe_server, language, charge, deposit
+):
+    for listing, quantity, days, expected in (
+        ("priced", "12.5", 1, charge),
+        ("deposit", "1", 2, deposit),
+    ):
+        response = client.post(
+            f"/api/v1/listings/{shop[listing].id}/reservations",
+            json={"quantity": quantity, "pickup_at": pickup(days).isoformat()},
+            headers=bearer_header(shop["taker"], language),
+        )
+        assert response.status_code == 201
+        params = stripe_server.calls("/v1/checkout/sessions")[-1]["params"]
+        assert params["line_items[0][price_data][product_data][name]"] == expected
+        assert params["locale"] == language
+
+
 def test_asking_for_checkout_again_reuses_the_session(client, shop, stripe_server):
     body = reserve(client, shop).json
     again = client.post(
