@@ -79,12 +79,13 @@ def touch(conn, added: list[int], removed: list[int]) -> None:
 
 
 class CountCache:
-    """Counts (Counters) per statement and segment, the last `size` of them kept, least
-    recently used dropped first; thread-safe."""
+    """Counts per statement, each as a Counter per (segment, token) of the index the statement
+    was last counted on; the last `size` statements kept, least recently used dropped first;
+    thread-safe."""
 
-    def __init__(self, size: int = 8192):
+    def __init__(self, size: int = 512):
         self.size = size
-        self.hits = self.misses = 0
+        self.hits = self.misses = 0  # segments found kept / counted
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -93,29 +94,23 @@ class CountCache:
         segment's kept, else counted by ranged(segment) → Counter, or, when more are missing
         than RANGED_AT_MOST, by tagged() → {segment: Counter} in one pass."""
         identity = (statement[0], tuple(sorted(statement[1].items())))
-        found, missing = {}, []
         with self._lock:
-            for segment, written in parts:
-                kept = self._data.get((segment, written, identity))
-                if kept is None:
-                    missing.append((segment, written))
-                else:
-                    self._data.move_to_end((segment, written, identity))
-                    found[segment] = kept
-            self.hits += len(found)
+            kept = self._data.get(identity, {})
+            missing = [part for part in parts if part not in kept]
+            self.hits += len(parts) - len(missing)
             self.misses += len(missing)
         if len(missing) > RANGED_AT_MOST:
             every = tagged()
             new = {(s, w): every.get(s, Counter()) for s, w in missing}
         else:
             new = {(s, w): ranged(s) for s, w in missing}
+        current = {part: kept[part] if part in kept else new[part] for part in parts}
         with self._lock:
-            for (segment, written), value in new.items():
-                self._data[(segment, written, identity)] = value
-                found[segment] = value
+            self._data[identity] = current  # only the segments as this search saw them
+            self._data.move_to_end(identity)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
         total = Counter()
-        for value in found.values():
+        for value in current.values():
             total.update(value)
         return total
