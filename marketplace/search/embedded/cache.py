@@ -51,9 +51,10 @@ def plan(conn) -> None:
     """Record the segments of a freshly loaded index (in its write transaction)."""
     token = new_token()
     conn.execute("DELETE FROM segments")
+    segment = segment_of("key")
     conn.execute(
-        f"INSERT INTO segments (segment, n, written) SELECT key >> {SHIFT}, count(*),"
-        f" ? || '-' || (key >> {SHIFT}) FROM docs GROUP BY 1",
+        f"INSERT INTO segments (segment, n, written) SELECT {segment}, count(*),"
+        f" ? || '-' || {segment} FROM docs GROUP BY 1",
         (token,),
     )
 
