@@ -77,12 +77,16 @@ DOCS_COLUMNS = (
     "key", "id", "category", "condition", "site_id", "price_cents", "free", "from_day",
     "until_day", "created_ts", "lat", "lng", "public_ts",
 )  # fmt: skip
-INSERTS = (
-    f"INSERT INTO docs ({', '.join(DOCS_COLUMNS)}) VALUES ({','.join('?' * len(DOCS_COLUMNS))})",
-    "INSERT INTO content (key, title, body) VALUES (?,?,?)",
-    f"INSERT INTO ftsdata (key, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
-    f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",
+# The row tables a document fills (doc_rows gives one row of each, in this order) and their columns.
+ROW_TABLES = (
+    ("docs", DOCS_COLUMNS),
+    ("content", ("key", "title", "body")),
+    ("ftsdata", ("key", *COLUMNS)),
 )
+INSERTS = tuple(
+    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})"
+    for table, columns in ROW_TABLES
+) + (f"INSERT INTO fts (rowid, {', '.join(COLUMNS)}) VALUES (?,?,?,?,?,?,?)",)
 
 
 def make_key(created_ts: int, doc_id: int, category_code: int, condition_code: int) -> int:
