@@ -5,10 +5,11 @@ import sqlite3
 from itertools import islice
 
 from .cache import plan
+from .levels import fill_settings, live_settings, place
 from .schema import (
     COLUMNS,
     INDEXES,
-    INSERTS,
+    ROW_TABLES,
     Codes,
     category_rows,
     create_schema,
@@ -21,12 +22,15 @@ BUILD_CACHE_KB = 131_072  # page cache of a rebuild's connection (SQLite's own m
 
 def bulk_load(name: str, documents, batch: int) -> int:
     """Fill a new generation in bounded memory and linear time: no journal while loading;
-    the documents are read `batch` at a time and written to the row tables at once (a later copy
-    of an id replaces an earlier one); only small things are kept across batches (codes,
-    vocabulary, one document per category). Then the FTS5 index is filled by SQLite itself from
-    `ftsdata` in key order (sequential segments, no Python in the loop), the counts are taken from
-    the tables, the indexes made and the segments merged, and the file goes to WAL for its life
-    as the live index."""
+    the documents are read `batch` at a time and appended to staging tables keyed by listing id
+    (a later copy of an id replaces an earlier one); only small things are kept across batches
+    (codes, vocabulary, one document per category). The row tables are then written from the
+    staging tables in key order: documents arrive by id, keys are in creation order, and written
+    in arrival order every insert at 1,000,000 touched a page outside the cache (see
+    docs/performance.md). Then the FTS5 index is filled by SQLite itself from `ftsdata` in key
+    order (sequential segments, no Python in the loop), the counts are taken from the tables,
+    the indexes made and the segments merged, and the file goes to WAL for its life as the live
+    index."""
     conn = sqlite3.connect(name)
     conn.isolation_level = None
     try:
@@ -36,18 +40,23 @@ def bulk_load(name: str, documents, batch: int) -> int:
         conn.execute("PRAGMA temp_store = FILE")  # the index builds sort on disk, not in memory
         create_schema(conn, indexes=False)
         conn.execute("BEGIN")
+        fill_settings(conn)
+        staging = _staging(conn)
         codes, vocabulary, categories = Codes(), set(), {}
         for chunk in batched(documents, batch):  # a generator is read one batch at a time
-            latest = {}
-            for doc in chunk:
-                rows = doc_rows(doc, codes)
-                latest[rows[0][1]] = rows
-                vocabulary |= rows[3]
+            rows = [doc_rows(doc, codes) for doc in chunk]
+            for doc, row in zip(chunk, rows, strict=True):
+                vocabulary |= row[3]
                 categories.setdefault(str(doc["category"]), doc)
-            _forget(conn, list(latest))
-            for sql, index in zip(INSERTS[:3], (0, 1, 2), strict=True):
-                conn.executemany(sql, [p[index] for p in latest.values()])
-            del latest, chunk
+            for sql, index in zip(staging, (0, 1, 2), strict=True):
+                conn.executemany(sql, [(r[0][1], *r[index]) for r in rows])
+            del rows, chunk
+        for table, columns in ROW_TABLES:
+            names = ", ".join(columns)
+            conn.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM stage_{table} ORDER BY key"
+            )
+            conn.execute(f"DROP TABLE temp.stage_{table}")
         columns = ", ".join(COLUMNS)
         conn.execute(
             f"INSERT INTO fts (rowid, {columns}) SELECT key, {columns} FROM ftsdata ORDER BY key"
@@ -66,6 +75,8 @@ def bulk_load(name: str, documents, batch: int) -> int:
             sorted(category_rows(categories.values(), codes)),
         )
         conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+        live_settings(conn)
+        place(conn)
         plan(conn)  # segments of kept counts (cache)
         conn.execute("COMMIT")
         conn.executescript(INDEXES)
@@ -84,16 +95,18 @@ def batched(iterable, size: int):
         del chunk  # let the caller's batch go before the next one is read
 
 
-def _forget(conn, ids: list[int]) -> None:
-    """While bulk loading (the FTS5 index still empty): remove earlier copies of these ids."""
-    keys = [
-        (key,)
-        for (key,) in conn.execute(
-            f"SELECT key FROM docs WHERE id IN ({','.join('?' * len(ids))})", ids
+def _staging(conn) -> list[str]:
+    """Temporary tables beside each row table, keyed by listing id (ids arrive in order: each
+    row is appended); the INSERT OR REPLACE statements that fill them, one per ROW_TABLES."""
+    statements = []
+    for table, columns in ROW_TABLES:
+        names = ", ".join(columns)
+        conn.execute(f"CREATE TEMP TABLE stage_{table} (listing INTEGER PRIMARY KEY, {names})")
+        statements.append(
+            f"INSERT OR REPLACE INTO stage_{table} (listing, {names})"
+            f" VALUES ({','.join('?' * (len(columns) + 1))})"
         )
-    ]
-    for table in ("ftsdata", "content", "docs"):
-        conn.executemany(f"DELETE FROM {table} WHERE key = ?", keys)
+    return statements
 
 
 def _cell_counts(conn) -> dict[str, int]:
