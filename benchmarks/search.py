@@ -10,6 +10,7 @@ ratio is reported. Results go to benchmarks/results/search-<n>-<time>.json and a
     python -m benchmarks.search                 # 100,000 listings, 5 rounds x 3 repetitions
     python -m benchmarks.search --quick         # 10,000 listings, 3 rounds x 2 (smoke run)
     python -m benchmarks.search --n 50000 --rounds 7 --repeat 5
+    python -m benchmarks.search --n 1000000 --builds-only  # the build's linearity alone
 """
 
 import argparse
@@ -112,18 +113,9 @@ def summarise(per_round) -> dict[str, dict]:
     return summary
 
 
-def run(
-    n: int,
-    rounds: int,
-    repeat: int,
-    folder: str,
-    baseline_rounds: int | None = None,
-    seed: int = 20261130,
-    log=print,
-) -> dict:
-    """Generate, build, measure; returns the result dictionary (also what the JSON holds).
-    The documents are generated while the index is built (streamed, as a reindex reads the
-    database), so the build's peak memory is the process's peak right after it."""
+def build_pair(n: int, folder: str, seed: int, log=print):
+    """Build an index of n // 10 generated listings (then removed) and one of n, back to back:
+    (backend of n, seconds of each build without generating, peak memory MB, generating s)."""
     os.makedirs(os.path.join(folder, "small"), exist_ok=True)
     small = EmbeddedBackend(os.path.join(folder, "small", "search.sqlite3"))
     source = TimedSource(documents(max(1, n // 10), seed=seed))
@@ -137,12 +129,27 @@ def run(
     started = time.perf_counter()
     backend.rebuild(source)
     build_s = time.perf_counter() - started - source.seconds
-    build_rss_mb = peak_rss_mb()
+    return backend, small_build_s, build_s, peak_rss_mb(), source.seconds
+
+
+def run(
+    n: int,
+    rounds: int,
+    repeat: int,
+    folder: str,
+    baseline_rounds: int | None = None,
+    seed: int = 20261130,
+    log=print,
+) -> dict:
+    """Generate, build, measure; returns the result dictionary (also what the JSON holds).
+    The documents are generated while the index is built (streamed, as a reindex reads the
+    database), so the build's peak memory is the process's peak right after it."""
+    backend, small_build_s, build_s, build_rss_mb, generated_s = build_pair(n, folder, seed, log)
     indexed = backend.count()  # before the writes below add new listings
     live = os.path.realpath(backend.store.path)
     size = sum(os.path.getsize(live + s) for s in ("", "-wal") if os.path.exists(live + s))
     log(
-        f"generated {n} listings in {source.seconds:.1f} s while building the index in"
+        f"generated {n} listings in {generated_s:.1f} s while building the index in"
         f" {build_s:.1f} s, {size / 1e6:.1f} MB; peak memory {build_rss_mb:.0f} MB"
     )
     queries = mix.queries()
@@ -198,7 +205,7 @@ def run(
         "rounds": rounds,
         "repeat": repeat,
         "seed": seed,
-        "generate_s": round(source.seconds, 1),
+        "generate_s": round(generated_s, 1),
         "build_s": round(build_s, 2),
         "build_peak_rss_mb": round(build_rss_mb),
         "index_bytes": size,
@@ -391,9 +398,20 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--keep", help="build the index in this folder and keep it")
     parser.add_argument("--no-baseline", action="store_true", help="skip the LIKE baseline")
+    parser.add_argument("--builds-only", action="store_true", help="the two builds, no search")
     own, rest = parser.parse_known_args(argv)
     scale = scale_options(__doc__.splitlines()[0], rest)
     n, rounds, repeat = scale.n, scale.rounds, scale.repeat
+    if own.builds_only:
+        with tempfile.TemporaryDirectory(prefix="kera-bench-") as folder:
+            _, small_s, build_s, rss, _ = build_pair(n, folder, scale.seed)
+        ratio, met = build_s / small_s, build_s / small_s <= TARGET_BUILD_RATIO
+        print(
+            f"build of {n}: {build_s:.1f} s, of {n // 10}: {small_s:.1f} s, ratio {ratio:.2f}"
+            f" (target <= {TARGET_BUILD_RATIO:g}: {'met' if met else 'NOT met'}), peak memory"
+            f" {rss:.0f} MB (target <= {TARGET_RSS_MB:g}), load {os.getloadavg()[0]:.2f}"
+        )
+        return {"build_s": build_s, "small_build_s": small_s, "ratio": ratio, "rss_mb": rss}
     baseline_rounds = 0 if own.no_baseline else None
     if own.keep:
         os.makedirs(own.keep, exist_ok=True)
