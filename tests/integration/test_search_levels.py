@@ -72,7 +72,7 @@ def test_the_record_round_trips_and_other_structures_are_left_alone():
     assert levels.encode(*levels.decode(block)) == block
     assert not levels.place(conn)  # three segments: not a rebuilt index
     v2 = block[:4] + b"\xff\x00\x00\x01" + block[4:]
-    assert levels.decode(v2)[1] is None
+    assert levels.decode(v2)[1] is None and levels.decode(block + b"\0")[1] is None
     assert conn.execute("SELECT block FROM fts_data WHERE id = 10").fetchone()[0] == block
     big = levels.encode(b"\0\0\0\1", [(0, [(5, 1, 300_000)])], 2**40)
     assert levels.decode(big) == (b"\0\0\0\1", [(0, [(5, 1, 300_000)])], 2**40)

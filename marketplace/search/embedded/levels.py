@@ -52,8 +52,8 @@ def natural_level(pages: int) -> int:
 
 def place(conn) -> bool:
     """Move the index's one segment (after `optimize`) to its natural level. False, and nothing
-    written, when the structure is not that: more than one segment, a merge under way, a V2
-    record (contentless-delete tables only) or one already high enough."""
+    written, when the structure is not that: more than one segment, a merge under way, a record
+    `decode` does not know, or one already high enough."""
     (block,) = conn.execute(
         "SELECT block FROM fts_data WHERE id = ?", (STRUCTURE_ROWID,)
     ).fetchone()
@@ -61,7 +61,7 @@ def place(conn) -> bool:
     found = [(i, s) for i, (_, level) in enumerate(levels or ()) for s in level]
     if levels is not None and not found:
         return False  # an empty index
-    if len(found) != 1 or any(merging for merging, _ in levels):
+    if len(found) != 1 or any(merging for merging, _ in levels) or writes >= 1 << 56:
         log.warning("search: the rebuilt index's FTS5 structure was left as FTS5 wrote it")
         return False
     current, segment = found[0]
@@ -78,7 +78,8 @@ def place(conn) -> bool:
 
 def decode(block: bytes) -> tuple[bytes, list | None, int]:
     """(cookie, [(segments being merged, [(id, first page, last page)]) per level], write
-    counter); levels None for a V2 record."""
+    counter); levels None for a V2 record (contentless-delete tables only) or one with bytes
+    left over."""
     cookie, at = block[:4], 4
     if block[4:8] == b"\xff\x00\x00\x01":
         return cookie, None, 0
@@ -93,7 +94,7 @@ def decode(block: bytes) -> tuple[bytes, list | None, int]:
     for _ in range(n_levels):
         merging, n = take(), take()
         values.append((merging, [(take(), take(), take()) for _ in range(n)]))
-    return cookie, values, writes
+    return (cookie, values, writes) if at == len(block) else (cookie, None, 0)
 
 
 def encode(cookie: bytes, levels: list, writes: int) -> bytes:
